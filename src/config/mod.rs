@@ -1,0 +1,271 @@
+//! The validated, clap-free description of a run.
+//!
+//! [`RunArgs`] holds what the user said (every field optional); [`RunConfig::build`] layers it over
+//! the profile's defaults and validates the result, naming the offending flag in every error so a
+//! typo in a workflow file is a one-line fix.
+
+mod profile;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use profile::Profile;
+
+/// A configuration mistake. `field` is the flag as the user would type it (`--concurrency`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid {field}: {message}")]
+pub struct ConfigError {
+    pub field: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Which platform the run talks to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProviderConfig {
+    Local { work_dir: Option<PathBuf> },
+}
+
+impl ProviderConfig {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ProviderConfig::Local { .. } => "local",
+        }
+    }
+}
+
+/// Everything the user may say about a run; `None` means "take the profile's value".
+#[derive(Clone, Debug, Default)]
+pub struct RunArgs {
+    pub profile: Option<String>,
+    pub provider: Option<String>,
+    pub work_dir: Option<PathBuf>,
+    pub restores: Option<i64>,
+    pub rounds: Option<i64>,
+    pub concurrency: Option<i64>,
+    pub marker_size_mb: Option<f64>,
+    pub out: Option<PathBuf>,
+    pub seed: Option<u64>,
+    pub quiet: bool,
+    pub inject_corruption: Option<f64>,
+    pub max_infra_rate: Option<f64>,
+    pub exec_timeout_ms: Option<i64>,
+}
+
+/// The checkpoint workload's parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckpointConfig {
+    pub restores: u32,
+    pub rounds: u32,
+    pub concurrency: u32,
+    pub marker_size_mb: f64,
+    /// Fraction of restores the self-test damages before verification (0 = off).
+    pub inject_corruption: f64,
+}
+
+impl CheckpointConfig {
+    pub fn marker_bytes(&self) -> usize {
+        (self.marker_size_mb * 1024.0 * 1024.0).round() as usize
+    }
+
+    /// Restores of round `round` (0-based): spread as evenly as possible, earlier rounds take the rest.
+    pub fn restores_in_round(&self, round: u32) -> u32 {
+        let base = self.restores / self.rounds;
+        base + u32::from(round < self.restores % self.rounds)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunConfig {
+    pub profile: Profile,
+    pub provider: ProviderConfig,
+    pub out_dir: PathBuf,
+    pub seed: u64,
+    pub quiet: bool,
+    pub max_infra_rate: f64,
+    pub exec_timeout: Duration,
+    pub checkpoint: CheckpointConfig,
+}
+
+const MAX_MARKER_MB: f64 = 1024.0;
+const MAX_RESTORES: i64 = 10_000_000;
+const MAX_CONCURRENCY: i64 = 100_000;
+
+impl RunConfig {
+    pub fn build(args: RunArgs) -> Result<Self, ConfigError> {
+        let profile = match args.profile.as_deref() {
+            None => Profile::Smoke,
+            Some(name) => Profile::parse(name).ok_or_else(|| {
+                ConfigError::new(
+                    "--profile",
+                    format!(
+                        "unknown profile {name:?} (expected one of: {})",
+                        Profile::NAMES.join(", ")
+                    ),
+                )
+            })?,
+        };
+        let defaults = profile.checkpoint_defaults();
+
+        let provider = match args.provider.as_deref().unwrap_or("local") {
+            "local" => ProviderConfig::Local {
+                work_dir: args.work_dir.clone(),
+            },
+            other => {
+                return Err(ConfigError::new(
+                    "--provider",
+                    format!("unknown provider {other:?} (expected: local)"),
+                ))
+            }
+        };
+
+        let restores = int_in("--restores", args.restores, defaults.restores.into(), 1, MAX_RESTORES)?;
+        let rounds = int_in("--rounds", args.rounds, defaults.rounds.into(), 1, MAX_RESTORES)?;
+        let concurrency = int_in(
+            "--concurrency",
+            args.concurrency,
+            defaults.concurrency.into(),
+            1,
+            MAX_CONCURRENCY,
+        )?;
+        if rounds > restores {
+            return Err(ConfigError::new(
+                "--rounds",
+                format!("{rounds} rounds cannot share {restores} restores (--rounds must not exceed --restores)"),
+            ));
+        }
+        let marker_size_mb = args.marker_size_mb.unwrap_or(defaults.marker_size_mb);
+        if !(marker_size_mb > 0.0 && marker_size_mb <= MAX_MARKER_MB) {
+            return Err(ConfigError::new(
+                "--marker-size",
+                format!("must be more than 0 and at most {MAX_MARKER_MB} MB (got {marker_size_mb})"),
+            ));
+        }
+        let inject_corruption = fraction("--inject-corruption", args.inject_corruption.unwrap_or(0.0))?;
+        let max_infra_rate = fraction("--max-infra-rate", args.max_infra_rate.unwrap_or(0.5))?;
+        let exec_timeout_ms = int_in("--exec-timeout-ms", args.exec_timeout_ms, 60_000, 1, 3_600_000)?;
+
+        let seed = args.seed.unwrap_or_else(rand::random);
+        let out_dir = args
+            .out
+            .unwrap_or_else(|| PathBuf::from("results").join(chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string()));
+
+        Ok(RunConfig {
+            profile,
+            provider,
+            out_dir,
+            seed,
+            quiet: args.quiet,
+            max_infra_rate,
+            exec_timeout: Duration::from_millis(exec_timeout_ms as u64),
+            checkpoint: CheckpointConfig {
+                restores: restores as u32,
+                rounds: rounds as u32,
+                concurrency: concurrency as u32,
+                marker_size_mb,
+                inject_corruption,
+            },
+        })
+    }
+}
+
+fn int_in(field: &str, value: Option<i64>, default: i64, min: i64, max: i64) -> Result<i64, ConfigError> {
+    let v = value.unwrap_or(default);
+    if v < min || v > max {
+        return Err(ConfigError::new(
+            field,
+            format!("must be between {min} and {max} (got {v})"),
+        ));
+    }
+    Ok(v)
+}
+
+fn fraction(field: &str, v: f64) -> Result<f64, ConfigError> {
+    if !(0.0..=1.0).contains(&v) {
+        return Err(ConfigError::new(
+            field,
+            format!("must be a fraction between 0 and 1 (got {v})"),
+        ));
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(f: impl FnOnce(&mut RunArgs)) -> Result<RunConfig, ConfigError> {
+        let mut args = RunArgs::default();
+        f(&mut args);
+        RunConfig::build(args)
+    }
+
+    #[test]
+    fn profile_defaults_and_overrides() {
+        let smoke = build(|_| {}).unwrap();
+        assert_eq!(
+            (
+                smoke.checkpoint.restores,
+                smoke.checkpoint.rounds,
+                smoke.checkpoint.concurrency
+            ),
+            (10, 1, 5)
+        );
+        let full = build(|a| {
+            a.profile = Some("full".into());
+            a.concurrency = Some(8);
+        })
+        .unwrap();
+        assert_eq!(
+            (
+                full.checkpoint.restores,
+                full.checkpoint.rounds,
+                full.checkpoint.concurrency
+            ),
+            (1000, 5, 8)
+        );
+    }
+
+    #[test]
+    fn errors_name_the_flag() {
+        type Edit = Box<dyn FnOnce(&mut RunArgs)>;
+        let cases: Vec<(&str, Edit)> = vec![
+            ("--concurrency", Box::new(|a| a.concurrency = Some(0))),
+            ("--marker-size", Box::new(|a| a.marker_size_mb = Some(-1.0))),
+            ("--rounds", Box::new(|a| a.rounds = Some(0))),
+            (
+                "--rounds",
+                Box::new(|a| {
+                    a.restores = Some(3);
+                    a.rounds = Some(4);
+                }),
+            ),
+            ("--profile", Box::new(|a| a.profile = Some("huge".into()))),
+            ("--inject-corruption", Box::new(|a| a.inject_corruption = Some(1.5))),
+        ];
+        for (field, f) in cases {
+            let err = build(f).unwrap_err();
+            assert_eq!(err.field, field);
+            assert!(err.to_string().contains(field));
+        }
+    }
+
+    #[test]
+    fn restores_spread_over_rounds() {
+        let cfg = build(|a| {
+            a.restores = Some(11);
+            a.rounds = Some(3);
+        })
+        .unwrap();
+        let per: Vec<u32> = (0..3).map(|r| cfg.checkpoint.restores_in_round(r)).collect();
+        assert_eq!(per, vec![4, 4, 3]);
+    }
+}

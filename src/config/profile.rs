@@ -1,0 +1,52 @@
+//! Named profiles: sensible defaults for a quick PR check (`smoke`) and a thorough run (`full`).
+
+/// A named set of defaults; flags override any of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    Smoke,
+    Full,
+}
+
+/// The checkpoint workload's defaults for a profile.
+pub struct CheckpointDefaults {
+    pub restores: u32,
+    pub rounds: u32,
+    pub concurrency: u32,
+    pub marker_size_mb: f64,
+}
+
+impl Profile {
+    pub const NAMES: &'static [&'static str] = &["smoke", "full"];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "smoke" => Some(Profile::Smoke),
+            "full" => Some(Profile::Full),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Smoke => "smoke",
+            Profile::Full => "full",
+        }
+    }
+
+    pub fn checkpoint_defaults(self) -> CheckpointDefaults {
+        match self {
+            Profile::Smoke => CheckpointDefaults {
+                restores: 10,
+                rounds: 1,
+                concurrency: 5,
+                marker_size_mb: 5.0,
+            },
+            Profile::Full => CheckpointDefaults {
+                restores: 1000,
+                rounds: 5,
+                concurrency: 5,
+                marker_size_mb: 5.0,
+            },
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Library errors and the exit codes they map to. Only `main` turns these into a process exit.
+
+use std::path::PathBuf;
+
+use crate::config::ConfigError;
+use crate::report::Verdict;
+
+/// Why a run could not produce a verdict at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The provider could not be set up (unreachable endpoint, rejected credentials): nothing ran.
+    #[error("provider setup failed: {0}")]
+    ProviderSetup(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read report {path}: {message}")]
+    Report { path: PathBuf, message: String },
+}
+
+impl RunError {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        RunError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            RunError::Config(_) | RunError::ProviderSetup(_) | RunError::Report { .. } => ExitStatus::Usage,
+            RunError::Io { .. } => ExitStatus::Fail,
+        }
+    }
+}
+
+/// The process exit codes promised in DESIGN.md; scripts and the action branch on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    Pass = 0,
+    Fail = 1,
+    Usage = 2,
+    Inconclusive = 3,
+    PublishFailed = 4,
+    Interrupted = 130,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
+    pub fn from_verdict(verdict: Verdict, interrupted: bool) -> Self {
+        if interrupted {
+            return ExitStatus::Interrupted;
+        }
+        match verdict {
+            Verdict::Pass => ExitStatus::Pass,
+            Verdict::Fail => ExitStatus::Fail,
+            Verdict::Inconclusive => ExitStatus::Inconclusive,
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! stress-action: run integrity and latency workloads against a sandbox provider, record every
+//! operation, and turn the records into a verdict.
+//!
+//! The library is clap-free: the binary builds a [`config::RunConfig`] and calls [`run::run`], so tests
+//! can drive whole runs in-process against real providers. Every planned operation ends in exactly one
+//! [`verify::Outcome`]; everything after the [`record::Recorder`] reads only the run directory.
+
+pub mod cancel;
+pub mod config;
+pub mod console;
+pub mod error;
+pub mod provider;
+pub mod record;
+pub mod report;
+pub mod run;
+pub mod verify;
+pub mod workload;
+
+pub use error::{ExitStatus, RunError};

@@ -1,0 +1,77 @@
+//! The binary: parse flags, run, and map the outcome to the exit codes promised in DESIGN.md.
+
+mod cli;
+
+use std::error::Error;
+
+use clap::Parser;
+use stress_action::cancel::CancelToken;
+use stress_action::config::RunConfig;
+use stress_action::ExitStatus;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(ExitStatus::Fail.code());
+        }
+    };
+    let code = runtime.block_on(dispatch(cli));
+    // Abandoned tasks (e.g. after an interrupt) must not keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    std::process::exit(code);
+}
+
+async fn dispatch(cli: cli::Cli) -> i32 {
+    match cli.command {
+        cli::Command::Run(cmd) => {
+            let cfg = match RunConfig::build(cmd.into_run_args()) {
+                Ok(cfg) => cfg,
+                Err(e) => return fail(&e, ExitStatus::Usage),
+            };
+            let cancel = CancelToken::new();
+            watch_signals(cancel.clone());
+            match stress_action::run::run(cfg, cancel).await {
+                Ok(summary) => summary.exit_status().code(),
+                Err(e) => fail(&e, e.exit_status()),
+            }
+        }
+    }
+}
+
+/// Prints the error with its whole chain of causes and returns the exit code.
+fn fail(err: &dyn Error, status: ExitStatus) -> i32 {
+    let mut text = format!("error: {err}");
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(&format!("\n  caused by: {cause}"));
+        source = cause.source();
+    }
+    eprintln!("{text}");
+    status.code()
+}
+
+/// First SIGINT/SIGTERM: stop issuing work and write partial results. Second: leave at once.
+fn watch_signals(cancel: CancelToken) {
+    use tokio::signal::unix::{signal, SignalKind};
+    tokio::spawn(async move {
+        let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+            return;
+        };
+        for attempt in 0..2 {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            if attempt == 0 {
+                eprintln!("interrupted: finishing in-flight operations and writing partial results (again to abort)");
+                cancel.cancel();
+            } else {
+                eprintln!("interrupted twice: exiting without waiting");
+                std::process::exit(ExitStatus::Interrupted.code());
+            }
+        }
+    });
+}

@@ -1,0 +1,114 @@
+//! Outcome counters per workload. The invariant the verdict leans on:
+//! `planned == verified + corrupted + infra + lost`, where `lost` is whatever never reported back.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::verify::{InfraClass, Outcome};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub planned: u64,
+    pub verified: u64,
+    pub corrupted: u64,
+    pub infra: u64,
+}
+
+impl Counts {
+    pub fn lost(&self) -> u64 {
+        self.planned.saturating_sub(self.verified + self.corrupted + self.infra)
+    }
+
+    pub fn add(&mut self, other: &Counts) {
+        self.planned += other.planned;
+        self.verified += other.verified;
+        self.corrupted += other.corrupted;
+        self.infra += other.infra;
+    }
+}
+
+#[derive(Default)]
+pub struct Accounting {
+    inner: Mutex<State>,
+}
+
+#[derive(Default, Clone)]
+struct State {
+    per_workload: BTreeMap<&'static str, Counts>,
+    infra_classes: BTreeMap<String, u64>,
+}
+
+impl Accounting {
+    pub fn plan(&self, workload: &'static str) {
+        self.lock().per_workload.entry(workload).or_default().planned += 1;
+    }
+
+    pub fn record(&self, workload: &'static str, outcome: &Outcome) {
+        let mut state = self.lock();
+        let counts = state.per_workload.entry(workload).or_default();
+        match outcome {
+            Outcome::Verified => counts.verified += 1,
+            Outcome::Corrupted { .. } => counts.corrupted += 1,
+            Outcome::Infra { class, status, .. } => {
+                counts.infra += 1;
+                *state.infra_classes.entry(class_key(*class, *status)).or_default() += 1;
+            }
+        }
+    }
+
+    pub fn workload(&self, workload: &'static str) -> Counts {
+        self.lock().per_workload.get(workload).copied().unwrap_or_default()
+    }
+
+    pub fn total(&self) -> Counts {
+        let mut total = Counts::default();
+        for c in self.lock().per_workload.values() {
+            total.add(c);
+        }
+        total
+    }
+
+    /// Infra failures by class, with the HTTP status where there was one (`http_error_502`).
+    pub fn infra_classes(&self) -> BTreeMap<String, u64> {
+        self.lock().infra_classes.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn class_key(class: InfraClass, status: Option<u16>) -> String {
+    match status {
+        Some(s) => format!("{class}_{s}"),
+        None => class.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreported_operations_are_lost() {
+        let acc = Accounting::default();
+        for _ in 0..4 {
+            acc.plan("checkpoint");
+        }
+        acc.record("checkpoint", &Outcome::Verified);
+        acc.record("checkpoint", &Outcome::corrupted("sha256", "a", "b"));
+        acc.record(
+            "checkpoint",
+            &Outcome::Infra {
+                class: InfraClass::HttpError,
+                status: Some(502),
+                detail: String::new(),
+            },
+        );
+        let c = acc.total();
+        assert_eq!((c.planned, c.verified, c.corrupted, c.infra, c.lost()), (4, 1, 1, 1, 1));
+        assert_eq!(acc.infra_classes().get("http_error_502"), Some(&1));
+    }
+}

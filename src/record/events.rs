@@ -1,0 +1,114 @@
+//! `events.jsonl`: one line per operation or step, written as it happens, so a crash or Ctrl-C keeps
+//! everything recorded up to that moment.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use crate::verify::{InfraClass, Outcome};
+
+/// One record. Optional fields are left out of the line when unset.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Event {
+    pub ts: String,
+    pub workload: &'static str,
+    pub phase: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub round: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<String>,
+    pub duration_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_ms: Option<f64>,
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<InfraClass>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub injected: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+pub fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+impl Event {
+    pub fn new(workload: &'static str, phase: &'static str, duration: std::time::Duration) -> Self {
+        Event {
+            workload,
+            phase,
+            duration_ms: ms(duration),
+            outcome: "ok",
+            ..Default::default()
+        }
+    }
+
+    /// Copies the outcome's kind, class and check into the event.
+    pub fn with_outcome(mut self, outcome: &Outcome) -> Self {
+        self.outcome = outcome.kind();
+        match outcome {
+            Outcome::Verified => {}
+            Outcome::Corrupted {
+                check,
+                expected,
+                actual,
+            } => {
+                self.check = Some(check.clone());
+                self.detail
+                    .get_or_insert_with(|| format!("expected {expected}, found {actual}"));
+            }
+            Outcome::Infra { class, status, detail } => {
+                self.class = Some(*class);
+                self.status = *status;
+                self.detail.get_or_insert_with(|| detail.clone());
+            }
+        }
+        self
+    }
+}
+
+pub struct EventLog {
+    out: Mutex<BufWriter<File>>,
+}
+
+impl EventLog {
+    pub fn create(path: &Path) -> std::io::Result<Self> {
+        Ok(Self {
+            out: Mutex::new(BufWriter::new(File::create(path)?)),
+        })
+    }
+
+    /// Appends one line with the current timestamp. A failing disk must not abort measurements, so
+    /// write errors are reported once on stderr and otherwise ignored.
+    pub fn write(&self, event: &Event) {
+        let mut event = event.clone();
+        event.ts = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let Ok(mut line) = serde_json::to_vec(&event) else {
+            return;
+        };
+        line.push(b'\n');
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = out.write_all(&line) {
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| eprintln!("warning: cannot write events.jsonl: {e}"));
+        }
+    }
+
+    pub fn flush(&self) {
+        let _ = self.out.lock().unwrap_or_else(|p| p.into_inner()).flush();
+    }
+}

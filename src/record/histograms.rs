@@ -1,0 +1,124 @@
+//! Latency histograms in microseconds, with 3 significant digits, serialized as base64 HdrHistogram
+//! V2 so shards and later runs can merge them exactly.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use base64::Engine;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+/// Highest trackable latency: one hour. Longer values are clamped rather than dropped.
+const MAX_MICROS: u64 = 3_600_000_000;
+
+pub fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("static histogram bounds are valid")
+}
+
+/// The numbers people read, in milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub min: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+impl LatencySummary {
+    pub fn from_histogram(h: &Histogram<u64>) -> Self {
+        if h.is_empty() {
+            return Self::default();
+        }
+        let ms = |us: u64| round3(us as f64 / 1000.0);
+        LatencySummary {
+            count: h.len(),
+            min: ms(h.min()),
+            p50: ms(h.value_at_quantile(0.50)),
+            p90: ms(h.value_at_quantile(0.90)),
+            p95: ms(h.value_at_quantile(0.95)),
+            p99: ms(h.value_at_quantile(0.99)),
+            p999: ms(h.value_at_quantile(0.999)),
+            max: ms(h.max()),
+            mean: round3(h.mean() / 1000.0),
+        }
+    }
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+#[derive(Default)]
+pub struct HistogramSet {
+    inner: Mutex<BTreeMap<String, Histogram<u64>>>,
+}
+
+impl HistogramSet {
+    pub fn record(&self, key: &str, latency: Duration) {
+        let micros = (latency.as_micros() as u64).clamp(1, MAX_MICROS);
+        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(h) = map.get_mut(key) {
+            h.saturating_record(micros);
+        } else {
+            let mut h = new_histogram();
+            h.saturating_record(micros);
+            map.insert(key.to_string(), h);
+        }
+    }
+
+    pub fn summary(&self, key: &str) -> LatencySummary {
+        let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key).map(LatencySummary::from_histogram).unwrap_or_default()
+    }
+
+    /// Every histogram as base64 V2, keyed like `checkpoint.all.restore_ms`.
+    pub fn encode_all(&self) -> BTreeMap<String, String> {
+        let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        map.iter().map(|(k, h)| (k.clone(), encode_histogram(h))).collect()
+    }
+}
+
+pub fn encode_histogram(h: &Histogram<u64>) -> String {
+    let mut buf = Vec::new();
+    V2Serializer::new()
+        .serialize(h, &mut buf)
+        .expect("serializing to a Vec cannot fail");
+    base64::engine::general_purpose::STANDARD.encode(buf)
+}
+
+pub fn decode_histogram(text: &str) -> Result<Histogram<u64>, String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| format!("base64: {e}"))?;
+    Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| format!("histogram: {e:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_and_roundtrip() {
+        let set = HistogramSet::default();
+        for ms in 1..=100u64 {
+            set.record("k", Duration::from_millis(ms));
+        }
+        let s = set.summary("k");
+        assert_eq!(s.count, 100);
+        assert!((s.p50 - 50.0).abs() < 0.1, "{s:?}");
+        assert!((s.max - 100.0).abs() < 0.1, "{s:?}");
+        let encoded = set.encode_all();
+        let back = decode_histogram(&encoded["k"]).unwrap();
+        assert_eq!(LatencySummary::from_histogram(&back), s);
+        assert_eq!(set.summary("missing").count, 0);
+    }
+}

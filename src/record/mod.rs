@@ -1,0 +1,66 @@
+//! Everything a run remembers: events streamed to `events.jsonl` as they happen, HdrHistograms,
+//! outcome counters, and `error-details.log`.
+//!
+//! Memory does not grow with the number of operations: each operation becomes one line on disk and
+//! one count in a histogram. Percentiles anywhere in the tool come from these histograms.
+
+mod accounting;
+mod error_log;
+mod events;
+mod histograms;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub use accounting::{Accounting, Counts};
+pub use error_log::ErrorLog;
+pub use events::{ms, Event, EventLog};
+pub use histograms::{decode_histogram, encode_histogram, new_histogram, HistogramSet, LatencySummary};
+
+use crate::verify::Outcome;
+
+pub struct Recorder {
+    pub events: EventLog,
+    pub histograms: HistogramSet,
+    pub accounting: Accounting,
+    pub errors: ErrorLog,
+    started: Instant,
+}
+
+impl Recorder {
+    /// Opens the run directory's `events.jsonl` and `error-details.log` for streaming.
+    pub fn create(dir: &Path) -> std::io::Result<Self> {
+        Ok(Self {
+            events: EventLog::create(&dir.join("events.jsonl"))?,
+            histograms: HistogramSet::default(),
+            accounting: Accounting::default(),
+            errors: ErrorLog::create(&dir.join("error-details.log"))?,
+            started: Instant::now(),
+        })
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Counts a planned operation as issued; every call must be matched by one [`Recorder::finish`]
+    /// or the operation shows up as lost.
+    pub fn plan(&self, workload: &'static str) {
+        self.accounting.plan(workload);
+    }
+
+    /// Records the one outcome of an operation: its counter, its event line, and for anything but
+    /// `verified`, the full details in `error-details.log`.
+    pub fn finish(&self, workload: &'static str, event: Event, outcome: &Outcome) {
+        self.accounting.record(workload, outcome);
+        if !matches!(outcome, Outcome::Verified) {
+            self.errors.write_outcome(&event, outcome);
+        }
+        self.events.write(&event.with_outcome(outcome));
+    }
+
+    pub fn flush(&self) {
+        self.events.flush();
+        self.errors.flush();
+    }
+}

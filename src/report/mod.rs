@@ -1,0 +1,8 @@
+//! The one model every later step reads (`report.json`), the verdict rules, and the console view.
+
+pub mod console_view;
+pub mod model;
+pub mod verdict;
+
+pub use model::{CheckpointReport, ConfigSnapshot, RoundReport, RunResult, Totals, SCHEMA_VERSION};
+pub use verdict::{decide, Verdict};

@@ -1,0 +1,120 @@
+//! `report.json`: versioned, self-contained, and the only input of every exporter and publisher.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::Verdict;
+use crate::record::LatencySummary;
+
+/// Bumped when a field changes meaning or disappears; additions keep the version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunResult {
+    pub schema_version: u32,
+    pub tool_version: String,
+    pub verdict: Verdict,
+    pub verdict_reasons: Vec<String>,
+    pub interrupted: bool,
+    pub seed: u64,
+    pub profile: String,
+    pub provider: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_s: f64,
+    pub config: ConfigSnapshot,
+    pub totals: Totals,
+    /// Infra failures by class (`timeout`, `http_error_502`, ...).
+    pub infra_classes: BTreeMap<String, u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<CheckpointReport>,
+    /// Every latency histogram as base64 HdrHistogram V2, keyed `<workload>.<scope>.<metric>`.
+    pub histograms: BTreeMap<String, String>,
+    /// Facts about the platform worth knowing when reading numbers (e.g. `clone_mode: copy`).
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConfigSnapshot {
+    pub restores: u32,
+    pub rounds: u32,
+    pub concurrency: u32,
+    pub marker_size_mb: f64,
+    pub inject_corruption: f64,
+    pub max_infra_rate: f64,
+    pub exec_timeout_ms: u64,
+}
+
+/// `planned == verified + corrupted + infra + lost`. `planned` counts operations issued; when a run is
+/// interrupted, what was never issued is `cancelled`, not lost.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    pub planned: u64,
+    pub verified: u64,
+    pub corrupted: u64,
+    pub infra: u64,
+    pub lost: u64,
+    #[serde(default)]
+    pub cancelled: u64,
+    #[serde(default)]
+    pub injected: u64,
+    #[serde(default)]
+    pub injected_detected: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct CheckpointReport {
+    pub rounds: Vec<RoundReport>,
+    pub restore_ms: LatencySummary,
+    pub verify_ms: LatencySummary,
+    /// Self-test damage by kind: how many were injected and how many the checks caught.
+    #[serde(default)]
+    pub injection: BTreeMap<String, InjectionCount>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InjectionCount {
+    pub injected: u64,
+    pub detected: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RoundReport {
+    pub round: u32,
+    pub checkpoint_id: Option<String>,
+    pub marker_sha256: String,
+    pub commit: Option<String>,
+    pub setup_ms: f64,
+    /// Why the round could not be set up; its restores then count as infra (or corrupted, if the
+    /// marker was already wrong before the checkpoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_error: Option<String>,
+    pub restores: u64,
+    pub verified: u64,
+    pub corrupted: u64,
+    pub infra: u64,
+    /// Restored sandboxes the provider failed to destroy (a leak on the platform, not corruption).
+    #[serde(default)]
+    pub destroy_failures: u64,
+    pub restore_ms: LatencySummary,
+    pub verify_ms: LatencySummary,
+}
+
+impl RunResult {
+    /// Written to a temporary name and renamed, so readers never see half a report.
+    pub fn write_atomic(&self, path: &Path) -> std::io::Result<()> {
+        let tmp = path.with_extension("json.tmp");
+        let mut text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        text.push('\n');
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, path)
+    }
+
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        serde_json::from_str(&text).map_err(|e| format!("not a valid report.json: {e}"))
+    }
+}

@@ -1,0 +1,166 @@
+//! One run end to end: open the run directory, build the provider, drive the workloads, and turn
+//! the records into `report.json` and a verdict. Results are written before anything can fail late,
+//! and the provider is shut down on every path, so a run never leaves sandboxes behind.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::cancel::CancelToken;
+use crate::config::{ProviderConfig, RunConfig};
+use crate::console::progress::Progress;
+use crate::console::Console;
+use crate::error::{ExitStatus, RunError};
+use crate::provider::local::LocalOptions;
+use crate::provider::{LocalProvider, Provider};
+use crate::record::Recorder;
+use crate::report::{self, ConfigSnapshot, RunResult, Totals};
+use crate::workload::{checkpoint, WorkloadContext};
+
+/// What a finished (or interrupted) run leaves for the caller.
+pub struct RunSummary {
+    pub result: RunResult,
+    pub out_dir: PathBuf,
+}
+
+impl RunSummary {
+    pub fn exit_status(&self) -> ExitStatus {
+        ExitStatus::from_verdict(self.result.verdict, self.result.interrupted)
+    }
+}
+
+pub fn build_provider(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, RunError> {
+    match cfg {
+        ProviderConfig::Local { work_dir } => {
+            let provider = LocalProvider::new(LocalOptions { root: work_dir.clone() })
+                .map_err(|e| RunError::ProviderSetup(format!("local work directory: {e}")))?;
+            Ok(Arc::new(provider))
+        }
+    }
+}
+
+pub async fn run(cfg: RunConfig, cancel: CancelToken) -> Result<RunSummary, RunError> {
+    let provider = build_provider(&cfg.provider)?;
+    run_with_provider(cfg, provider, cancel).await
+}
+
+/// Runs with a provider built by the caller: tests wrap real providers with fault injection here.
+pub async fn run_with_provider(
+    cfg: RunConfig,
+    provider: Arc<dyn Provider>,
+    cancel: CancelToken,
+) -> Result<RunSummary, RunError> {
+    let out = cfg.out_dir.clone();
+    std::fs::create_dir_all(&out).map_err(|e| RunError::io(format!("cannot create --out {}", out.display()), e))?;
+    let console = Arc::new(Console::new(cfg.quiet));
+    console
+        .open_log(&out.join("run.log"))
+        .map_err(|e| RunError::io("cannot write run.log", e))?;
+    let recorder = Arc::new(Recorder::create(&out).map_err(|e| RunError::io("cannot open the run's event logs", e))?);
+
+    let started_at = chrono::Utc::now();
+    let cp = &cfg.checkpoint;
+    console.say(&format!(
+        "stress-action {}: profile {}, provider {}, seed {} (pass --seed {} to reproduce)",
+        env!("CARGO_PKG_VERSION"),
+        cfg.profile.name(),
+        provider.name(),
+        cfg.seed,
+        cfg.seed
+    ));
+    console.say(&format!(
+        "checkpoint: {} restores in {} round(s), concurrency {}, marker {} MB{}",
+        cp.restores,
+        cp.rounds,
+        cp.concurrency,
+        cp.marker_size_mb,
+        if cp.inject_corruption > 0.0 {
+            format!(", self-test damaging {:.0}% of restores", cp.inject_corruption * 100.0)
+        } else {
+            String::new()
+        }
+    ));
+    console.say(&format!("results: {}", out.display()));
+
+    let ctx = Arc::new(WorkloadContext {
+        provider: provider.clone(),
+        recorder: recorder.clone(),
+        console: console.clone(),
+        cancel: cancel.clone(),
+        exec_timeout: cfg.exec_timeout,
+        seed: cfg.seed,
+    });
+    let counts = {
+        let recorder = recorder.clone();
+        Arc::new(move || recorder.accounting.workload(checkpoint::WORKLOAD))
+    };
+    let progress = Progress::start(console.clone(), "restores", u64::from(cp.restores), counts);
+    let checkpoint_report = checkpoint::run(ctx, cp).await;
+    progress.finish().await;
+
+    if let Err(e) = provider.shutdown().await {
+        console.warn(&format!("cleanup of the provider failed: {e}"));
+    }
+    recorder.flush();
+
+    let interrupted = cancel.is_cancelled();
+    let counts = recorder.accounting.total();
+    let mut totals = Totals {
+        planned: counts.planned,
+        verified: counts.verified,
+        corrupted: counts.corrupted,
+        infra: counts.infra,
+        lost: counts.lost(),
+        cancelled: u64::from(cp.restores).saturating_sub(counts.planned),
+        ..Default::default()
+    };
+    for count in checkpoint_report.injection.values() {
+        totals.injected += count.injected;
+        totals.injected_detected += count.detected;
+    }
+    let (verdict, mut reasons) = report::decide(&totals, cfg.max_infra_rate);
+    if interrupted {
+        reasons.push(format!(
+            "interrupted: {} planned operations were never issued",
+            totals.cancelled
+        ));
+    }
+    let finished_at = chrono::Utc::now();
+    let result = RunResult {
+        schema_version: report::SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        verdict,
+        verdict_reasons: reasons,
+        interrupted,
+        seed: cfg.seed,
+        profile: cfg.profile.name().to_string(),
+        provider: provider.name().to_string(),
+        started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        finished_at: finished_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        duration_s: (finished_at - started_at).num_milliseconds() as f64 / 1000.0,
+        config: ConfigSnapshot {
+            restores: cp.restores,
+            rounds: cp.rounds,
+            concurrency: cp.concurrency,
+            marker_size_mb: cp.marker_size_mb,
+            inject_corruption: cp.inject_corruption,
+            max_infra_rate: cfg.max_infra_rate,
+            exec_timeout_ms: cfg.exec_timeout.as_millis() as u64,
+        },
+        totals,
+        infra_classes: recorder.accounting.infra_classes(),
+        checkpoint: Some(checkpoint_report),
+        histograms: recorder.histograms.encode_all(),
+        environment: provider.environment().into_iter().collect(),
+    };
+    write_report(&result, &out)?;
+    console.say(&format!("\n{}", report::console_view::render(&result)));
+    console.say(&format!("report: {}", out.join("report.json").display()));
+    console.flush();
+    Ok(RunSummary { result, out_dir: out })
+}
+
+fn write_report(result: &RunResult, out: &Path) -> Result<(), RunError> {
+    result
+        .write_atomic(&out.join("report.json"))
+        .map_err(|e| RunError::io("cannot write report.json", e))
+}

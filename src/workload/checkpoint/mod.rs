@@ -1,0 +1,216 @@
+//! The checkpoint workload: per round, write a random marker, commit it, checkpoint, then restore
+//! from that checkpoint many times with bounded concurrency and verify every restore.
+//!
+//! Rounds run one after another; restores inside a round run with at most `concurrency` in flight.
+//! On cancellation no new restore is issued, in-flight ones get [`CANCEL_GRACE`] to finish, and the
+//! rest are abandoned (they show up as lost, never silently dropped).
+
+mod restore;
+mod setup;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::config::CheckpointConfig;
+use crate::record::{ms, Event};
+use crate::report::model::InjectionCount;
+use crate::report::{CheckpointReport, RoundReport};
+use crate::verify::Outcome;
+use crate::workload::{WorkloadContext, CANCEL_GRACE};
+use restore::{restore_once, RestoreResult, RoundShared};
+
+pub const WORKLOAD: &str = "checkpoint";
+pub const MARKER_PATH: &str = "marker.bin";
+
+/// The marker for a round: reproducible from the run's seed, different per round.
+pub fn marker_bytes(seed: u64, round: u32, len: usize) -> Bytes {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ u64::from(round).wrapping_mul(0xA24B_AED4_963E_E407));
+    let mut data = vec![0u8; len];
+    rng.fill_bytes(&mut data);
+    Bytes::from(data)
+}
+
+pub async fn run(ctx: Arc<WorkloadContext>, cfg: &CheckpointConfig) -> CheckpointReport {
+    let mut report = CheckpointReport::default();
+    let mut next_index: u64 = 0;
+    for round in 1..=cfg.rounds {
+        if ctx.cancel.is_cancelled() {
+            break;
+        }
+        let planned = cfg.restores_in_round(round - 1);
+        let round_report = run_round(&ctx, cfg, round, planned, next_index, &mut report.injection).await;
+        next_index += u64::from(planned);
+        report.rounds.push(round_report);
+    }
+    report.restore_ms = ctx.recorder.histograms.summary("checkpoint.all.restore_ms");
+    report.verify_ms = ctx.recorder.histograms.summary("checkpoint.all.verify_ms");
+    report
+}
+
+async fn run_round(
+    ctx: &Arc<WorkloadContext>,
+    cfg: &CheckpointConfig,
+    round: u32,
+    planned: u32,
+    first_index: u64,
+    injection: &mut BTreeMap<String, InjectionCount>,
+) -> RoundReport {
+    let marker = marker_bytes(ctx.seed, round, cfg.marker_bytes());
+    let setup_started = Instant::now();
+    let origin = setup::prepare_round(ctx, round, &marker).await;
+    let setup_ms = ms(setup_started.elapsed());
+    let mut report = RoundReport {
+        round,
+        setup_ms,
+        ..Default::default()
+    };
+
+    let origin = match origin {
+        Ok(origin) => origin,
+        Err(failure) => {
+            report.setup_error = Some(format!("{}: {}", failure.step, describe(&failure.outcome)));
+            ctx.console.warn(&format!(
+                "round {round}: setup failed at {}: {}",
+                failure.step,
+                describe(&failure.outcome)
+            ));
+            record_inherited_failures(ctx, &mut report, planned, first_index, &failure.outcome);
+            if let Some(sb) = failure.sandbox {
+                let _ = ctx.provider.destroy(&sb).await;
+            }
+            return report;
+        }
+    };
+    report.checkpoint_id = Some(origin.checkpoint.0.clone());
+    report.marker_sha256 = origin.fingerprint.marker_sha256.clone();
+    report.commit = Some(origin.fingerprint.commit.clone());
+
+    let shared = Arc::new(RoundShared {
+        round,
+        checkpoint: origin.checkpoint.clone(),
+        fingerprint: origin.fingerprint.clone(),
+        marker,
+        inject_rate: cfg.inject_corruption,
+    });
+    let limit = Arc::new(Semaphore::new(cfg.concurrency as usize));
+    let mut tasks = JoinSet::new();
+    for offset in 0..u64::from(planned) {
+        let permit = tokio::select! {
+            biased;
+            _ = ctx.cancel.cancelled() => break,
+            permit = limit.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+        };
+        while let Some(done) = tasks.try_join_next() {
+            tally(&mut report, injection, done.ok());
+        }
+        ctx.recorder.plan(WORKLOAD);
+        report.restores += 1;
+        let (ctx, shared) = (ctx.clone(), shared.clone());
+        tasks.spawn(async move {
+            let result = restore_once(ctx, shared, first_index + offset).await;
+            drop(permit);
+            result
+        });
+    }
+    drain(ctx, &mut tasks, &mut report, injection).await;
+
+    let _ = ctx.provider.destroy(&origin.sandbox).await;
+    let _ = ctx.provider.delete_checkpoint(&origin.checkpoint).await;
+    let hist = &ctx.recorder.histograms;
+    report.restore_ms = hist.summary(&format!("checkpoint.round{round}.restore_ms"));
+    report.verify_ms = hist.summary(&format!("checkpoint.round{round}.verify_ms"));
+    report
+}
+
+/// Waits for in-flight restores; once cancelled, gives them [`CANCEL_GRACE`] and abandons the rest.
+async fn drain(
+    ctx: &WorkloadContext,
+    tasks: &mut JoinSet<RestoreResult>,
+    report: &mut RoundReport,
+    injection: &mut BTreeMap<String, InjectionCount>,
+) {
+    let deadline = async {
+        ctx.cancel.cancelled().await;
+        tokio::time::sleep(CANCEL_GRACE).await;
+    };
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            next = tasks.join_next() => match next {
+                Some(done) => tally(report, injection, done.ok()),
+                None => return,
+            },
+            _ = &mut deadline => {
+                let abandoned = tasks.len();
+                tasks.abort_all();
+                while let Some(done) = tasks.join_next().await {
+                    tally(report, injection, done.ok());
+                }
+                ctx.console.warn(&format!("abandoned {abandoned} in-flight restores after the grace period"));
+                return;
+            }
+        }
+    }
+}
+
+fn tally(report: &mut RoundReport, injection: &mut BTreeMap<String, InjectionCount>, done: Option<RestoreResult>) {
+    // A panicked or aborted task has no result: accounting reports it as lost.
+    let Some(done) = done else { return };
+    match done.outcome_kind {
+        "verified" => report.verified += 1,
+        "corrupted" => report.corrupted += 1,
+        _ => report.infra += 1,
+    }
+    report.destroy_failures += u64::from(done.destroy_failed);
+    if let Some(damage) = done.injected {
+        let count = injection.entry(damage.name().to_string()).or_default();
+        count.injected += 1;
+        count.detected += u64::from(done.outcome_kind == "corrupted");
+    }
+}
+
+/// A round without a checkpoint cannot restore: each of its planned restores inherits the setup's
+/// outcome (infra, or corrupted when the marker was wrong before the checkpoint was even taken).
+fn record_inherited_failures(
+    ctx: &WorkloadContext,
+    report: &mut RoundReport,
+    planned: u32,
+    first_index: u64,
+    outcome: &Outcome,
+) {
+    for offset in 0..u64::from(planned) {
+        ctx.recorder.plan(WORKLOAD);
+        let mut event = Event::new(WORKLOAD, "restore", std::time::Duration::ZERO);
+        event.round = Some(report.round);
+        event.restore = Some((first_index + offset) as u32 + 1);
+        event.detail = Some(format!("round setup failed: {}", describe(outcome)));
+        ctx.recorder.finish(WORKLOAD, event, outcome);
+        report.restores += 1;
+        match outcome {
+            Outcome::Corrupted { .. } => report.corrupted += 1,
+            _ => report.infra += 1,
+        }
+    }
+}
+
+fn describe(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Verified => "verified".to_string(),
+        Outcome::Corrupted {
+            check,
+            expected,
+            actual,
+        } => format!("{check}: expected {expected}, found {actual}"),
+        Outcome::Infra { class, status, detail } => match status {
+            Some(s) => format!("{class} {s}: {detail}"),
+            None => format!("{class}: {detail}"),
+        },
+    }
+}

@@ -1,0 +1,180 @@
+//! One round's origin: create a sandbox, write the random marker, commit it in git, check the write,
+//! and checkpoint. Every step is timed and leaves an event line.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::{MARKER_PATH, WORKLOAD};
+use crate::provider::{CheckpointId, ExecOutput, ExecRequest, ProviderError, SandboxId};
+use crate::record::Event;
+use crate::verify::restore::{excerpt, Fingerprint};
+use crate::verify::sha256::{hex_digest, parse_sha256sum};
+use crate::verify::Outcome;
+use crate::workload::WorkloadContext;
+
+pub struct RoundOrigin {
+    pub sandbox: SandboxId,
+    pub checkpoint: CheckpointId,
+    pub fingerprint: Fingerprint,
+}
+
+/// Why a round has no checkpoint to restore: the outcome every restore of the round inherits.
+pub struct SetupFailure {
+    pub outcome: Outcome,
+    pub step: &'static str,
+    pub sandbox: Option<SandboxId>,
+}
+
+pub async fn prepare_round(ctx: &WorkloadContext, round: u32, marker: &Bytes) -> Result<RoundOrigin, SetupFailure> {
+    let sandbox = timed(ctx, round, "create", None, ctx.provider.create())
+        .await
+        .map_err(|outcome| SetupFailure {
+            outcome,
+            step: "create",
+            sandbox: None,
+        })?;
+    match prepare_in(ctx, round, marker, &sandbox).await {
+        Ok((checkpoint, fingerprint)) => Ok(RoundOrigin {
+            sandbox,
+            checkpoint,
+            fingerprint,
+        }),
+        Err((step, outcome)) => Err(SetupFailure {
+            outcome,
+            step,
+            sandbox: Some(sandbox),
+        }),
+    }
+}
+
+async fn prepare_in(
+    ctx: &WorkloadContext,
+    round: u32,
+    marker: &Bytes,
+    sb: &SandboxId,
+) -> Result<(CheckpointId, Fingerprint), (&'static str, Outcome)> {
+    let p = ctx.provider.as_ref();
+    let expected_sha = hex_digest(marker);
+    timed(
+        ctx,
+        round,
+        "write_marker",
+        Some(sb),
+        p.write_file(sb, MARKER_PATH, marker.clone()),
+    )
+    .await
+    .map_err(|o| ("write_marker", o))?;
+
+    let message = format!("stress-action marker, round {round}");
+    let commit_cmd: [&[&str]; 3] = [
+        &["git", "init", "-q"],
+        &["git", "add", MARKER_PATH],
+        &[
+            "git",
+            "-c",
+            "user.name=stress-action",
+            "-c",
+            "user.email=stress-action@localhost",
+            "commit",
+            "-q",
+            "-m",
+            &message,
+        ],
+    ];
+    for argv in commit_cmd {
+        exec_ok(ctx, round, "commit", sb, argv)
+            .await
+            .map_err(|o| ("commit", o))?;
+    }
+    let head = exec_ok(ctx, round, "commit", sb, &["git", "rev-parse", "HEAD"])
+        .await
+        .map_err(|o| ("commit", o))?;
+    let commit = head.stdout_text().trim().to_string();
+
+    // The origin itself must hold what we wrote, or every restore would inherit a bad write.
+    let sum = exec_ok(ctx, round, "check_marker", sb, &["sha256sum", MARKER_PATH])
+        .await
+        .map_err(|o| ("check_marker", o))?;
+    let stdout = sum.stdout_text();
+    if parse_sha256sum(&stdout) != Some(expected_sha.as_str()) {
+        let outcome = Outcome::corrupted("marker write", expected_sha.clone(), excerpt(&stdout));
+        ctx.recorder.events.write(
+            &Event {
+                round: Some(round),
+                ..Event::new(WORKLOAD, "check_marker", Duration::ZERO)
+            }
+            .with_outcome(&outcome),
+        );
+        return Err(("check_marker", outcome));
+    }
+
+    let checkpoint = timed(ctx, round, "checkpoint", Some(sb), p.checkpoint(sb))
+        .await
+        .map_err(|o| ("checkpoint", o))?;
+    Ok((
+        checkpoint,
+        Fingerprint {
+            marker_path: MARKER_PATH.to_string(),
+            marker_sha256: expected_sha,
+            commit,
+        },
+    ))
+}
+
+/// Runs a setup command; a non-zero exit here means the platform cannot do what a sandbox must
+/// (run git), which is a provider error rather than corruption of data we wrote.
+async fn exec_ok(
+    ctx: &WorkloadContext,
+    round: u32,
+    phase: &'static str,
+    sb: &SandboxId,
+    argv: &[&str],
+) -> Result<ExecOutput, Outcome> {
+    let request = ExecRequest::new(argv.iter().copied(), ctx.exec_timeout);
+    let out = timed(ctx, round, phase, Some(sb), ctx.provider.exec(sb, &request)).await?;
+    if out.success() {
+        return Ok(out);
+    }
+    Err(Outcome::Infra {
+        class: crate::verify::InfraClass::ProviderError,
+        status: None,
+        detail: format!(
+            "`{}` failed with {}: {}",
+            request.display(),
+            out.status_text(),
+            excerpt(&out.stderr_text())
+        ),
+    })
+}
+
+/// Times a provider call and writes its event; a provider error becomes an infra outcome.
+async fn timed<T>(
+    ctx: &WorkloadContext,
+    round: u32,
+    phase: &'static str,
+    sb: Option<&SandboxId>,
+    call: impl Future<Output = Result<T, ProviderError>>,
+) -> Result<T, Outcome> {
+    let start = Instant::now();
+    let result = call.await;
+    let mut event = Event::new(WORKLOAD, phase, start.elapsed());
+    event.round = Some(round);
+    event.sandbox = sb.map(|s| s.0.clone());
+    match result {
+        Ok(value) => {
+            ctx.recorder.events.write(&event);
+            Ok(value)
+        }
+        Err(e) => {
+            let outcome = Outcome::Infra {
+                class: e.class,
+                status: e.status,
+                detail: format!("{phase}: {}", e.message),
+            };
+            ctx.recorder.events.write(&event.with_outcome(&outcome));
+            Err(outcome)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! Workloads: each drives a Provider and ends every planned operation in one Outcome through the
+//! Recorder. They share one context so cancellation, timeouts and the seed mean the same everywhere.
+
+pub mod checkpoint;
+pub mod inject;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cancel::CancelToken;
+use crate::console::Console;
+use crate::provider::Provider;
+use crate::record::Recorder;
+
+/// How long in-flight operations may finish after Ctrl-C before they are abandoned (and count as lost).
+pub const CANCEL_GRACE: Duration = Duration::from_secs(5);
+
+pub struct WorkloadContext {
+    pub provider: Arc<dyn Provider>,
+    pub recorder: Arc<Recorder>,
+    pub console: Arc<Console>,
+    pub cancel: CancelToken,
+    pub exec_timeout: Duration,
+    pub seed: u64,
+}
