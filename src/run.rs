@@ -149,6 +149,8 @@ pub async fn run_with_provider(
         totals,
         infra_classes: recorder.accounting.infra_classes(),
         checkpoint: Some(checkpoint_report),
+        lifecycle: None,
+        storage: None,
         histograms: recorder.histograms.encode_all(),
         environment: provider.environment().into_iter().collect(),
     };

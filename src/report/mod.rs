@@ -2,7 +2,9 @@
 
 pub mod console_view;
 pub mod model;
+pub mod model_workloads;
 pub mod verdict;
 
 pub use model::{CheckpointReport, ConfigSnapshot, RoundReport, RunResult, Totals, SCHEMA_VERSION};
+pub use model_workloads::{LifecycleReport, ModeReport, StatusCounts, StorageReport, StorageSizeReport, TimelinePoint};
 pub use verdict::{decide, Verdict};

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::model_workloads::{LifecycleReport, StorageReport};
 use super::Verdict;
 use crate::record::LatencySummary;
 
@@ -30,6 +31,10 @@ pub struct RunResult {
     pub infra_classes: BTreeMap<String, u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<CheckpointReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<LifecycleReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageReport>,
     /// Every latency histogram as base64 HdrHistogram V2, keyed `<workload>.<scope>.<metric>`.
     pub histograms: BTreeMap<String, String>,
     /// Facts about the platform worth knowing when reading numbers (e.g. `clone_mode: copy`).

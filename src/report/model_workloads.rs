@@ -1,0 +1,106 @@
+//! Report sections of the lifecycle and storage workloads, in the shape report.json promises.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::LatencySummary;
+
+/// Sandbox creation benchmarks, one entry per mode that ran.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct LifecycleReport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequential: Option<ModeReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staggered: Option<ModeReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst: Option<ModeReport>,
+}
+
+impl LifecycleReport {
+    /// The modes that ran, in their canonical order, with their names.
+    pub fn modes(&self) -> Vec<(&'static str, &ModeReport)> {
+        [
+            ("sequential", &self.sequential),
+            ("staggered", &self.staggered),
+            ("burst", &self.burst),
+        ]
+        .into_iter()
+        .filter_map(|(name, m)| m.as_ref().map(|m| (name, m)))
+        .collect()
+    }
+}
+
+/// How each sandbox of a mode ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    /// Created, ready, and alive at the end.
+    pub success: u64,
+    /// Ready, then failed the liveness probe.
+    pub partial: u64,
+    /// Created, but the first command failed.
+    pub readiness_failed: u64,
+    /// Creation failed.
+    pub failed: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelinePoint {
+    pub t_ms: u64,
+    pub alive: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ModeReport {
+    pub count: u64,
+    pub status: StatusCounts,
+    /// Failures by infra class, with the HTTP status kept (`http_error_503`).
+    pub failure_class: BTreeMap<String, u64>,
+    pub create_ms: LatencySummary,
+    pub first_command_ms: LatencySummary,
+    /// Time to interactive: create + first command, measured from the scheduled start.
+    pub tti_ms: LatencySummary,
+    pub destroy_ms: LatencySummary,
+    #[serde(default)]
+    pub destroy_failures: u64,
+    /// Sandboxes this run had to destroy in the final sweep (should be 0).
+    #[serde(default)]
+    pub swept: u64,
+    /// First request to last ready.
+    pub wall_clock_ms: f64,
+    pub time_to_first_ready_ms: Option<f64>,
+    pub peak_concurrency: u64,
+    #[serde(default)]
+    pub mean_concurrency: f64,
+    /// Sandboxes alive per 100 ms.
+    pub timeline: Vec<TimelinePoint>,
+}
+
+impl ModeReport {
+    pub fn success_rate(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.status.success as f64 / self.count as f64
+        }
+    }
+}
+
+/// Upload/download benchmarks with SHA-256 verification, one entry per file size.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct StorageReport {
+    pub sizes: Vec<StorageSizeReport>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct StorageSizeReport {
+    pub size_mb: f64,
+    pub iterations: u64,
+    pub verified: u64,
+    pub corrupted: u64,
+    pub infra: u64,
+    pub upload_ms: LatencySummary,
+    pub download_ms: LatencySummary,
+    pub upload_mb_s: f64,
+    pub download_mb_s: f64,
+}
