@@ -81,14 +81,17 @@ impl Event {
     }
 }
 
+/// Buffered lines reach the disk at least this often, so a crash loses at most this much.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 pub struct EventLog {
-    out: Mutex<BufWriter<File>>,
+    out: Mutex<(BufWriter<File>, std::time::Instant)>,
 }
 
 impl EventLog {
     pub fn create(path: &Path) -> std::io::Result<Self> {
         Ok(Self {
-            out: Mutex::new(BufWriter::new(File::create(path)?)),
+            out: Mutex::new((BufWriter::new(File::create(path)?), std::time::Instant::now())),
         })
     }
 
@@ -101,14 +104,20 @@ impl EventLog {
             return;
         };
         line.push(b'\n');
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        if let Err(e) = out.write_all(&line) {
+        let mut guard = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let (out, last_flush) = &mut *guard;
+        let mut result = out.write_all(&line);
+        if result.is_ok() && last_flush.elapsed() >= FLUSH_EVERY {
+            result = out.flush();
+            *last_flush = std::time::Instant::now();
+        }
+        if let Err(e) = result {
             static WARNED: std::sync::Once = std::sync::Once::new();
             WARNED.call_once(|| eprintln!("warning: cannot write events.jsonl: {e}"));
         }
     }
 
     pub fn flush(&self) {
-        let _ = self.out.lock().unwrap_or_else(|p| p.into_inner()).flush();
+        let _ = self.out.lock().unwrap_or_else(|p| p.into_inner()).0.flush();
     }
 }
