@@ -22,6 +22,9 @@ pub struct Event {
     pub restore: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<String>,
+    /// The operation's own id where the workload has one (a contention write: `w3-s17`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
     pub duration_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restore_ms: Option<f64>,

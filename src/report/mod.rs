@@ -2,6 +2,7 @@
 
 pub mod console_view;
 pub mod model;
+pub mod model_contention;
 pub mod model_workloads;
 pub mod verdict;
 

@@ -2,6 +2,7 @@
 //! Recorder. They share one context so cancellation, timeouts and the seed mean the same everywhere.
 
 pub mod checkpoint;
+pub mod contention;
 pub mod inject;
 
 use std::sync::Arc;

@@ -1,0 +1,33 @@
+//! Report section of the contention workload.
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::LatencySummary;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ContentionReport {
+    /// The built-in demo store, when one was used (`flock` or `naive`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    pub writers: u32,
+    pub writes: u32,
+    /// Writes whose command exited 0: the store promised to keep them.
+    pub acknowledged: u64,
+    /// Distinct expected ids found in the store.
+    pub present: u64,
+    /// Acknowledged writes missing from the store.
+    pub lost: u64,
+    /// Ids stored more than once.
+    pub duplicates: u64,
+    /// Records in the store that no writer wrote.
+    pub unknown: u64,
+    /// Write commands that exited non-zero or died by a signal.
+    pub failed: u64,
+    /// Writes with no answer (timeout: a possible deadlock; platform error): may go either way.
+    pub indeterminate: u64,
+    /// Writers missing at least one acknowledged write: `[writer, lost]`.
+    pub incomplete_writers: Vec<(u32, u64)>,
+    pub write_ms: LatencySummary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_error: Option<String>,
+}
