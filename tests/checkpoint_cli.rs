@@ -86,6 +86,27 @@ fn every_kind_of_injected_damage_is_detected() {
     }
     let details = std::fs::read_to_string(out.join("error-details.log")).unwrap();
     assert_eq!(details.matches("=== CORRUPTED").count(), 20);
+    assert_eq!(
+        details.matches("evidence: evidence/").count(),
+        20,
+        "every corruption links its evidence"
+    );
+    let evidence: Vec<_> = std::fs::read_dir(out.join("evidence"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(evidence.len(), 20);
+    let bitflips = evidence
+        .iter()
+        .filter(|dir| {
+            let marker = std::fs::read_to_string(dir.join("marker.txt")).unwrap();
+            marker.contains("size: 1048576 bytes (expected 1048576)") && !marker.contains("none (identical)")
+        })
+        .count();
+    assert_eq!(
+        bitflips, 5,
+        "a flipped bit shows as a same-size marker with a first differing byte"
+    );
 }
 
 #[test]

@@ -56,6 +56,9 @@ impl ErrorLog {
         if let Some(detail) = &event.detail {
             text.push_str(&format!("context: {detail}\n"));
         }
+        if let Some(evidence) = &event.evidence {
+            text.push_str(&format!("evidence: {evidence}\n"));
+        }
         text.push('\n');
         let _ = self
             .out

@@ -43,6 +43,9 @@ pub struct Event {
     pub attempts: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Where the evidence of a failed operation is, relative to the run directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 pub fn ms(d: std::time::Duration) -> f64 {

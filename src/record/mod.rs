@@ -7,6 +7,7 @@
 mod accounting;
 mod error_log;
 mod events;
+pub mod evidence;
 mod histograms;
 
 use std::path::Path;
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 pub use accounting::{Accounting, Counts};
 pub use error_log::ErrorLog;
 pub use events::{ms, Event, EventLog};
+pub use evidence::EvidenceStore;
 pub use histograms::{decode_histogram, encode_histogram, new_histogram, HistogramSet, LatencySummary};
 
 use crate::verify::Outcome;
@@ -24,6 +26,7 @@ pub struct Recorder {
     pub histograms: HistogramSet,
     pub accounting: Accounting,
     pub errors: ErrorLog,
+    pub evidence: EvidenceStore,
     started: Instant,
 }
 
@@ -35,6 +38,7 @@ impl Recorder {
             histograms: HistogramSet::default(),
             accounting: Accounting::default(),
             errors: ErrorLog::create(&dir.join("error-details.log"))?,
+            evidence: EvidenceStore::new(dir),
             started: Instant::now(),
         })
     }

@@ -5,6 +5,7 @@
 //! On cancellation no new restore is issued, in-flight ones get [`CANCEL_GRACE`] to finish, and the
 //! rest are abandoned (they show up as lost, never silently dropped).
 
+mod evidence;
 mod restore;
 mod setup;
 

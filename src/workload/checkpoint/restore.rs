@@ -109,6 +109,10 @@ pub async fn restore_once(ctx: Arc<WorkloadContext>, shared: Arc<RoundShared>, i
             .record(&format!("checkpoint.round{}.verify_ms", shared.round), verify_time);
     }
 
+    if outcome.is_corrupted() {
+        let op_id = format!("round{}-restore{}", shared.round, index + 1);
+        event.evidence = super::evidence::collect(&ctx, &sandbox, &op_id, &shared, &outcome).await;
+    }
     let destroy_failed = match provider.destroy(&sandbox).await {
         Ok(()) => false,
         Err(e) => {

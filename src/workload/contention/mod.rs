@@ -120,7 +120,8 @@ pub async fn run(ctx: Arc<WorkloadContext>, cfg: &ContentionConfig) -> Contentio
     match listing {
         Ok(text) => {
             let (check, verdicts) = check_store(&states, &parse_listing(&text));
-            record_outcomes(&ctx, &logs, &verdicts);
+            let evidence = store_evidence(&ctx, &check, &verdicts, &text);
+            record_outcomes(&ctx, &logs, &verdicts, evidence.as_deref());
             record_unknown(&ctx, &check.unknown_examples, check.unknown);
             report.acknowledged = check.acknowledged;
             report.present = check.present;
@@ -311,7 +312,12 @@ fn write_event(writer: u32, seq: u32, phase: &'static str) -> Event {
 }
 
 /// One final outcome per issued write: the write's own failure, or what the listing showed.
-fn record_outcomes(ctx: &WorkloadContext, logs: &[Option<WriterLog>], verdicts: &[Vec<WriteVerdict>]) {
+fn record_outcomes(
+    ctx: &WorkloadContext,
+    logs: &[Option<WriterLog>],
+    verdicts: &[Vec<WriteVerdict>],
+    evidence: Option<&str>,
+) {
     for (w, (log, row)) in logs.iter().zip(verdicts).enumerate() {
         let Some(log) = log else { continue };
         for (s, (state, verdict)) in log.states.iter().zip(row).enumerate() {
@@ -338,10 +344,53 @@ fn record_outcomes(ctx: &WorkloadContext, logs: &[Option<WriterLog>], verdicts: 
                         detail: "no answer".into(),
                     }),
             };
-            ctx.recorder
-                .finish(WORKLOAD, write_event(w as u32, s as u32, "check"), &outcome);
+            let mut event = write_event(w as u32, s as u32, "check");
+            if outcome.is_corrupted() {
+                event.evidence = evidence.map(String::from);
+            }
+            ctx.recorder.finish(WORKLOAD, event, &outcome);
         }
     }
+}
+
+/// One evidence directory for the whole store when anything is wrong: the listing as found and
+/// which writes are missing or duplicated, writer by writer.
+fn store_evidence(
+    ctx: &WorkloadContext,
+    check: &check::StoreCheck,
+    verdicts: &[Vec<WriteVerdict>],
+    listing: &str,
+) -> Option<String> {
+    if check.lost + check.duplicates + check.unknown == 0 {
+        return None;
+    }
+    let mut problems = String::new();
+    for (w, row) in verdicts.iter().enumerate() {
+        for (s, verdict) in row.iter().enumerate() {
+            let id = write_id(w as u32, s as u32);
+            match verdict {
+                WriteVerdict::Lost => problems.push_str(&format!("lost {id}\n")),
+                WriteVerdict::Duplicated(n) => problems.push_str(&format!("duplicated x{n} {id}\n")),
+                _ => {}
+            }
+        }
+    }
+    let summary = format!(
+        "acknowledged: {}\npresent: {}\nlost: {}\nduplicates: {}\nunknown: {} (e.g. {})\nincomplete writers [writer, lost]: {:?}\n",
+        check.acknowledged,
+        check.present,
+        check.lost,
+        check.duplicates,
+        check.unknown,
+        check.unknown_examples.join(", "),
+        check.incomplete_writers
+    );
+    let files = vec![
+        ("summary.txt", summary.into_bytes()),
+        ("problems.txt", problems.into_bytes()),
+        ("listing.txt", listing.as_bytes().to_vec()),
+    ];
+    ctx.recorder.evidence.write("contention-store", &files)
 }
 
 /// Records nobody wrote are one extra corrupted operation: the store holds data it should not.
