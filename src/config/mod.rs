@@ -69,6 +69,9 @@ pub struct CheckpointConfig {
     pub marker_size_mb: f64,
     /// Fraction of restores the self-test damages before verification (0 = off).
     pub inject_corruption: f64,
+    /// Rewrite the marker in the sandbox while the checkpoint is taken: a platform that quiesces
+    /// checkpoints captures the finished write; one that does not captures a torn file.
+    pub write_during_checkpoint: bool,
 }
 
 impl CheckpointConfig {
@@ -172,6 +175,7 @@ impl RunConfig {
                 concurrency: concurrency as u32,
                 marker_size_mb,
                 inject_corruption,
+                write_during_checkpoint: false,
             },
         })
     }

@@ -40,6 +40,7 @@ pub struct LocalProvider {
     locks: Mutex<HashMap<String, Arc<RwLock<()>>>>,
     created_sandboxes: Mutex<HashSet<String>>,
     created_checkpoints: Mutex<HashSet<String>>,
+    quiesce: bool,
 }
 
 impl LocalProvider {
@@ -63,7 +64,16 @@ impl LocalProvider {
             locks: Mutex::default(),
             created_sandboxes: Mutex::default(),
             created_checkpoints: Mutex::default(),
+            quiesce: true,
         })
+    }
+
+    /// Unsafe on purpose: checkpoints no longer wait for running commands, reproducing the torn
+    /// snapshot bug (a disk image archived while a process still writes it). Only for the
+    /// `unquiesced-checkpoint` chaos scenario, which must then detect corruption.
+    pub fn unquiesced(mut self) -> Self {
+        self.quiesce = false;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -139,7 +149,10 @@ impl Provider for LocalProvider {
     }
 
     fn environment(&self) -> Vec<(String, String)> {
-        vec![("clone_mode".to_string(), self.clone_mode().to_string())]
+        vec![
+            ("clone_mode".to_string(), self.clone_mode().to_string()),
+            ("quiesced_checkpoints".to_string(), self.quiesce.to_string()),
+        ]
     }
 
     async fn create(&self) -> ProviderResult<SandboxId> {
@@ -190,9 +203,11 @@ impl Provider for LocalProvider {
         let id = self.next_id("cp");
         let staging = self.root.join("checkpoints").join(format!(".staging-{id}"));
         let lock = self.lock_for(&sandbox.0);
-        {
+        if self.quiesce {
             // Exclusive: no exec or write of this provider runs in the sandbox while it is cloned.
             let _quiesced = lock.write().await;
+            self.clone_dir(dir, staging.clone()).await?;
+        } else {
             self.clone_dir(dir, staging.clone()).await?;
         }
         // Published by rename, so a crash mid-clone never leaves a checkpoint that looks ready.

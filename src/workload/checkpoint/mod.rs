@@ -65,7 +65,7 @@ async fn run_round(
 ) -> RoundReport {
     let marker = marker_bytes(ctx.seed, round, cfg.marker_bytes());
     let setup_started = Instant::now();
-    let origin = setup::prepare_round(ctx, round, &marker).await;
+    let origin = setup::prepare_round(ctx, round, &marker, cfg.write_during_checkpoint).await;
     let setup_ms = ms(setup_started.elapsed());
     let mut report = RoundReport {
         round,

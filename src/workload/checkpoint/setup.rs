@@ -27,7 +27,30 @@ pub struct SetupFailure {
     pub sandbox: Option<SandboxId>,
 }
 
-pub async fn prepare_round(ctx: &WorkloadContext, round: u32, marker: &Bytes) -> Result<RoundOrigin, SetupFailure> {
+/// How long the concurrent writer runs before the checkpoint is requested.
+const TORN_WRITER_HEAD_START: Duration = Duration::from_millis(100);
+/// Empties the marker, holds it half-written, then restores the committed content; the copy is kept
+/// inside .git so the finished state is exactly the committed one.
+const TORN_WRITER_SCRIPT: &str =
+    "cp marker.bin .git/marker.orig && : > marker.bin && sleep 0.4 && cat .git/marker.orig > marker.bin && rm .git/marker.orig";
+
+/// Rewrites the marker in place while the checkpoint is taken. Only a snapshot taken mid-write
+/// differs from the committed state, so a quiescing platform verifies and a tearing one corrupts.
+fn start_torn_writer(
+    ctx: &WorkloadContext,
+    sb: &SandboxId,
+) -> tokio::task::JoinHandle<Result<ExecOutput, ProviderError>> {
+    let (provider, sb) = (ctx.provider.clone(), sb.clone());
+    let request = ExecRequest::new(["sh", "-c", TORN_WRITER_SCRIPT], ctx.exec_timeout);
+    tokio::spawn(async move { provider.exec(&sb, &request).await })
+}
+
+pub async fn prepare_round(
+    ctx: &WorkloadContext,
+    round: u32,
+    marker: &Bytes,
+    write_during_checkpoint: bool,
+) -> Result<RoundOrigin, SetupFailure> {
     let sandbox = timed(ctx, round, "create", None, ctx.provider.create())
         .await
         .map_err(|outcome| SetupFailure {
@@ -35,7 +58,7 @@ pub async fn prepare_round(ctx: &WorkloadContext, round: u32, marker: &Bytes) ->
             step: "create",
             sandbox: None,
         })?;
-    match prepare_in(ctx, round, marker, &sandbox).await {
+    match prepare_in(ctx, round, marker, &sandbox, write_during_checkpoint).await {
         Ok((checkpoint, fingerprint)) => Ok(RoundOrigin {
             sandbox,
             checkpoint,
@@ -54,6 +77,7 @@ async fn prepare_in(
     round: u32,
     marker: &Bytes,
     sb: &SandboxId,
+    write_during_checkpoint: bool,
 ) -> Result<(CheckpointId, Fingerprint), (&'static str, Outcome)> {
     let p = ctx.provider.as_ref();
     let expected_sha = hex_digest(marker);
@@ -110,9 +134,28 @@ async fn prepare_in(
         return Err(("check_marker", outcome));
     }
 
-    let checkpoint = timed(ctx, round, "checkpoint", Some(sb), p.checkpoint(sb))
-        .await
-        .map_err(|o| ("checkpoint", o))?;
+    let torn_writer = write_during_checkpoint.then(|| start_torn_writer(ctx, sb));
+    if torn_writer.is_some() {
+        // Let the writer reach the middle of its rewrite before asking for the checkpoint.
+        tokio::time::sleep(TORN_WRITER_HEAD_START).await;
+    }
+    let checkpoint = timed(ctx, round, "checkpoint", Some(sb), p.checkpoint(sb)).await;
+    if let Some(writer) = torn_writer {
+        match writer.await {
+            Ok(Ok(out)) if out.success() => {}
+            Ok(Ok(out)) => ctx.console.warn(&format!(
+                "round {round}: the concurrent marker rewrite failed: {}",
+                out.status_text()
+            )),
+            Ok(Err(e)) => ctx.console.warn(&format!(
+                "round {round}: the concurrent marker rewrite could not run: {e}"
+            )),
+            Err(e) => ctx.console.warn(&format!(
+                "round {round}: the concurrent marker rewrite task failed: {e}"
+            )),
+        }
+    }
+    let checkpoint = checkpoint.map_err(|o| ("checkpoint", o))?;
     Ok((
         checkpoint,
         Fingerprint {
