@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use stress_action::config::RunArgs;
+use stress_action::config::{self, ConfigError, RunArgs};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -25,6 +25,9 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct RunCmd {
+    /// A stress.toml whose keys are these flags' names; flags given here override it.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     /// smoke (10 restores, 1 round) or full (1000 restores, 5 rounds).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
@@ -67,7 +70,17 @@ pub struct RunCmd {
 }
 
 impl RunCmd {
-    pub fn into_run_args(self) -> RunArgs {
+    /// The flags merged over the config file, if one was named.
+    pub fn into_run_args(self) -> Result<RunArgs, ConfigError> {
+        let file = self.config.as_deref().map(config::file::load).transpose()?;
+        let flags = self.flag_args();
+        Ok(match file {
+            Some(file) => config::file::merge(flags, file),
+            None => flags,
+        })
+    }
+
+    fn flag_args(self) -> RunArgs {
         RunArgs {
             profile: self.profile,
             provider: self.provider,

@@ -27,7 +27,7 @@ fn main() {
 async fn dispatch(cli: cli::Cli) -> i32 {
     match cli.command {
         cli::Command::Run(cmd) => {
-            let cfg = match RunConfig::build(cmd.into_run_args()) {
+            let cfg = match cmd.into_run_args().and_then(RunConfig::build) {
                 Ok(cfg) => cfg,
                 Err(e) => return fail(&e, ExitStatus::Usage),
             };

@@ -30,8 +30,15 @@ fn config(out: &std::path::Path) -> RunConfig {
 async fn quiesced_checkpoints_survive_a_concurrent_writer() {
     let dir = tempfile::tempdir().unwrap();
     let provider = Arc::new(LocalProvider::new(LocalOptions::default()).unwrap());
-    let summary = run_with_provider(config(dir.path()), provider, CancelToken::new()).await.unwrap();
-    assert_eq!(summary.result.verdict, Verdict::Pass, "{:?}", summary.result.verdict_reasons);
+    let summary = run_with_provider(config(dir.path()), provider, CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        summary.result.verdict,
+        Verdict::Pass,
+        "{:?}",
+        summary.result.verdict_reasons
+    );
     assert_eq!(summary.result.totals.verified, 6);
 }
 
@@ -39,10 +46,22 @@ async fn quiesced_checkpoints_survive_a_concurrent_writer() {
 async fn unquiesced_checkpoints_are_caught_torn() {
     let dir = tempfile::tempdir().unwrap();
     let provider = Arc::new(LocalProvider::new(LocalOptions::default()).unwrap().unquiesced());
-    let summary = run_with_provider(config(dir.path()), provider, CancelToken::new()).await.unwrap();
+    let summary = run_with_provider(config(dir.path()), provider, CancelToken::new())
+        .await
+        .unwrap();
     assert_eq!(summary.result.verdict, Verdict::Fail);
-    assert_eq!(summary.result.totals.corrupted, 6, "every restore of a torn checkpoint is corrupted");
-    assert_eq!(summary.result.environment.get("quiesced_checkpoints").map(String::as_str), Some("false"));
+    assert_eq!(
+        summary.result.totals.corrupted, 6,
+        "every restore of a torn checkpoint is corrupted"
+    );
+    assert_eq!(
+        summary
+            .result
+            .environment
+            .get("quiesced_checkpoints")
+            .map(String::as_str),
+        Some("false")
+    );
     let evidence = std::fs::read_dir(dir.path().join("evidence")).unwrap().count();
     assert_eq!(evidence, 6);
 }

@@ -4,6 +4,7 @@
 //! the profile's defaults and validates the result, naming the offending flag in every error so a
 //! typo in a workflow file is a one-line fix.
 
+pub mod file;
 mod profile;
 
 use std::path::PathBuf;
@@ -43,7 +44,11 @@ impl ProviderConfig {
 }
 
 /// Everything the user may say about a run; `None` means "take the profile's value".
-#[derive(Clone, Debug, Default)]
+///
+/// The same struct is read from `stress.toml` (see [`file`]): keys are the flag names without the
+/// dashes in front, so every flag of `run` can be set in the file, and unknown keys are refused.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RunArgs {
     pub profile: Option<String>,
     pub provider: Option<String>,
@@ -51,6 +56,7 @@ pub struct RunArgs {
     pub restores: Option<i64>,
     pub rounds: Option<i64>,
     pub concurrency: Option<i64>,
+    #[serde(rename = "marker-size")]
     pub marker_size_mb: Option<f64>,
     pub out: Option<PathBuf>,
     pub seed: Option<u64>,
