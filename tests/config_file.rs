@@ -33,13 +33,27 @@ fn every_run_flag_is_a_config_key() {
     let dir = tempfile::tempdir().unwrap();
     for flag in flags {
         // A wrong-typed or invalid value, and a poison key so nothing ever runs.
-        let poison = if flag == "concurrency" { "rounds = 0" } else { "concurrency = 0" };
+        let poison = if flag == "concurrency" {
+            "rounds = 0"
+        } else {
+            "concurrency = 0"
+        };
         let path = dir.path().join(format!("{flag}.toml"));
         std::fs::write(&path, format!("{flag} = \"not-a-valid-value\"\n{poison}\n")).unwrap();
-        let out = stress().arg("run").arg("--config").arg(&path).arg("--out").arg(dir.path().join("never")).output().unwrap();
+        let out = stress()
+            .arg("run")
+            .arg("--config")
+            .arg(&path)
+            .arg("--out")
+            .arg(dir.path().join("never"))
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
-        assert!(!stderr.contains("unknown field"), "--{flag} cannot be set in stress.toml: {stderr}");
+        assert!(
+            !stderr.contains("unknown field"),
+            "--{flag} cannot be set in stress.toml: {stderr}"
+        );
     }
     assert!(!dir.path().join("never").exists());
 }
@@ -50,7 +64,13 @@ fn flags_override_the_file_and_typos_are_refused() {
     let path = dir.path().join("stress.toml");
     std::fs::write(&path, "restores = 6\nmarker-size = 1\nseed = 11\nconcurrency = 2\n").unwrap();
     let out = dir.path().join("run");
-    stress().args(["run", "-q", "-n", "3", "--config"]).arg(&path).arg("--out").arg(&out).assert().code(0);
+    stress()
+        .args(["run", "-q", "-n", "3", "--config"])
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
     let report = read_report(&out);
     assert_eq!(report["config"]["restores"], 3, "the flag wins over the file");
     assert_eq!(report["config"]["concurrency"], 2, "the file wins over the profile");
@@ -65,5 +85,9 @@ fn flags_override_the_file_and_typos_are_refused() {
         .code(2)
         .stderr(contains("line 3"))
         .stderr(contains("concurency"));
-    stress().args(["run", "--config", "/nonexistent/stress.toml"]).assert().code(2).stderr(contains("--config"));
+    stress()
+        .args(["run", "--config", "/nonexistent/stress.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains("--config"));
 }

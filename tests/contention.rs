@@ -9,7 +9,7 @@ use stress_action::console::Console;
 use stress_action::provider::local::LocalOptions;
 use stress_action::provider::LocalProvider;
 use stress_action::record::Recorder;
-use stress_action::workload::contention::{self, ContentionConfig, DemoTarget};
+use stress_action::workload::contention::{self, ContentionConfig, DemoTarget, Kill9};
 use stress_action::workload::WorkloadContext;
 
 fn context(dir: &std::path::Path) -> Arc<WorkloadContext> {
@@ -87,6 +87,7 @@ async fn a_hanging_writer_times_out_and_the_run_ends() {
         list_cmd: vec!["cat".into(), "store.txt".into()],
         target: None,
         write_timeout: Duration::from_millis(300),
+        kill9: None,
     };
     let started = std::time::Instant::now();
     let report = contention::run(ctx.clone(), &cfg).await;
@@ -98,4 +99,32 @@ async fn a_hanging_writer_times_out_and_the_run_ends() {
     let c = ctx.recorder.accounting.workload(contention::WORKLOAD);
     assert_eq!((c.verified, c.infra, c.corrupted), (2, 2, 0));
     assert_eq!(ctx.recorder.accounting.infra_classes().get("timeout"), Some(&2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill9_loses_no_acknowledged_write_and_counts_indeterminate_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path());
+    let mut cfg = ContentionConfig::for_target(DemoTarget::Flock, 8, 60, Duration::from_secs(30));
+    // The writers sleep a little inside the lock so kills land mid-write.
+    cfg.write_cmd = vec![
+        "sh".into(),
+        "-c".into(),
+        "exec 9>>store.lock; flock 9; sleep 0.01; echo {id} >> store.txt".into(),
+    ];
+    cfg.kill9 = Some(Kill9 {
+        pattern: "flock 9; sleep".into(),
+        mean_interval: Duration::from_millis(40),
+    });
+    let report = contention::run(ctx.clone(), &cfg).await;
+    assert!(report.kills > 0, "the fault schedule hit writers: {report:?}");
+    assert!(report.indeterminate > 0, "killed writes are indeterminate: {report:?}");
+    assert_eq!(
+        (report.lost, report.duplicates, report.unknown),
+        (0, 0, 0),
+        "{report:?}"
+    );
+    assert_eq!(report.acknowledged + report.indeterminate + report.failed, 480);
+    let c = ctx.recorder.accounting.workload(contention::WORKLOAD);
+    assert_eq!((c.corrupted, c.infra), (0, report.indeterminate));
 }

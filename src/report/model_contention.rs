@@ -25,6 +25,9 @@ pub struct ContentionReport {
     pub failed: u64,
     /// Writes with no answer (timeout: a possible deadlock; platform error): may go either way.
     pub indeterminate: u64,
+    /// Kills of writer processes by the `kill9` fault schedule that hit something.
+    #[serde(default)]
+    pub kills: u64,
     /// Writers missing at least one acknowledged write: `[writer, lost]`.
     pub incomplete_writers: Vec<(u32, u64)>,
     pub write_ms: LatencySummary,

@@ -7,6 +7,7 @@
 //! timeout is infra (`timeout`, reported as a possible deadlock) and may go either way.
 
 mod check;
+mod nemesis;
 mod targets;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use bytes::Bytes;
 use tokio::sync::Barrier;
 
 pub use check::{check_store, parse_listing, write_id, WriteState, WriteVerdict};
+pub use nemesis::Kill9;
 pub use targets::DemoTarget;
 
 use crate::provider::retry::with_retries;
@@ -41,6 +43,8 @@ pub struct ContentionConfig {
     pub list_cmd: Vec<String>,
     pub target: Option<DemoTarget>,
     pub write_timeout: Duration,
+    /// SIGKILL writer processes at random moments while the writers run.
+    pub kill9: Option<Kill9>,
 }
 
 impl ContentionConfig {
@@ -53,6 +57,7 @@ impl ContentionConfig {
             list_cmd: target.list_cmd(),
             target: Some(target),
             write_timeout,
+            kill9: None,
         }
     }
 }
@@ -103,11 +108,20 @@ pub async fn run(ctx: Arc<WorkloadContext>, cfg: &ContentionConfig) -> Contentio
         let (ctx, cfg, barrier, sb) = (ctx.clone(), cfg.clone(), barrier.clone(), sandbox.clone());
         tasks.spawn(async move { (writer, run_writer(&ctx, &cfg, &sb, writer, &barrier).await) });
     }
+    let stop_nemesis = crate::cancel::CancelToken::new();
+    let nemesis = cfg.kill9.clone().map(|kill9| {
+        let (ctx, sb, stop) = (ctx.clone(), sandbox.clone(), stop_nemesis.clone());
+        tokio::spawn(async move { nemesis::run_kill9(&ctx, &sb, &kill9, stop).await })
+    });
     let mut logs: Vec<Option<WriterLog>> = (0..cfg.writers).map(|_| None).collect();
     while let Some(done) = tasks.join_next().await {
         if let Ok((writer, log)) = done {
             logs[writer as usize] = Some(log);
         }
+    }
+    stop_nemesis.cancel();
+    if let Some(nemesis) = nemesis {
+        report.kills = nemesis.await.unwrap_or(0);
     }
     // A writer task that panicked reported nothing: its writes stay planned without outcome (lost).
     let states: Vec<Vec<WriteState>> = logs
@@ -217,6 +231,14 @@ async fn run_writer(
         event.duration_ms = crate::record::ms(took);
         let (state, failure) = match result {
             Ok(out) if out.success() => (WriteState::Acknowledged, None),
+            Ok(out) if cfg.kill9.is_some() && out.signal == Some(libc::SIGKILL) => (
+                WriteState::Indeterminate,
+                Some(Outcome::Infra {
+                    class: InfraClass::ProviderError,
+                    status: None,
+                    detail: "indeterminate: the write was killed by the kill9 fault schedule".into(),
+                }),
+            ),
             Ok(out) => {
                 let actual = format!("{}: {}", out.status_text(), excerpt(&out.stderr_text()));
                 (

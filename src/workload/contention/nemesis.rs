@@ -1,0 +1,47 @@
+//! The `kill9` fault schedule: SIGKILL the store's writer processes at random moments while the
+//! writers run. Writes in flight at a kill are indeterminate; every write acknowledged before must
+//! still be in the store afterwards.
+
+use std::time::Duration;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::cancel::CancelToken;
+use crate::provider::{ExecRequest, SandboxId};
+use crate::record::Event;
+use crate::workload::WorkloadContext;
+
+use super::WORKLOAD;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kill9 {
+    /// Matched against full command lines (`pkill -f`): the store's writer processes.
+    pub pattern: String,
+    /// Mean time between kills; each wait is drawn uniformly from half to one and a half times it.
+    pub mean_interval: Duration,
+}
+
+/// Kills until `stop` fires; returns how many kills hit at least one process.
+pub async fn run_kill9(ctx: &WorkloadContext, sandbox: &SandboxId, kill9: &Kill9, stop: CancelToken) -> u64 {
+    let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed ^ 0x006b_696c_6c39);
+    let mean = kill9.mean_interval.as_micros().max(2) as u64;
+    let request = ExecRequest::new(["pkill", "-KILL", "-f", kill9.pattern.as_str()], ctx.exec_timeout);
+    let mut hits = 0;
+    loop {
+        let wait = Duration::from_micros(rng.gen_range(mean / 2..=mean * 3 / 2));
+        tokio::select! {
+            _ = stop.cancelled() => return hits,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        // pkill exits 0 when it signalled something, 1 when nothing matched.
+        if let Ok(out) = ctx.provider.exec(sandbox, &request).await {
+            if out.success() {
+                hits += 1;
+                let mut event = Event::new(WORKLOAD, "kill9", Duration::ZERO);
+                event.detail = Some(format!("SIGKILL sent to processes matching {:?}", kill9.pattern));
+                ctx.recorder.events.write(&event);
+            }
+        }
+    }
+}
