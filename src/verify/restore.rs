@@ -79,8 +79,17 @@ async fn check(
     argv: &[&str],
     timeout: Duration,
 ) -> Result<ExecOutput, Outcome> {
-    let request = ExecRequest::new(argv.iter().copied(), timeout);
-    let (result, attempts) = with_retries(CHECK_RETRIES, || provider.exec(sb, &request)).await;
+    exec_with_retries(provider, sb, &ExecRequest::new(argv.iter().copied(), timeout)).await
+}
+
+/// Runs a read-only command, retrying infra failures [`CHECK_RETRIES`] times; an infra failure
+/// that persists is returned as the [`Outcome::Infra`] of the operation that needed the command.
+pub async fn exec_with_retries(
+    provider: &dyn Provider,
+    sb: &SandboxId,
+    request: &ExecRequest,
+) -> Result<ExecOutput, Outcome> {
+    let (result, attempts) = with_retries(CHECK_RETRIES, || provider.exec(sb, request)).await;
     result.map_err(|e| Outcome::Infra {
         class: e.class,
         status: e.status,

@@ -20,11 +20,10 @@ pub use check::{check_store, parse_listing, write_id, WriteState, WriteVerdict};
 pub use nemesis::Kill9;
 pub use targets::DemoTarget;
 
-use crate::provider::retry::with_retries;
 use crate::provider::{ExecRequest, SandboxId};
 use crate::record::Event;
 use crate::report::model_contention::ContentionReport;
-use crate::verify::restore::excerpt;
+use crate::verify::restore::{excerpt, exec_with_retries};
 use crate::verify::{InfraClass, Outcome};
 use crate::workload::WorkloadContext;
 
@@ -307,23 +306,13 @@ async fn list_store(ctx: &WorkloadContext, cfg: &ContentionConfig, sb: &SandboxI
         argv: cfg.list_cmd.clone(),
         timeout: ctx.exec_timeout,
     };
-    let (result, attempts) = with_retries(2, || ctx.provider.exec(sb, &request)).await;
-    match result {
-        Ok(out) if out.success() => Ok(out.stdout_text()),
-        Ok(out) => Err(Outcome::corrupted(
+    match exec_with_retries(ctx.provider.as_ref(), sb, &request).await? {
+        out if out.success() => Ok(out.stdout_text()),
+        out => Err(Outcome::corrupted(
             "list store",
             "exit 0",
             format!("{}: {}", out.status_text(), excerpt(&out.stderr_text())),
         )),
-        Err(e) => Err(Outcome::Infra {
-            class: e.class,
-            status: e.status,
-            detail: format!(
-                "`{}` could not run ({attempts} attempts): {}",
-                request.display(),
-                e.message
-            ),
-        }),
     }
 }
 
