@@ -18,6 +18,7 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Run a profile against a provider, verify every operation, and write the run directory.
     Run(RunCmd),

@@ -85,7 +85,7 @@ pub fn render(
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
+            .background_style(WHITE)
             .border_style(GREY)
             .label_font((FONT, 13))
             .draw()

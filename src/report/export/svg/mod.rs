@@ -31,6 +31,9 @@ pub const GREEN: RGBColor = RGBColor(0x54, 0xa2, 0x4b);
 pub const PURPLE: RGBColor = RGBColor(0xb2, 0x79, 0xa2);
 pub const GREY: RGBColor = RGBColor(0x33, 0x33, 0x33);
 
+/// A named series: its legend label, how to read its value, and its colour.
+pub(crate) type Series<T> = (&'static str, fn(&T) -> f64, RGBColor);
+
 pub struct SvgExporter;
 
 impl Exporter for SvgExporter {
@@ -173,12 +176,12 @@ pub(crate) fn bar(slot: usize, k: usize, of: usize, y0: f64, y1: f64, color: RGB
     Rectangle::new([(x0, y0), (x0 + width * 0.92, y1)], color.filled())
 }
 
-/// A round upper bound for an axis, a little above the data.
+/// An axis upper bound with room above the data for the legend, which sits in the top band.
 pub(crate) fn axis_max(max: f64) -> f64 {
     if !max.is_finite() || max <= 0.0 {
         return 1.0;
     }
-    max * 1.15
+    max * 1.45
 }
 
 #[cfg(test)]

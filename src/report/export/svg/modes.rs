@@ -2,7 +2,9 @@
 
 use plotters::prelude::*;
 
-use super::{axis_max, bar, category_axis, category_label, chart_error, draw_svg, BLUE, FONT, GREY, ORANGE, RED};
+use super::{
+    axis_max, bar, category_axis, category_label, chart_error, draw_svg, Series, BLUE, FONT, GREY, ORANGE, RED,
+};
 use crate::report::export::{ExportError, Rendered};
 use crate::report::LifecycleReport;
 
@@ -34,7 +36,7 @@ pub fn render(lc: &LifecycleReport) -> Result<Option<Rendered>, ExportError> {
             .light_line_style(WHITE)
             .draw()
             .map_err(err)?;
-        let series: [(&str, fn(&crate::record::LatencySummary) -> f64, RGBColor); 3] = [
+        let series: [Series<crate::record::LatencySummary>; 3] = [
             ("p50", |s| s.p50, BLUE),
             ("p95", |s| s.p95, ORANGE),
             ("p99", |s| s.p99, RED),
@@ -54,7 +56,7 @@ pub fn render(lc: &LifecycleReport) -> Result<Option<Rendered>, ExportError> {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
+            .background_style(WHITE)
             .border_style(GREY)
             .label_font((FONT, 13))
             .draw()

@@ -4,7 +4,8 @@
 use plotters::prelude::*;
 
 use super::{
-    axis_max, bar, category_axis, category_label, chart_error, draw_svg, BLUE, FONT, GREEN, GREY, ORANGE, PURPLE, RED,
+    axis_max, bar, category_axis, category_label, chart_error, draw_svg, Series, BLUE, FONT, GREEN, GREY, ORANGE,
+    PURPLE, RED,
 };
 use crate::report::export::{ExportError, Rendered};
 use crate::report::CheckpointReport;
@@ -70,7 +71,7 @@ pub fn render(cp: &CheckpointReport) -> Result<Option<Rendered>, ExportError> {
                 .label(label)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
         }
-        let lines: [(&str, fn(&crate::report::RoundReport) -> f64, RGBColor); 2] = [
+        let lines: [Series<crate::report::RoundReport>; 2] = [
             ("restore p50", |r| r.restore_ms.p50, BLUE),
             ("verify p50", |r| r.verify_ms.p50, PURPLE),
         ];
@@ -92,7 +93,7 @@ pub fn render(cp: &CheckpointReport) -> Result<Option<Rendered>, ExportError> {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
+            .background_style(WHITE)
             .border_style(GREY)
             .label_font((FONT, 13))
             .draw()

@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 
 use super::{
-    axis_max, bar, category_axis, category_label, chart_error, draw_svg, BLUE, FONT, GREY, ORANGE, PURPLE, RED,
+    axis_max, bar, category_axis, category_label, chart_error, draw_svg, Series, BLUE, FONT, GREY, ORANGE, PURPLE, RED,
 };
 use crate::report::export::{ExportError, Rendered};
 use crate::report::{StorageReport, StorageSizeReport};
@@ -60,7 +60,7 @@ pub fn render(st: &StorageReport) -> Result<Option<Rendered>, ExportError> {
             .axis_desc_style((FONT, 14))
             .draw()
             .map_err(err)?;
-        let bars: [(&str, fn(&StorageSizeReport) -> f64, RGBColor); 2] = [
+        let bars: [Series<StorageSizeReport>; 2] = [
             ("upload MB/s", |s| s.upload_mb_s, BLUE),
             ("download MB/s", |s| s.download_mb_s, ORANGE),
         ];
@@ -76,7 +76,7 @@ pub fn render(st: &StorageReport) -> Result<Option<Rendered>, ExportError> {
                 .label(label)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
         }
-        let lines: [(&str, fn(&StorageSizeReport) -> f64, RGBColor); 2] = [
+        let lines: [Series<StorageSizeReport>; 2] = [
             ("upload p95", |s| s.upload_ms.p95, PURPLE),
             ("download p95", |s| s.download_ms.p95, RED),
         ];
@@ -98,7 +98,7 @@ pub fn render(st: &StorageReport) -> Result<Option<Rendered>, ExportError> {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
+            .background_style(WHITE)
             .border_style(GREY)
             .label_font((FONT, 13))
             .draw()
