@@ -206,3 +206,22 @@ fn run_then_report_regenerates_identical_files() {
     }
     assert_eq!(std::fs::read(out.join("report.json")).unwrap(), report);
 }
+
+/// `tests/fixtures/all-sections/` is the synthetic corruption run on disk, so anyone can try
+/// `stress-action report` on every chart type (copy it first: `report` writes next to report.json).
+/// `UPDATE_FIXTURES=1` rewrites it from the builder.
+#[test]
+fn all_sections_fixture_matches_the_builder() {
+    let fixture = Path::new("tests/fixtures/all-sections");
+    let fresh = tempfile::tempdir().unwrap();
+    write_run_dir(fresh.path(), &full_result(Scenario::Corruption));
+    for f in ["report.json", "events.jsonl"] {
+        let want = std::fs::read(fresh.path().join(f)).unwrap();
+        if std::env::var_os("UPDATE_FIXTURES").is_some() {
+            std::fs::create_dir_all(fixture).unwrap();
+            std::fs::write(fixture.join(f), &want).unwrap();
+        }
+        let have = std::fs::read(fixture.join(f)).unwrap_or_default();
+        assert!(have == want, "{f} is stale: run with UPDATE_FIXTURES=1");
+    }
+}

@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use super::{axis_max, chart_error, draw_svg, BLUE, FONT, GREY};
+use super::{axis_max, chart_error, draw_svg, tick, BLUE, FONT, GREY};
 use crate::report::export::{ExportError, Rendered};
 use crate::report::ModeReport;
 
@@ -43,6 +43,7 @@ pub fn render(mode: &str, report: &ModeReport) -> Result<Option<Rendered>, Expor
             .x_desc("time since the first request (s)")
             .y_desc("sandboxes alive")
             .label_style((FONT, 13))
+            .y_label_formatter(&tick)
             .axis_desc_style((FONT, 14))
             .light_line_style(WHITE)
             .draw()

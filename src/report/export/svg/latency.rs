@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 
 use plotters::prelude::*;
 
-use super::{axis_max, chart_error, draw_svg, BLUE, FONT, GREY, ORANGE, RED};
+use super::{axis_max, chart_error, draw_svg, tick, BLUE, FONT, GREY, ORANGE, RED};
 use crate::record::{decode_histogram, LatencySummary};
 use crate::report::export::{ExportError, Rendered};
 use crate::report::ModeReport;
 
 const POINTS: u32 = 120;
-/// The deepest tail shown: 99.9999%.
-const MAX_X: f64 = 1e6;
+/// The deepest tail shown: six nines, 99.9999%.
+const MAX_NINES: f64 = 6.0;
 
 pub fn render(
     mode: &str,
@@ -45,7 +45,7 @@ pub fn render(
     let x_max = series
         .iter()
         .flat_map(|(_, p, _)| p.iter().map(|(x, _)| *x))
-        .fold(10.0f64, f64::max);
+        .fold(1.0f64, f64::max);
     let y_max = axis_max(
         series
             .iter()
@@ -62,14 +62,15 @@ pub fn render(
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(64)
-            .build_cartesian_2d((1f64..x_max).log_scale(), 0f64..y_max)
+            .build_cartesian_2d(Nines::new(x_max), 0f64..y_max)
             .map_err(err)?;
         chart
             .configure_mesh()
             .x_desc("percentile")
             .y_desc("latency (ms)")
-            .x_label_formatter(&|x| percentile_label(*x))
+            .x_label_formatter(&|n| percentile_label(10f64.powf(*n)))
             .label_style((FONT, 13))
+            .y_label_formatter(&tick)
             .axis_desc_style((FONT, 14))
             .light_line_style(WHITE)
             .draw()
@@ -95,18 +96,18 @@ pub fn render(
     .map(Some)
 }
 
-/// `x = 1 / (1 - q)`: 1 is the median's left end (0%), 10 is p90, 100 is p99, and so on. The curve
-/// stops where the sample count stops telling anything new.
+/// x is the number of nines, `-log10(1 - q)`: 0 is 0%, 1 is p90, 2 is p99, and so on, so the tail gets
+/// as much room as the body. The curve stops where the sample count stops telling anything new.
 fn curve_from_histogram(h: &hdrhistogram::Histogram<u64>) -> Vec<(f64, f64)> {
     if h.is_empty() {
         return Vec::new();
     }
-    let x_max = (10f64.powf((h.len() as f64).log10().ceil())).clamp(10.0, MAX_X);
+    let max_nines = (h.len() as f64).log10().ceil().clamp(1.0, MAX_NINES);
     (0..=POINTS)
         .map(|i| {
-            let x = 10f64.powf(x_max.log10() * f64::from(i) / f64::from(POINTS));
-            let q = (1.0 - 1.0 / x).clamp(0.0, 1.0);
-            (x, h.value_at_quantile(q) as f64 / 1000.0)
+            let n = max_nines * f64::from(i) / f64::from(POINTS);
+            let q = (1.0 - 10f64.powf(-n)).clamp(0.0, 1.0);
+            (n, h.value_at_quantile(q) as f64 / 1000.0)
         })
         .collect()
 }
@@ -116,14 +117,61 @@ fn curve_from_summary(s: &LatencySummary) -> Vec<(f64, f64)> {
     if s.count == 0 {
         return Vec::new();
     }
-    vec![
-        (1.0, s.min),
+    [
+        (0.0, s.min),
         (2.0, s.p50),
         (10.0, s.p90),
         (20.0, s.p95),
         (100.0, s.p99),
         (1000.0, s.p999),
     ]
+    .into_iter()
+    .map(|(x, v)| (if x > 0.0 { f64::log10(x) } else { 0.0 }, v))
+    .collect()
+}
+
+/// The percentile axis: linear in nines, ticks only at percentiles people quote.
+#[derive(Clone)]
+struct Nines {
+    max: f64,
+    inner: plotters::coord::types::RangedCoordf64,
+}
+
+impl Nines {
+    fn new(max: f64) -> Self {
+        let max = max.max(1.0);
+        Nines {
+            max,
+            inner: (0f64..max).into(),
+        }
+    }
+}
+
+impl Ranged for Nines {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: plotters::coord::ranged1d::KeyPointHint>(&self, _hint: Hint) -> Vec<f64> {
+        let mut ticks = vec![0.0, 2f64.log10()];
+        for nines in 1..=(MAX_NINES as u32) {
+            ticks.push(f64::from(nines));
+        }
+        if self.max <= 2.0 {
+            // Few samples: the body is all there is, so label 80% and 95% too.
+            ticks.push(5f64.log10());
+            ticks.push(20f64.log10());
+        }
+        ticks.sort_by(f64::total_cmp);
+        ticks.into_iter().filter(|t| *t <= self.max + 1e-9).collect()
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
 }
 
 fn percentile_label(x: f64) -> String {
@@ -161,7 +209,7 @@ mod tests {
         }
         let curve = curve_from_histogram(&h);
         let (x, y) = curve[curve.len() - 1];
-        assert!((x - 1000.0).abs() < 1e-6, "{x}");
+        assert!((x - 3.0).abs() < 1e-6, "{x}");
         assert!(y > 990.0, "{y}");
     }
 }

@@ -176,6 +176,16 @@ pub(crate) fn bar(slot: usize, k: usize, of: usize, y0: f64, y1: f64, color: RGB
     Rectangle::new([(x0, y0), (x0 + width * 0.92, y1)], color.filled())
 }
 
+/// Axis numbers without false precision: `250`, `12`, `0.5`.
+pub(crate) fn tick(v: &f64) -> String {
+    if v.abs() >= 10.0 || (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        let text = format!("{v:.2}");
+        text.trim_end_matches('0').to_string()
+    }
+}
+
 /// An axis upper bound with room above the data for the legend, which sits in the top band.
 pub(crate) fn axis_max(max: f64) -> f64 {
     if !max.is_finite() || max <= 0.0 {

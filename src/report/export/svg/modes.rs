@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 
 use super::{
-    axis_max, bar, category_axis, category_label, chart_error, draw_svg, Series, BLUE, FONT, GREY, ORANGE, RED,
+    axis_max, bar, category_axis, category_label, chart_error, draw_svg, tick, Series, BLUE, FONT, GREY, ORANGE, RED,
 };
 use crate::report::export::{ExportError, Rendered};
 use crate::report::LifecycleReport;
@@ -32,6 +32,7 @@ pub fn render(lc: &LifecycleReport) -> Result<Option<Rendered>, ExportError> {
             .y_desc("TTI (ms)")
             .x_label_formatter(&|x| category_label(&labels, *x))
             .label_style((FONT, 13))
+            .y_label_formatter(&tick)
             .axis_desc_style((FONT, 14))
             .light_line_style(WHITE)
             .draw()

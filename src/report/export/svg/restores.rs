@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 
 use super::{
-    axis_max, bar, category_axis, category_label, chart_error, draw_svg, Series, BLUE, FONT, GREEN, GREY, ORANGE,
+    axis_max, bar, category_axis, category_label, chart_error, draw_svg, tick, Series, BLUE, FONT, GREEN, GREY, ORANGE,
     PURPLE, RED,
 };
 use crate::report::export::{ExportError, Rendered};
@@ -47,6 +47,7 @@ pub fn render(cp: &CheckpointReport) -> Result<Option<Rendered>, ExportError> {
             .x_label_formatter(&|x| category_label(&labels, *x))
             .y_desc("restores")
             .label_style((FONT, 13))
+            .y_label_formatter(&tick)
             .axis_desc_style((FONT, 14))
             .light_line_style(WHITE)
             .draw()
@@ -55,6 +56,7 @@ pub fn render(cp: &CheckpointReport) -> Result<Option<Rendered>, ExportError> {
             .configure_secondary_axes()
             .y_desc("p50 (ms)")
             .label_style((FONT, 13))
+            .y_label_formatter(&tick)
             .axis_desc_style((FONT, 14))
             .draw()
             .map_err(err)?;

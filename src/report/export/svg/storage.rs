@@ -4,7 +4,8 @@
 use plotters::prelude::*;
 
 use super::{
-    axis_max, bar, category_axis, category_label, chart_error, draw_svg, Series, BLUE, FONT, GREY, ORANGE, PURPLE, RED,
+    axis_max, bar, category_axis, category_label, chart_error, draw_svg, tick, Series, BLUE, FONT, GREY, ORANGE,
+    PURPLE, RED,
 };
 use crate::report::export::{ExportError, Rendered};
 use crate::report::{StorageReport, StorageSizeReport};
@@ -49,6 +50,7 @@ pub fn render(st: &StorageReport) -> Result<Option<Rendered>, ExportError> {
             .x_label_formatter(&|x| category_label(&labels, *x))
             .y_desc("throughput (MB/s)")
             .label_style((FONT, 13))
+            .y_label_formatter(&tick)
             .axis_desc_style((FONT, 14))
             .light_line_style(WHITE)
             .draw()
@@ -57,6 +59,7 @@ pub fn render(st: &StorageReport) -> Result<Option<Rendered>, ExportError> {
             .configure_secondary_axes()
             .y_desc("p95 (ms)")
             .label_style((FONT, 13))
+            .y_label_formatter(&tick)
             .axis_desc_style((FONT, 14))
             .draw()
             .map_err(err)?;
