@@ -225,3 +225,22 @@ fn all_sections_fixture_matches_the_builder() {
         assert!(have == want, "{f} is stale: run with UPDATE_FIXTURES=1");
     }
 }
+
+#[test]
+fn a_rendering_failure_after_a_run_keeps_report_json_and_the_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    // A non-empty directory where summary.md should go: the markdown exporter cannot write it.
+    std::fs::create_dir_all(out.join("summary.md").join("blocker")).unwrap();
+    bin()
+        .args(["run", "--profile", "smoke", "--quiet", "--out"])
+        .arg(&out)
+        .arg("--work-dir")
+        .arg(dir.path().join("work"))
+        .assert()
+        .code(0)
+        .stderr(contains("rendering the reports failed").and(contains("report.json is intact")));
+    let report: serde_json::Value = serde_json::from_str(&read(&out, "report.json")).unwrap();
+    assert_eq!(report["verdict"], "pass");
+    assert!(out.join("restores.svg").is_file(), "charts rendered before the failure are kept");
+}
