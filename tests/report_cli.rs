@@ -242,5 +242,8 @@ fn a_rendering_failure_after_a_run_keeps_report_json_and_the_verdict() {
         .stderr(contains("rendering the reports failed").and(contains("report.json is intact")));
     let report: serde_json::Value = serde_json::from_str(&read(&out, "report.json")).unwrap();
     assert_eq!(report["verdict"], "pass");
-    assert!(out.join("restores.svg").is_file(), "charts rendered before the failure are kept");
+    assert!(
+        out.join("restores.svg").is_file(),
+        "charts rendered before the failure are kept"
+    );
 }
