@@ -18,9 +18,19 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Run a profile against a provider, verify every operation, and write the run directory.
     Run(RunCmd),
+    /// Re-render summary.md, report.html and the charts of a run directory from its report.json alone.
+    Report(ReportCmd),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportCmd {
+    /// Run directory holding report.json (and events.jsonl for corruption details).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 #[derive(Args, Debug)]

@@ -155,6 +155,7 @@ pub async fn run_with_provider(
         environment: provider.environment().into_iter().collect(),
     };
     write_report(&result, &out)?;
+    report::export::render_after_run(&result, &out, &|m| console.warn(m));
     console.say(&format!("\n{}", report::console_view::render(&result)));
     console.say(&format!("report: {}", out.join("report.json").display()));
     console.flush();

@@ -1,0 +1,138 @@
+//! Exporters: everything a person reads about a run, rendered from `report.json` alone.
+//!
+//! Like hyperfine's `export/`, each output format is one small type behind [`Exporter`], and the
+//! [`ExportManager`] writes each exporter's files as soon as they are rendered, so a failure in a later
+//! format never costs the files of an earlier one (and never touches `report.json`). Rendering is
+//! deterministic: the same `report.json` and `events.jsonl` give byte-identical files, which is what
+//! lets `stress-action report DIR` regenerate a run directory and lets tests compare outputs.
+
+mod corruptions;
+mod html;
+mod markdown;
+pub mod svg;
+pub mod view;
+
+use std::path::{Path, PathBuf};
+
+pub use corruptions::{first_corruptions, CorruptionDetail};
+pub use html::HtmlExporter;
+pub use markdown::{render_summary, MarkdownExporter};
+pub use svg::SvgExporter;
+
+use super::RunResult;
+use crate::error::RunError;
+
+/// Why a format could not be rendered. The run's measurements are never affected.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("chart {chart}: {message}")]
+    Chart { chart: String, message: String },
+    #[error("template {template}: {message}")]
+    Template { template: String, message: String },
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// One rendered file: its name inside the run directory and its content.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    pub name: String,
+    pub content: String,
+}
+
+/// What an exporter may read: the model, and the run directory for streamed extras (events.jsonl).
+pub struct ExportContext<'a> {
+    pub result: &'a RunResult,
+    pub run_dir: &'a Path,
+}
+
+/// One output format. `earlier` holds what the exporters before it rendered, so the HTML report can
+/// inline charts without reading them back from disk.
+pub trait Exporter {
+    fn name(&self) -> &'static str;
+    fn render(&self, ctx: &ExportContext<'_>, earlier: &[Rendered]) -> Result<Vec<Rendered>, ExportError>;
+}
+
+/// Runs every exporter in order and writes each one's files before starting the next.
+pub struct ExportManager {
+    exporters: Vec<Box<dyn Exporter>>,
+}
+
+impl Default for ExportManager {
+    fn default() -> Self {
+        Self {
+            exporters: vec![
+                Box::new(SvgExporter),
+                Box::new(MarkdownExporter),
+                Box::new(HtmlExporter),
+            ],
+        }
+    }
+}
+
+impl ExportManager {
+    /// Renders and writes every format; returns the names of the files written, in order.
+    pub fn export(&self, result: &RunResult, run_dir: &Path) -> Result<Vec<String>, ExportError> {
+        let ctx = ExportContext { result, run_dir };
+        let mut done: Vec<Rendered> = Vec::new();
+        for exporter in &self.exporters {
+            let files = exporter.render(&ctx, &done)?;
+            for file in &files {
+                write_atomic(&run_dir.join(&file.name), &file.content)?;
+            }
+            done.extend(files);
+        }
+        Ok(done.into_iter().map(|f| f.name).collect())
+    }
+}
+
+/// `stress-action report DIR`: reads `DIR/report.json` and re-renders every format from it.
+pub fn render_run_dir(dir: &Path) -> Result<(RunResult, Vec<String>), RenderDirError> {
+    let path = dir.join("report.json");
+    if !path.is_file() {
+        return Err(RenderDirError::Input(RunError::Report {
+            path,
+            message: "no such file (is DIR a run directory written by `stress-action run`?)".to_string(),
+        }));
+    }
+    let result = RunResult::read(&path).map_err(|message| RenderDirError::Input(RunError::Report { path, message }))?;
+    let files = ExportManager::default().export(&result, dir)?;
+    Ok((result, files))
+}
+
+/// Bad input (exit 2) is told apart from a rendering failure (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum RenderDirError {
+    #[error(transparent)]
+    Input(RunError),
+    #[error("rendering failed: {0}")]
+    Export(#[from] ExportError),
+}
+
+/// End of `run`: renders every format and feeds GitHub Actions. A failure here only warns, because
+/// report.json is already on disk and the verdict must not change.
+pub fn render_after_run(result: &RunResult, run_dir: &Path, warn: &dyn Fn(&str)) {
+    if let Err(e) = ExportManager::default().export(result, run_dir) {
+        warn(&format!(
+            "rendering the reports failed ({e}); report.json is intact, retry with `stress-action report {}`",
+            run_dir.display()
+        ));
+    }
+    crate::publish::actions::publish_from_env(result, run_dir, warn);
+}
+
+fn write_atomic(path: &Path, content: &str) -> Result<(), ExportError> {
+    let io = |source| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, content).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}

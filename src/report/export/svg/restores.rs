@@ -1,0 +1,106 @@
+//! `restores.svg`: per checkpoint round, verified / corrupted / infra restores stacked, with the
+//! restore and verify p50 on a second axis, so a bad round and a slow round both stand out.
+
+use plotters::prelude::*;
+
+use super::{
+    axis_max, bar, category_axis, category_label, chart_error, draw_svg, tick, Series, BLUE, FONT, GREEN, GREY, ORANGE,
+    PURPLE, RED,
+};
+use crate::report::export::{ExportError, Rendered};
+use crate::report::CheckpointReport;
+
+pub fn render(cp: &CheckpointReport) -> Result<Option<Rendered>, ExportError> {
+    let name = "restores.svg";
+    let rounds = &cp.rounds;
+    if rounds.is_empty() {
+        return Ok(None);
+    }
+    let labels: Vec<String> = rounds.iter().map(|r| format!("round {}", r.round)).collect();
+    let count_max = axis_max(
+        rounds
+            .iter()
+            .map(|r| (r.verified + r.corrupted + r.infra) as f64)
+            .fold(0.0, f64::max),
+    );
+    let ms_max = axis_max(
+        rounds
+            .iter()
+            .map(|r| r.restore_ms.p50.max(r.verify_ms.p50))
+            .fold(0.0, f64::max),
+    );
+    let n = rounds.len();
+    draw_svg(name, |root| {
+        let err = |e| chart_error(name, e);
+        let mut chart = ChartBuilder::on(root)
+            .caption("Restores per round", (FONT, 22).into_font().color(&GREY))
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .right_y_label_area_size(64)
+            .build_cartesian_2d(category_axis(n), 0f64..count_max)
+            .map_err(err)?
+            .set_secondary_coord(0f64..n as f64, 0f64..ms_max);
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_label_formatter(&|x| category_label(&labels, *x))
+            .y_desc("restores")
+            .label_style((FONT, 13))
+            .y_label_formatter(&tick)
+            .axis_desc_style((FONT, 14))
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(err)?;
+        chart
+            .configure_secondary_axes()
+            .y_desc("p50 (ms)")
+            .label_style((FONT, 13))
+            .y_label_formatter(&tick)
+            .axis_desc_style((FONT, 14))
+            .draw()
+            .map_err(err)?;
+        let stacks: [(&str, RGBColor); 3] = [("verified", GREEN), ("corrupted", RED), ("infra", ORANGE)];
+        for (k, (label, color)) in stacks.into_iter().enumerate() {
+            let bars = rounds.iter().enumerate().map(|(slot, r)| {
+                let parts = [r.verified as f64, r.corrupted as f64, r.infra as f64];
+                let y0: f64 = parts[..k].iter().sum();
+                bar(slot, 0, 1, y0, y0 + parts[k], color)
+            });
+            chart
+                .draw_series(bars)
+                .map_err(err)?
+                .label(label)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+        }
+        let lines: [Series<crate::report::RoundReport>; 2] = [
+            ("restore p50", |r| r.restore_ms.p50, BLUE),
+            ("verify p50", |r| r.verify_ms.p50, PURPLE),
+        ];
+        for (label, value, color) in lines {
+            let points: Vec<(f64, f64)> = rounds
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i as f64 + 0.5, value(r)))
+                .collect();
+            chart
+                .draw_secondary_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
+                .map_err(err)?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            chart
+                .draw_secondary_series(points.iter().map(|p| Circle::new(*p, 4, color.filled())))
+                .map_err(err)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE)
+            .border_style(GREY)
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    })
+    .map(Some)
+}

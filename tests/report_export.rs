@@ -1,0 +1,119 @@
+//! The exporters on synthetic run directories with every section: summary snapshots, charts that
+//! parse and render, a self-contained HTML report, deterministic output.
+
+mod report_support;
+
+use report_support::{assert_chart_is_readable, full_result, write_run_dir, Scenario, ALL_CHARTS};
+use stress_action::report::export::{render_summary, ExportManager};
+
+fn summary_of(scenario: Scenario) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let result = full_result(scenario);
+    write_run_dir(dir.path(), &result);
+    render_summary(&result, dir.path()).unwrap()
+}
+
+#[test]
+fn summary_of_a_passing_run() {
+    let md = summary_of(Scenario::Pass);
+    assert!(md.contains("✅ **pass**"), "{md}");
+    insta::assert_snapshot!("summary_pass", md);
+}
+
+#[test]
+fn summary_of_a_run_with_corruption() {
+    let md = summary_of(Scenario::Corruption);
+    assert!(md.contains("❌ **fail**: 27 of 192 operations corrupted"), "{md}");
+    assert!(md.contains("<details>") && md.contains("first 20 of 27"), "{md}");
+    insta::assert_snapshot!("summary_corruption", md);
+}
+
+#[test]
+fn summary_of_a_run_with_infra_errors() {
+    let md = summary_of(Scenario::Infra);
+    assert!(md.contains("⚠️ **inconclusive**"), "{md}");
+    assert!(md.contains("| timeout | 90 |"), "{md}");
+    insta::assert_snapshot!("summary_infra", md);
+}
+
+#[test]
+fn every_chart_is_written_parses_and_renders() {
+    for scenario in [Scenario::Pass, Scenario::Corruption, Scenario::Infra] {
+        let dir = tempfile::tempdir().unwrap();
+        let result = full_result(scenario);
+        write_run_dir(dir.path(), &result);
+        let files = ExportManager::default().export(&result, dir.path()).unwrap();
+        for chart in ALL_CHARTS {
+            assert!(
+                files.iter().any(|f| f == chart),
+                "{scenario:?}: {chart} missing from {files:?}"
+            );
+            let svg = std::fs::read_to_string(dir.path().join(chart)).unwrap();
+            assert_chart_is_readable(chart, &svg);
+        }
+    }
+}
+
+#[test]
+fn html_report_inlines_every_chart_and_fetches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let result = full_result(Scenario::Corruption);
+    write_run_dir(dir.path(), &result);
+    ExportManager::default().export(&result, dir.path()).unwrap();
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert_eq!(
+        html.matches("<svg").count(),
+        ALL_CHARTS.len(),
+        "one inline <svg> per chart"
+    );
+    for chart in ALL_CHARTS {
+        assert!(
+            html.contains(&format!("<figure id=\"{chart}\">")),
+            "{chart} not inlined"
+        );
+    }
+    assert!(html.contains("<table>"), "GFM tables rendered");
+    assert!(html.contains("<details>"), "corruption details kept");
+    assert!(!html.contains("<script"), "no scripts at all");
+    assert!(!html.contains("<link"), "no external stylesheets");
+    assert!(!html.contains("@font-face") && !html.contains("@import"), "no fonts");
+    for (i, _) in html.match_indices("http") {
+        let around = &html[i.saturating_sub(20)..(i + 40).min(html.len())];
+        assert!(
+            around.contains("www.w3.org/2000/svg"),
+            "external URL in report.html: {around}"
+        );
+    }
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    let result = full_result(Scenario::Corruption);
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    write_run_dir(a.path(), &result);
+    write_run_dir(b.path(), &result);
+    let files = ExportManager::default().export(&result, a.path()).unwrap();
+    ExportManager::default().export(&result, b.path()).unwrap();
+    for f in &files {
+        let x = std::fs::read(a.path().join(f)).unwrap();
+        let y = std::fs::read(b.path().join(f)).unwrap();
+        assert!(x == y, "{f} differs between two renders");
+    }
+}
+
+#[test]
+fn sections_that_did_not_run_are_left_out() {
+    let mut result = full_result(Scenario::Pass);
+    result.lifecycle = None;
+    result.storage = None;
+    let dir = tempfile::tempdir().unwrap();
+    write_run_dir(dir.path(), &result);
+    let files = ExportManager::default().export(&result, dir.path()).unwrap();
+    assert_eq!(files, ["restores.svg", "summary.md", "report.html"]);
+    let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(
+        !md.contains("Lifecycle") && !md.contains("Storage") && !md.contains("mermaid"),
+        "{md}"
+    );
+}
