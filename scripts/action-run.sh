@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The run step of action.yml: turns INPUT_* environment variables into flags and runs the tool.
+#
+# Inputs arrive only through the environment and are passed as separate argv elements, never through
+# eval or an unquoted expansion, so an input like `$(touch /tmp/pwned)` is a literal string. The
+# step fails exactly when the verdict is fail (exit 1) or the configuration is unusable (exit 2);
+# an inconclusive run or a failed upload is a warning.
+set -uo pipefail
+
+bin=${STRESS_ACTION_BIN:?the install step did not provide a binary}
+out_dir=${INPUT_OUT:-}
+if [ -z "$out_dir" ]; then
+  out_dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/stress-action/${GITHUB_RUN_ID:-local}-${GITHUB_RUN_ATTEMPT:-1}${INPUT_SHARD:+-shard-${INPUT_SHARD//\//-of-}}"
+fi
+
+args=(run --out "$out_dir")
+flag() { # flag NAME VALUE: add `--NAME VALUE` when VALUE is not empty
+  if [ -n "$2" ]; then args+=("--$1" "$2"); fi
+}
+flag profile "${INPUT_PROFILE:-}"
+flag provider "${INPUT_PROVIDER:-}"
+flag endpoint "${INPUT_ENDPOINT:-}"
+flag provider-cmd "${INPUT_PROVIDER_CMD:-}"
+flag restores "${INPUT_RESTORES:-}"
+flag rounds "${INPUT_ROUNDS:-}"
+flag concurrency "${INPUT_CONCURRENCY:-}"
+flag marker-size "${INPUT_MARKER_SIZE:-}"
+flag burst-size "${INPUT_BURST_SIZE:-}"
+flag stagger-ms "${INPUT_STAGGER_MS:-}"
+flag config "${INPUT_CONFIG:-}"
+flag shard "${INPUT_SHARD:-}"
+flag baseline "${INPUT_BASELINE:-}"
+flag fail-on-regression "${INPUT_FAIL_ON_REGRESSION:-}"
+
+publish=()
+if [ -n "${INPUT_S3_BUCKET:-}" ]; then
+  publish+=(--s3-bucket "$INPUT_S3_BUCKET")
+  [ -n "${INPUT_S3_PREFIX:-}" ] && publish+=(--s3-prefix "$INPUT_S3_PREFIX")
+  [ -n "${INPUT_S3_ENDPOINT:-}" ] && publish+=(--s3-endpoint "$INPUT_S3_ENDPOINT")
+  [ -n "${INPUT_PUBLIC_BASE_URL:-}" ] && publish+=(--public-base-url "$INPUT_PUBLIC_BASE_URL")
+fi
+if [ "${INPUT_COMMENT:-true}" = true ] && [ -n "${STRESS_ACTION_PR:-}" ]; then
+  publish+=(--comment-key "${INPUT_COMMENT_KEY:-default}" --pr "$STRESS_ACTION_PR")
+fi
+if [ ${#publish[@]} -gt 0 ]; then
+  args+=(--publish "${publish[@]}")
+fi
+
+# Extra flags: split on whitespace only, with globbing off; nothing is evaluated.
+extra=()
+if [ -n "${INPUT_ARGS:-}" ]; then
+  set -f
+  read -r -a extra <<< "$INPUT_ARGS"
+  set +f
+fi
+
+echo "stress-action ${args[*]} ${extra[*]}"
+"$bin" "${args[@]}" "${extra[@]}"
+code=$?
+
+# Outputs the tool did not write (e.g. it stopped before rendering) still get a value.
+if [ -n "${GITHUB_OUTPUT:-}" ] && ! grep -q '^report-dir=' "$GITHUB_OUTPUT" 2>/dev/null; then
+  echo "report-dir=$out_dir" >> "$GITHUB_OUTPUT"
+fi
+case $code in
+  0) ;;
+  1) echo "::error::stress-action: verdict fail (see $out_dir/summary.md)"; exit 1 ;;
+  3) echo "::warning::stress-action: verdict inconclusive: too little was verified to tell" ;;
+  4) echo "::warning::stress-action: publishing failed; results are in $out_dir" ;;
+  *) echo "::error::stress-action exited with $code"; exit "$code" ;;
+esac
