@@ -2,6 +2,8 @@
 //! into a real provider so classification can be tested without touching real data.
 #![allow(dead_code)]
 
+pub mod tweaked;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
