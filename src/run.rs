@@ -112,6 +112,17 @@ pub async fn run_with_provider(
         ));
     }
     let finished_at = chrono::Utc::now();
+    let mut config = ConfigSnapshot {
+        restores: cp.restores,
+        rounds: cp.rounds,
+        concurrency: cp.concurrency,
+        marker_size_mb: cp.marker_size_mb,
+        inject_corruption: cp.inject_corruption,
+        max_infra_rate: cfg.max_infra_rate,
+        exec_timeout_ms: cfg.exec_timeout.as_millis() as u64,
+        ..Default::default()
+    };
+    runner::snapshot_workloads(&cfg, &mut config);
     let result = RunResult {
         schema_version: report::SCHEMA_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -124,15 +135,7 @@ pub async fn run_with_provider(
         started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         finished_at: finished_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         duration_s: (finished_at - started_at).num_milliseconds() as f64 / 1000.0,
-        config: ConfigSnapshot {
-            restores: cp.restores,
-            rounds: cp.rounds,
-            concurrency: cp.concurrency,
-            marker_size_mb: cp.marker_size_mb,
-            inject_corruption: cp.inject_corruption,
-            max_infra_rate: cfg.max_infra_rate,
-            exec_timeout_ms: cfg.exec_timeout.as_millis() as u64,
-        },
+        config,
         totals,
         infra_classes: recorder.accounting.infra_classes(),
         checkpoint: reports.checkpoint,

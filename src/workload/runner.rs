@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::config::{CheckpointConfig, RunConfig, WorkloadKind};
 use crate::console::progress::Progress;
-use crate::report::{CheckpointReport, LifecycleReport, StorageReport};
+use crate::report::{CheckpointReport, ConfigSnapshot, LifecycleReport, StorageReport};
 use crate::workload::{checkpoint, lifecycle, storage, WorkloadContext};
 
 /// The report sections of the workloads that ran.
@@ -49,6 +49,19 @@ pub fn expected_operations(cfg: &RunConfig) -> u64 {
             WorkloadKind::Storage => cfg.workloads.storage.planned(),
         })
         .sum()
+}
+
+/// Records the lifecycle and storage settings in report.json's `config`.
+pub fn snapshot_workloads(cfg: &RunConfig, snapshot: &mut ConfigSnapshot) {
+    let w = &cfg.workloads;
+    snapshot.workloads = w.selected.iter().map(|k| k.name().to_string()).collect();
+    snapshot.lifecycle_modes = w.lifecycle.modes.iter().map(|m| m.name().to_string()).collect();
+    snapshot.lifecycle_count = w.lifecycle.count;
+    snapshot.burst_size = w.lifecycle.burst_size;
+    snapshot.stagger_ms = w.lifecycle.stagger.as_millis() as u64;
+    snapshot.ready_cmd = w.lifecycle.ready_cmd.join(" ");
+    snapshot.storage_sizes_mb = w.storage.sizes_mb.clone();
+    snapshot.storage_iterations = w.storage.iterations;
 }
 
 async fn run_checkpoint(ctx: Arc<WorkloadContext>, cp: &CheckpointConfig) -> CheckpointReport {
