@@ -85,6 +85,34 @@ pub struct SandboxResult {
     pub destroy_failure_class: Option<String>,
 }
 
+/// Step latencies of one sandbox in milliseconds; a plain struct (no heap) because every sandbox of
+/// a burst carries one through the hold.
+#[derive(Default)]
+struct Timings {
+    queue: f64,
+    create: Option<f64>,
+    first_command: Option<f64>,
+    tti: Option<f64>,
+    destroy: Option<f64>,
+}
+
+impl Timings {
+    fn into_map(self) -> BTreeMap<&'static str, f64> {
+        let mut map = BTreeMap::from([("queue_ms", self.queue)]);
+        for (name, value) in [
+            ("create_ms", self.create),
+            ("first_command_ms", self.first_command),
+            ("tti_ms", self.tti),
+            ("destroy_ms", self.destroy),
+        ] {
+            if let Some(v) = value {
+                map.insert(name, v);
+            }
+        }
+        map
+    }
+}
+
 /// A failed step: its class, HTTP status, and what happened.
 struct StepFailure {
     class: InfraClass,
@@ -122,8 +150,10 @@ pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut
     let scheduled = slot.start().await;
     shared.clock.started(scheduled);
     let queue = scheduled.elapsed();
-    let mut timings = BTreeMap::new();
-    timings.insert("queue_ms", ms(queue));
+    let mut timings = Timings {
+        queue: ms(queue),
+        ..Default::default()
+    };
     let provider = ctx.provider.as_ref();
 
     let created = match tokio::time::timeout(shared.cfg.create_timeout, provider.create()).await {
@@ -145,12 +175,12 @@ pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut
     let create_time = scheduled.elapsed();
     shared.register(&sandbox);
     ctx.recorder.histograms.record(&shared.key("create_ms"), create_time);
-    timings.insert("create_ms", ms(create_time));
+    timings.create = Some(ms(create_time));
 
     let command_started = Instant::now();
     let ready = probe(&ctx, &shared, &sandbox, "first command").await;
     let first_command = command_started.elapsed();
-    timings.insert("first_command_ms", ms(first_command));
+    timings.first_command = Some(ms(first_command));
     if ready.is_ok() {
         let tti = scheduled.elapsed();
         shared.clock.ready(Instant::now());
@@ -158,7 +188,7 @@ pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut
             .histograms
             .record(&shared.key("first_command_ms"), first_command);
         ctx.recorder.histograms.record(&shared.key("tti_ms"), tti);
-        timings.insert("tti_ms", ms(tti));
+        timings.tti = Some(ms(tti));
     }
     slot.settle();
 
@@ -178,7 +208,7 @@ pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut
         Ok(()) => {
             let t = destroy_started.elapsed();
             ctx.recorder.histograms.record(&shared.key("destroy_ms"), t);
-            timings.insert("destroy_ms", ms(t));
+            timings.destroy = Some(ms(t));
             shared.unregister(&sandbox);
             None
         }
@@ -239,16 +269,16 @@ fn finish(
     status: Status,
     failure: Option<StepFailure>,
     destroy_failure: Option<String>,
-    timings: BTreeMap<&'static str, f64>,
+    timings: Timings,
 ) -> SandboxResult {
     let failure_class = failure.as_ref().map(|f| class_key(f.class, f.status));
     let outcome = failure.map_or(Outcome::Verified, StepFailure::into_outcome);
     let mut event = Event::new(WORKLOAD, shared.mode.name(), Duration::ZERO);
-    event.duration_ms = timings.get("tti_ms").copied().unwrap_or_default();
+    event.duration_ms = timings.tti.unwrap_or_default();
     event.index = Some(slot.index + 1);
     event.sandbox = sandbox.map(|s| s.0.clone());
     event.result = Some(status.name());
-    event.timings = Some(timings);
+    event.timings = Some(timings.into_map());
     if let Some(class) = &destroy_failure {
         event.detail = Some(format!("destroy failed: {class}"));
     }
