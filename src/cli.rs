@@ -38,7 +38,7 @@ pub struct RunCmd {
     /// A stress.toml whose keys are these flags' names; flags given here override it.
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// smoke (10 restores, 1 round) or full (1000 restores, 5 rounds).
+    /// smoke (10 restores, 1 round), full (1000 restores, 5 rounds) or burst (lifecycle burst only).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// Where sandboxes live: local (default).
@@ -77,6 +77,30 @@ pub struct RunCmd {
     /// Timeout of each command run in a sandbox, in milliseconds (default 60000).
     #[arg(long, value_name = "MS", allow_negative_numbers = true)]
     pub exec_timeout_ms: Option<i64>,
+    /// Workloads to run, comma-separated: checkpoint, lifecycle, storage (default: the profile's).
+    #[arg(long, value_name = "LIST")]
+    pub workload: Option<String>,
+    /// Lifecycle modes, comma-separated: sequential, staggered, burst (default: the profile's).
+    #[arg(long, value_name = "LIST")]
+    pub modes: Option<String>,
+    /// Sandboxes per lifecycle mode (smoke 10, full 100).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub lifecycle_count: Option<i64>,
+    /// Sandboxes released together in the burst mode (burst profile: 1000).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub burst_size: Option<i64>,
+    /// Interval between launches in the staggered mode, in milliseconds (default 200).
+    #[arg(long, value_name = "MS", allow_negative_numbers = true)]
+    pub stagger_ms: Option<i64>,
+    /// First command in each sandbox (time to interactive) and liveness probe (default `true`).
+    #[arg(long, value_name = "CMD")]
+    pub ready_cmd: Option<String>,
+    /// Storage file sizes in MB, comma-separated (default 1,4,10,16).
+    #[arg(long, value_name = "LIST")]
+    pub storage_sizes: Option<String>,
+    /// Upload/download iterations per storage size (default 10).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub storage_iterations: Option<i64>,
 }
 
 impl RunCmd {
@@ -105,6 +129,14 @@ impl RunCmd {
             inject_corruption: self.inject_corruption,
             max_infra_rate: self.max_infra_rate,
             exec_timeout_ms: self.exec_timeout_ms,
+            workload: self.workload,
+            modes: self.modes,
+            lifecycle_count: self.lifecycle_count,
+            burst_size: self.burst_size,
+            stagger_ms: self.stagger_ms,
+            ready_cmd: self.ready_cmd,
+            storage_sizes: self.storage_sizes,
+            storage_iterations: self.storage_iterations,
         }
     }
 }

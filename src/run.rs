@@ -7,14 +7,13 @@ use std::sync::Arc;
 
 use crate::cancel::CancelToken;
 use crate::config::{ProviderConfig, RunConfig};
-use crate::console::progress::Progress;
 use crate::console::Console;
 use crate::error::{ExitStatus, RunError};
 use crate::provider::local::LocalOptions;
 use crate::provider::{LocalProvider, Provider};
 use crate::record::Recorder;
 use crate::report::{self, ConfigSnapshot, RunResult, Totals};
-use crate::workload::{checkpoint, WorkloadContext};
+use crate::workload::{runner, WorkloadContext};
 
 /// What a finished (or interrupted) run leaves for the caller.
 pub struct RunSummary {
@@ -60,24 +59,18 @@ pub async fn run_with_provider(
     let started_at = chrono::Utc::now();
     let cp = &cfg.checkpoint;
     console.say(&format!(
-        "stress-action {}: profile {}, provider {}, seed {} (pass --seed {} to reproduce)",
+        "stress-action {}: profile {}, workloads {}, provider {}, seed {} (pass --seed {} to reproduce)",
         env!("CARGO_PKG_VERSION"),
         cfg.profile.name(),
+        cfg.workloads
+            .selected
+            .iter()
+            .map(|w| w.name())
+            .collect::<Vec<_>>()
+            .join(","),
         provider.name(),
         cfg.seed,
         cfg.seed
-    ));
-    console.say(&format!(
-        "checkpoint: {} restores in {} round(s), concurrency {}, marker {} MB{}",
-        cp.restores,
-        cp.rounds,
-        cp.concurrency,
-        cp.marker_size_mb,
-        if cp.inject_corruption > 0.0 {
-            format!(", self-test damaging {:.0}% of restores", cp.inject_corruption * 100.0)
-        } else {
-            String::new()
-        }
     ));
     console.say(&format!("results: {}", out.display()));
 
@@ -89,13 +82,7 @@ pub async fn run_with_provider(
         exec_timeout: cfg.exec_timeout,
         seed: cfg.seed,
     });
-    let counts = {
-        let recorder = recorder.clone();
-        Arc::new(move || recorder.accounting.workload(checkpoint::WORKLOAD))
-    };
-    let progress = Progress::start(console.clone(), "restores", u64::from(cp.restores), counts);
-    let checkpoint_report = checkpoint::run(ctx, cp).await;
-    progress.finish().await;
+    let reports = runner::run_selected(ctx, &cfg).await;
 
     if let Err(e) = provider.shutdown().await {
         console.warn(&format!("cleanup of the provider failed: {e}"));
@@ -110,10 +97,10 @@ pub async fn run_with_provider(
         corrupted: counts.corrupted,
         infra: counts.infra,
         lost: counts.lost(),
-        cancelled: u64::from(cp.restores).saturating_sub(counts.planned),
+        cancelled: runner::expected_operations(&cfg).saturating_sub(counts.planned),
         ..Default::default()
     };
-    for count in checkpoint_report.injection.values() {
+    for count in reports.checkpoint.iter().flat_map(|c| c.injection.values()) {
         totals.injected += count.injected;
         totals.injected_detected += count.detected;
     }
@@ -125,6 +112,17 @@ pub async fn run_with_provider(
         ));
     }
     let finished_at = chrono::Utc::now();
+    let mut config = ConfigSnapshot {
+        restores: cp.restores,
+        rounds: cp.rounds,
+        concurrency: cp.concurrency,
+        marker_size_mb: cp.marker_size_mb,
+        inject_corruption: cp.inject_corruption,
+        max_infra_rate: cfg.max_infra_rate,
+        exec_timeout_ms: cfg.exec_timeout.as_millis() as u64,
+        ..Default::default()
+    };
+    runner::snapshot_workloads(&cfg, &mut config);
     let result = RunResult {
         schema_version: report::SCHEMA_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -137,20 +135,12 @@ pub async fn run_with_provider(
         started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         finished_at: finished_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         duration_s: (finished_at - started_at).num_milliseconds() as f64 / 1000.0,
-        config: ConfigSnapshot {
-            restores: cp.restores,
-            rounds: cp.rounds,
-            concurrency: cp.concurrency,
-            marker_size_mb: cp.marker_size_mb,
-            inject_corruption: cp.inject_corruption,
-            max_infra_rate: cfg.max_infra_rate,
-            exec_timeout_ms: cfg.exec_timeout.as_millis() as u64,
-        },
+        config,
         totals,
         infra_classes: recorder.accounting.infra_classes(),
-        checkpoint: Some(checkpoint_report),
-        lifecycle: None,
-        storage: None,
+        checkpoint: reports.checkpoint,
+        lifecycle: reports.lifecycle,
+        storage: reports.storage,
         histograms: recorder.histograms.encode_all(),
         environment: provider.environment().into_iter().collect(),
     };

@@ -16,7 +16,16 @@ fn smoke_run_verifies_every_restore() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     stress()
-        .args(["run", "--profile", "smoke", "--seed", "7", "--out"])
+        .args([
+            "run",
+            "--profile",
+            "smoke",
+            "--workload",
+            "checkpoint",
+            "--seed",
+            "7",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .code(0);
@@ -56,6 +65,8 @@ fn every_kind_of_injected_damage_is_detected() {
     stress()
         .args([
             "run",
+            "--workload",
+            "checkpoint",
             "-n",
             "40",
             "--inject-corruption",
@@ -143,7 +154,15 @@ fn checks_that_cannot_run_make_the_run_inconclusive() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     stress()
-        .args(["run", "-q", "--exec-timeout-ms", "1", "--out"])
+        .args([
+            "run",
+            "-q",
+            "--workload",
+            "checkpoint",
+            "--exec-timeout-ms",
+            "1",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .code(3);

@@ -23,6 +23,7 @@ fn config(out: &std::path::Path, restores: i64) -> RunConfig {
         seed: Some(1),
         quiet: true,
         max_infra_rate: Some(1.0),
+        workload: Some("checkpoint".into()),
         ..Default::default()
     })
     .unwrap()

@@ -12,7 +12,17 @@ fn sigint_mid_run_writes_partial_results_and_exits_130() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let mut child = Command::new(env!("CARGO_BIN_EXE_stress-action"))
-        .args(["run", "--profile", "full", "--marker-size", "1", "-q", "--out"])
+        .args([
+            "run",
+            "--profile",
+            "full",
+            "--workload",
+            "checkpoint",
+            "--marker-size",
+            "1",
+            "-q",
+            "--out",
+        ])
         .arg(&out)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

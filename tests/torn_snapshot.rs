@@ -18,6 +18,7 @@ fn config(out: &std::path::Path) -> RunConfig {
         marker_size_mb: Some(1.0),
         out: Some(out.to_path_buf()),
         seed: Some(5),
+        workload: Some("checkpoint".into()),
         quiet: true,
         ..Default::default()
     })

@@ -6,11 +6,13 @@
 
 pub mod file;
 mod profile;
+pub mod workloads;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use profile::Profile;
+pub use workloads::{LifecycleConfig, LifecycleMode, StorageConfig, WorkloadKind, WorkloadsConfig};
 
 /// A configuration mistake. `field` is the flag as the user would type it (`--concurrency`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -64,6 +66,14 @@ pub struct RunArgs {
     pub inject_corruption: Option<f64>,
     pub max_infra_rate: Option<f64>,
     pub exec_timeout_ms: Option<i64>,
+    pub workload: Option<String>,
+    pub modes: Option<String>,
+    pub lifecycle_count: Option<i64>,
+    pub burst_size: Option<i64>,
+    pub stagger_ms: Option<i64>,
+    pub ready_cmd: Option<String>,
+    pub storage_sizes: Option<String>,
+    pub storage_iterations: Option<i64>,
 }
 
 /// The checkpoint workload's parameters.
@@ -102,6 +112,7 @@ pub struct RunConfig {
     pub max_infra_rate: f64,
     pub exec_timeout: Duration,
     pub checkpoint: CheckpointConfig,
+    pub workloads: WorkloadsConfig,
 }
 
 const MAX_MARKER_MB: f64 = 1024.0;
@@ -162,6 +173,7 @@ impl RunConfig {
         let max_infra_rate = fraction("--max-infra-rate", args.max_infra_rate.unwrap_or(0.5))?;
         let exec_timeout_ms = int_in("--exec-timeout-ms", args.exec_timeout_ms, 60_000, 1, 3_600_000)?;
 
+        let workloads = workloads::build(&args, profile)?;
         let seed = args.seed.unwrap_or_else(rand::random);
         let out_dir = args
             .out
@@ -183,11 +195,12 @@ impl RunConfig {
                 inject_corruption,
                 write_during_checkpoint: false,
             },
+            workloads,
         })
     }
 }
 
-fn int_in(field: &str, value: Option<i64>, default: i64, min: i64, max: i64) -> Result<i64, ConfigError> {
+pub(crate) fn int_in(field: &str, value: Option<i64>, default: i64, min: i64, max: i64) -> Result<i64, ConfigError> {
     let v = value.unwrap_or(default);
     if v < min || v > max {
         return Err(ConfigError::new(

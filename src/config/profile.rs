@@ -5,6 +5,8 @@
 pub enum Profile {
     Smoke,
     Full,
+    /// Lifecycle burst only, sized by `--burst-size`.
+    Burst,
 }
 
 /// The checkpoint workload's defaults for a profile.
@@ -16,12 +18,13 @@ pub struct CheckpointDefaults {
 }
 
 impl Profile {
-    pub const NAMES: &'static [&'static str] = &["smoke", "full"];
+    pub const NAMES: &'static [&'static str] = &["smoke", "full", "burst"];
 
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "smoke" => Some(Profile::Smoke),
             "full" => Some(Profile::Full),
+            "burst" => Some(Profile::Burst),
             _ => None,
         }
     }
@@ -30,12 +33,13 @@ impl Profile {
         match self {
             Profile::Smoke => "smoke",
             Profile::Full => "full",
+            Profile::Burst => "burst",
         }
     }
 
     pub fn checkpoint_defaults(self) -> CheckpointDefaults {
         match self {
-            Profile::Smoke => CheckpointDefaults {
+            Profile::Smoke | Profile::Burst => CheckpointDefaults {
                 restores: 10,
                 rounds: 1,
                 concurrency: 5,

@@ -46,6 +46,15 @@ pub struct Event {
     /// Where the evidence of a failed operation is, relative to the run directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    /// Position of the operation in its workload (lifecycle sandbox, storage iteration), 1-based.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
+    /// How the operation ended in its workload's own terms (lifecycle `success`, `partial`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<&'static str>,
+    /// Named step latencies in milliseconds (`create_ms`, `tti_ms`, `upload_ms`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timings: Option<std::collections::BTreeMap<&'static str, f64>>,
 }
 
 pub fn ms(d: std::time::Duration) -> f64 {

@@ -8,12 +8,12 @@ pub fn render(result: &RunResult) -> String {
     let mut out = String::new();
     if let Some(cp) = &result.checkpoint {
         out.push_str("Checkpoint/restore summary\n");
+        let sum = |f: fn(&super::RoundReport) -> u64| cp.rounds.iter().map(f).sum::<u64>().to_string();
         let rows = vec![
-            vec!["total restores".to_string(), t.planned.to_string()],
-            vec!["verified".to_string(), t.verified.to_string()],
-            vec!["corruptions".to_string(), t.corrupted.to_string()],
-            vec!["infra errors".to_string(), t.infra.to_string()],
-            vec!["lost".to_string(), t.lost.to_string()],
+            vec!["total restores".to_string(), sum(|r| r.restores)],
+            vec!["verified".to_string(), sum(|r| r.verified)],
+            vec!["corruptions".to_string(), sum(|r| r.corrupted)],
+            vec!["infra errors".to_string(), sum(|r| r.infra)],
             vec![
                 "injected / detected".to_string(),
                 format!("{} / {}", t.injected, t.injected_detected),
@@ -57,6 +57,18 @@ pub fn render(result: &RunResult) -> String {
             &rows,
         ));
     }
+    if let Some(lifecycle) = &result.lifecycle {
+        out.push('\n');
+        out.push_str(&super::console_workloads::render_lifecycle(lifecycle));
+    }
+    if let Some(storage) = &result.storage {
+        out.push('\n');
+        out.push_str(&super::console_workloads::render_storage(storage));
+    }
+    out.push_str(&format!(
+        "\ntotals over all workloads: planned {}, verified {}, corrupted {}, infra {}, lost {}\n",
+        t.planned, t.verified, t.corrupted, t.infra, t.lost
+    ));
     if !result.infra_classes.is_empty() {
         let classes: Vec<String> = result.infra_classes.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push_str(&format!("\ninfra errors by class: {}\n", classes.join(", ")));

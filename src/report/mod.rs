@@ -1,6 +1,7 @@
 //! The one model every later step reads (`report.json`), the verdict rules, and the console view.
 
 pub mod console_view;
+pub mod console_workloads;
 pub mod export;
 pub mod model;
 pub mod model_contention;

@@ -51,6 +51,23 @@ pub struct ConfigSnapshot {
     pub inject_corruption: f64,
     pub max_infra_rate: f64,
     pub exec_timeout_ms: u64,
+    /// Workloads that were selected, in run order.
+    #[serde(default)]
+    pub workloads: Vec<String>,
+    #[serde(default)]
+    pub lifecycle_modes: Vec<String>,
+    #[serde(default)]
+    pub lifecycle_count: u64,
+    #[serde(default)]
+    pub burst_size: u64,
+    #[serde(default)]
+    pub stagger_ms: u64,
+    #[serde(default)]
+    pub ready_cmd: String,
+    #[serde(default)]
+    pub storage_sizes_mb: Vec<f64>,
+    #[serde(default)]
+    pub storage_iterations: u32,
 }
 
 /// `planned == verified + corrupted + infra + lost`. `planned` counts operations issued; when a run is

@@ -63,6 +63,9 @@ pub struct ModeReport {
     pub destroy_ms: LatencySummary,
     #[serde(default)]
     pub destroy_failures: u64,
+    /// Failed destroys by infra class; those sandboxes are left to the final sweep.
+    #[serde(default)]
+    pub destroy_failure_class: BTreeMap<String, u64>,
     /// Sandboxes this run had to destroy in the final sweep (should be 0).
     #[serde(default)]
     pub swept: u64,
@@ -103,4 +106,7 @@ pub struct StorageSizeReport {
     pub download_ms: LatencySummary,
     pub upload_mb_s: f64,
     pub download_mb_s: f64,
+    /// Files the workload could not delete afterwards (a leak, not corruption).
+    #[serde(default)]
+    pub delete_failures: u64,
 }

@@ -4,6 +4,10 @@
 pub mod checkpoint;
 pub mod contention;
 pub mod inject;
+pub mod lifecycle;
+pub mod runner;
+pub mod schedule;
+pub mod storage;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod action_runner;
+pub mod tweaked;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,0 +1,88 @@
+//! Drives the selected workloads in order, each with its own progress line, so `run.rs` only opens
+//! the run and writes the report. A workload is skipped once the run is cancelled; what it never
+//! issued is reported as `cancelled`, not lost.
+
+use std::sync::Arc;
+
+use crate::config::{CheckpointConfig, RunConfig, WorkloadKind};
+use crate::console::progress::Progress;
+use crate::report::{CheckpointReport, ConfigSnapshot, LifecycleReport, StorageReport};
+use crate::workload::{checkpoint, lifecycle, storage, WorkloadContext};
+
+/// The report sections of the workloads that ran.
+#[derive(Default)]
+pub struct WorkloadReports {
+    pub checkpoint: Option<CheckpointReport>,
+    pub lifecycle: Option<LifecycleReport>,
+    pub storage: Option<StorageReport>,
+}
+
+pub async fn run_selected(ctx: Arc<WorkloadContext>, cfg: &RunConfig) -> WorkloadReports {
+    let mut reports = WorkloadReports::default();
+    for kind in &cfg.workloads.selected {
+        if ctx.cancel.is_cancelled() {
+            break;
+        }
+        match kind {
+            WorkloadKind::Checkpoint => {
+                reports.checkpoint = Some(run_checkpoint(ctx.clone(), &cfg.checkpoint).await);
+            }
+            WorkloadKind::Lifecycle => {
+                reports.lifecycle = Some(lifecycle::run_with_progress(ctx.clone(), &cfg.workloads.lifecycle).await);
+            }
+            WorkloadKind::Storage => {
+                reports.storage = Some(storage::run_with_progress(ctx.clone(), &cfg.workloads.storage).await);
+            }
+        }
+    }
+    reports
+}
+
+/// Operations the configuration asks for, over every selected workload: the base of `cancelled`.
+pub fn expected_operations(cfg: &RunConfig) -> u64 {
+    cfg.workloads
+        .selected
+        .iter()
+        .map(|kind| match kind {
+            WorkloadKind::Checkpoint => u64::from(cfg.checkpoint.restores),
+            WorkloadKind::Lifecycle => cfg.workloads.lifecycle.planned(),
+            WorkloadKind::Storage => cfg.workloads.storage.planned(),
+        })
+        .sum()
+}
+
+/// Records the lifecycle and storage settings in report.json's `config`.
+pub fn snapshot_workloads(cfg: &RunConfig, snapshot: &mut ConfigSnapshot) {
+    let w = &cfg.workloads;
+    snapshot.workloads = w.selected.iter().map(|k| k.name().to_string()).collect();
+    snapshot.lifecycle_modes = w.lifecycle.modes.iter().map(|m| m.name().to_string()).collect();
+    snapshot.lifecycle_count = w.lifecycle.count;
+    snapshot.burst_size = w.lifecycle.burst_size;
+    snapshot.stagger_ms = w.lifecycle.stagger.as_millis() as u64;
+    snapshot.ready_cmd = w.lifecycle.ready_cmd.join(" ");
+    snapshot.storage_sizes_mb = w.storage.sizes_mb.clone();
+    snapshot.storage_iterations = w.storage.iterations;
+}
+
+async fn run_checkpoint(ctx: Arc<WorkloadContext>, cp: &CheckpointConfig) -> CheckpointReport {
+    ctx.console.say(&format!(
+        "checkpoint: {} restores in {} round(s), concurrency {}, marker {} MB{}",
+        cp.restores,
+        cp.rounds,
+        cp.concurrency,
+        cp.marker_size_mb,
+        if cp.inject_corruption > 0.0 {
+            format!(", self-test damaging {:.0}% of restores", cp.inject_corruption * 100.0)
+        } else {
+            String::new()
+        }
+    ));
+    let counts = {
+        let recorder = ctx.recorder.clone();
+        Arc::new(move || recorder.accounting.workload(checkpoint::WORKLOAD))
+    };
+    let progress = Progress::start(ctx.console.clone(), "restores", u64::from(cp.restores), counts);
+    let report = checkpoint::run(ctx, cp).await;
+    progress.finish().await;
+    report
+}

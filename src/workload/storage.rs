@@ -1,0 +1,227 @@
+//! The storage workload: upload random bytes into a sandbox, download them, compare SHA-256, delete.
+//!
+//! One planned operation per size × iteration, each ending in one outcome: `Verified` when the bytes
+//! came back identical, `Corrupted` (check `sha256`) when they did not, `Infra` when an upload or
+//! download failed. A failed delete is counted apart (`delete_failures`) and does not change the
+//! outcome. Only one file is in memory at a time; latencies go to HdrHistograms
+//! (`storage.<size>mb.upload_ms`, `storage.<size>mb.download_ms`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::config::StorageConfig;
+use crate::console::progress::Progress;
+use crate::provider::{ExecRequest, ProviderError, SandboxId};
+use crate::record::{ms, Event};
+use crate::report::{StorageReport, StorageSizeReport};
+use crate::verify::sha256::hex_digest;
+use crate::verify::Outcome;
+use crate::workload::WorkloadContext;
+
+pub const WORKLOAD: &str = "storage";
+
+/// Runs the workload with a progress line, and says what it is about to do.
+pub async fn run_with_progress(ctx: Arc<WorkloadContext>, cfg: &StorageConfig) -> StorageReport {
+    let sizes: Vec<String> = cfg.sizes_mb.iter().map(|s| format!("{s} MB")).collect();
+    ctx.console.say(&format!(
+        "storage: {} x {} iteration(s), SHA-256 verified",
+        sizes.join(", "),
+        cfg.iterations
+    ));
+    let counts = {
+        let recorder = ctx.recorder.clone();
+        Arc::new(move || recorder.accounting.workload(WORKLOAD))
+    };
+    let progress = Progress::start(ctx.console.clone(), "transfers", cfg.planned(), counts);
+    let report = run(&ctx, cfg).await;
+    progress.finish().await;
+    report
+}
+
+pub async fn run(ctx: &WorkloadContext, cfg: &StorageConfig) -> StorageReport {
+    let mut report = StorageReport::default();
+    let sandbox = match ctx.provider.create().await {
+        Ok(sb) => sb,
+        Err(e) => {
+            ctx.console.warn(&format!("storage: cannot create a sandbox: {e}"));
+            for size_mb in &cfg.sizes_mb {
+                let mut size = StorageSizeReport {
+                    size_mb: *size_mb,
+                    ..Default::default()
+                };
+                for i in 0..cfg.iterations {
+                    if ctx.cancel.is_cancelled() {
+                        break;
+                    }
+                    ctx.recorder.plan(WORKLOAD);
+                    let outcome = infra("create sandbox", e.clone());
+                    record(ctx, *size_mb, i, None, BTreeMap::new(), &outcome);
+                    size.iterations += 1;
+                    size.infra += 1;
+                }
+                report.sizes.push(size);
+            }
+            return report;
+        }
+    };
+    for (size_index, size_mb) in cfg.sizes_mb.iter().enumerate() {
+        if ctx.cancel.is_cancelled() {
+            break;
+        }
+        let mut size = StorageSizeReport {
+            size_mb: *size_mb,
+            ..Default::default()
+        };
+        for i in 0..cfg.iterations {
+            if ctx.cancel.is_cancelled() {
+                break;
+            }
+            ctx.recorder.plan(WORKLOAD);
+            size.iterations += 1;
+            let (outcome, delete_failed) = transfer(ctx, &sandbox, *size_mb, size_index, i).await;
+            size.delete_failures += u64::from(delete_failed);
+            match outcome {
+                Outcome::Verified => size.verified += 1,
+                Outcome::Corrupted { .. } => size.corrupted += 1,
+                Outcome::Infra { .. } => size.infra += 1,
+            }
+        }
+        let hist = &ctx.recorder.histograms;
+        size.upload_ms = hist.summary(&key(*size_mb, "upload_ms"));
+        size.download_ms = hist.summary(&key(*size_mb, "download_ms"));
+        size.upload_mb_s = throughput(*size_mb, size.upload_ms.mean);
+        size.download_mb_s = throughput(*size_mb, size.download_ms.mean);
+        report.sizes.push(size);
+    }
+    if let Err(e) = ctx.provider.destroy(&sandbox).await {
+        ctx.console
+            .warn(&format!("storage: sandbox {sandbox} could not be destroyed: {e}"));
+    }
+    report
+}
+
+fn key(size_mb: f64, metric: &str) -> String {
+    format!("{WORKLOAD}.{size_mb}mb.{metric}")
+}
+
+fn throughput(size_mb: f64, mean_ms: f64) -> f64 {
+    if mean_ms <= 0.0 {
+        return 0.0;
+    }
+    (size_mb / (mean_ms / 1000.0) * 100.0).round() / 100.0
+}
+
+/// The bytes of one iteration: reproducible from the run's seed, different per size and iteration.
+pub fn payload(seed: u64, size_mb: f64, size_index: usize, iteration: u32) -> Bytes {
+    let len = (size_mb * 1024.0 * 1024.0).round() as usize;
+    let stream = (size_index as u64) << 32 | u64::from(iteration);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5354_4f52);
+    let mut data = vec![0u8; len];
+    rng.fill_bytes(&mut data);
+    Bytes::from(data)
+}
+
+/// One iteration: upload, download, compare, delete. Returns the outcome and whether delete failed.
+async fn transfer(
+    ctx: &WorkloadContext,
+    sb: &SandboxId,
+    size_mb: f64,
+    size_index: usize,
+    iteration: u32,
+) -> (Outcome, bool) {
+    let provider = ctx.provider.as_ref();
+    let data = payload(ctx.seed, size_mb, size_index, iteration);
+    let expected = hex_digest(&data);
+    let path = format!("stress-storage/blob-{size_index}-{iteration}.bin");
+    let mut timings = BTreeMap::new();
+
+    let started = Instant::now();
+    if let Err(e) = provider.write_file(sb, &path, data).await {
+        let outcome = infra("upload", e);
+        record(ctx, size_mb, iteration, Some(sb), timings, &outcome);
+        return (outcome, false);
+    }
+    let upload = started.elapsed();
+    ctx.recorder.histograms.record(&key(size_mb, "upload_ms"), upload);
+    timings.insert("upload_ms", ms(upload));
+
+    let started = Instant::now();
+    let outcome = match provider.read_file(sb, &path).await {
+        Err(e) => infra("download", e),
+        Ok(back) => {
+            let download = started.elapsed();
+            ctx.recorder.histograms.record(&key(size_mb, "download_ms"), download);
+            timings.insert("download_ms", ms(download));
+            let actual = hex_digest(&back);
+            if actual == expected {
+                Outcome::Verified
+            } else {
+                Outcome::corrupted(
+                    "sha256",
+                    expected,
+                    format!("{actual} ({} of {} bytes came back)", back.len(), ms_bytes(size_mb)),
+                )
+            }
+        }
+    };
+
+    let remove = ExecRequest::new(
+        ["rm", "-f", path.as_str()],
+        ctx.exec_timeout.min(Duration::from_secs(60)),
+    );
+    let delete_failed = match provider.exec(sb, &remove).await {
+        Ok(out) if out.success() => false,
+        Ok(out) => {
+            ctx.console.warn(&format!(
+                "storage: `{}` ended with {}",
+                remove.display(),
+                out.status_text()
+            ));
+            true
+        }
+        Err(e) => {
+            ctx.console.warn(&format!("storage: cannot delete {path}: {e}"));
+            true
+        }
+    };
+    record(ctx, size_mb, iteration, Some(sb), timings, &outcome);
+    (outcome, delete_failed)
+}
+
+fn ms_bytes(size_mb: f64) -> usize {
+    (size_mb * 1024.0 * 1024.0).round() as usize
+}
+
+fn infra(step: &str, e: ProviderError) -> Outcome {
+    Outcome::Infra {
+        class: e.class,
+        status: e.status,
+        detail: format!("{step}: {}", e.message),
+    }
+}
+
+fn record(
+    ctx: &WorkloadContext,
+    size_mb: f64,
+    iteration: u32,
+    sb: Option<&SandboxId>,
+    timings: BTreeMap<&'static str, f64>,
+    outcome: &Outcome,
+) {
+    let mut event = Event::new(WORKLOAD, "transfer", Duration::ZERO);
+    event.duration_ms = ms(Duration::from_secs_f64(timings.values().sum::<f64>() / 1000.0));
+    event.index = Some(u64::from(iteration) + 1);
+    event.sandbox = sb.map(|s| s.0.clone());
+    event.detail = Some(match outcome {
+        Outcome::Verified => format!("{size_mb} MB"),
+        Outcome::Corrupted { expected, actual, .. } => format!("{size_mb} MB: expected {expected}, found {actual}"),
+        Outcome::Infra { detail, .. } => format!("{size_mb} MB: {detail}"),
+    });
+    event.timings = Some(timings);
+    ctx.recorder.finish(WORKLOAD, event, outcome);
+}
