@@ -13,6 +13,7 @@ pub mod provider;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod server;
 pub mod verify;
 pub mod workload;
 

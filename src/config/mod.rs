@@ -5,11 +5,13 @@
 //! typo in a workflow file is a one-line fix.
 
 mod profile;
+mod provider;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use profile::Profile;
+pub use provider::{ProviderConfig, Secret, DEFAULT_TOKEN_ENV};
 
 /// A configuration mistake. `field` is the flag as the user would type it (`--concurrency`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -24,20 +26,6 @@ impl ConfigError {
         Self {
             field: field.into(),
             message: message.into(),
-        }
-    }
-}
-
-/// Which platform the run talks to.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ProviderConfig {
-    Local { work_dir: Option<PathBuf> },
-}
-
-impl ProviderConfig {
-    pub fn name(&self) -> &'static str {
-        match self {
-            ProviderConfig::Local { .. } => "local",
         }
     }
 }
@@ -58,6 +46,9 @@ pub struct RunArgs {
     pub inject_corruption: Option<f64>,
     pub max_infra_rate: Option<f64>,
     pub exec_timeout_ms: Option<i64>,
+    pub endpoint: Option<String>,
+    pub token_env: Option<String>,
+    pub provider_cmd: Option<String>,
 }
 
 /// The checkpoint workload's parameters.
@@ -115,17 +106,7 @@ impl RunConfig {
         };
         let defaults = profile.checkpoint_defaults();
 
-        let provider = match args.provider.as_deref().unwrap_or("local") {
-            "local" => ProviderConfig::Local {
-                work_dir: args.work_dir.clone(),
-            },
-            other => {
-                return Err(ConfigError::new(
-                    "--provider",
-                    format!("unknown provider {other:?} (expected: local)"),
-                ))
-            }
-        };
+        let provider = ProviderConfig::from_args(&args)?;
 
         let restores = int_in("--restores", args.restores, defaults.restores.into(), 1, MAX_RESTORES)?;
         let rounds = int_in("--rounds", args.rounds, defaults.rounds.into(), 1, MAX_RESTORES)?;
