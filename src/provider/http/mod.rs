@@ -1,7 +1,7 @@
 //! The `http` provider: protocol v1 of `docs/provider-protocol.md` over one pooled client.
 //!
 //! Every call goes through [`transport::Transport::send`] (per-call deadline, bounded jittered
-//! retries, size-limited bodies) and every answer is parsed into the wire types; anything that does
+//! retries, size-limited bodies; supporting calls are retried, the measured `restore` is not) and every answer is parsed into the wire types; anything that does
 //! not parse is a `provider_error` naming the call, so a broken platform can never look like corrupted
 //! data. Checkpoints are polled until `ready` so the returned id is always restorable.
 
@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 
 use crate::config::Secret;
 use crate::provider::{CheckpointId, ExecOutput, ExecRequest, Provider, ProviderError, ProviderResult, SandboxId};
-use transport::{new_idempotency_key, Body, Call, Transport, MAX_FILE_BODY, MAX_JSON_BODY};
+use transport::{new_idempotency_key, Body, Call, Transport, MAX_FILE_BODY, MAX_JSON_BODY, MAX_RETRIES};
 use wire::{CheckpointState, CheckpointStatus, ExecBody, ExecResult, Health, SandboxCreated};
 
 /// Deadline of one attempt of a call that is not an exec.
@@ -39,8 +39,8 @@ impl HttpProvider {
         Ok(Self { transport })
     }
 
-    /// Checks reachability and credentials before any work starts, without retries that would
-    /// hide a wrong token or a wrong URL behind a long wait.
+    /// Checks reachability and credentials before any work starts; a rejected token (401/403) is
+    /// not retryable, so it is reported at once.
     pub async fn preflight(&self) -> ProviderResult<Health> {
         let (_, body) = self
             .transport
@@ -110,6 +110,7 @@ fn call(op: &'static str, method: Method, path: String, timeout: Duration) -> Ca
         timeout,
         max_body: MAX_JSON_BODY,
         idempotency_key,
+        retries: MAX_RETRIES,
     }
 }
 
@@ -216,14 +217,16 @@ impl Provider for HttpProvider {
     }
 
     async fn restore(&self, checkpoint: &CheckpointId) -> ProviderResult<SandboxId> {
-        let created: SandboxCreated = self
-            .json(call(
-                "restore",
-                Method::POST,
-                format!("/v1/checkpoints/{}/restore", seg(&checkpoint.0)),
-                CALL_TIMEOUT,
-            ))
-            .await?;
+        let mut c = call(
+            "restore",
+            Method::POST,
+            format!("/v1/checkpoints/{}/restore", seg(&checkpoint.0)),
+            CALL_TIMEOUT,
+        );
+        // A restore is the operation the checkpoint workload measures: a failed attempt is a fact
+        // about the platform to report, not a blip to hide behind a retry.
+        c.retries = 0;
+        let created: SandboxCreated = self.json(c).await?;
         Ok(SandboxId(non_empty_id("restore", created.id)?))
     }
 

@@ -45,6 +45,8 @@ pub struct Call<'a> {
     pub idempotency_key: Option<String>,
     /// DELETE: a 404 after an earlier attempt may have succeeded counts as done.
     pub not_found_ok_on_retry: bool,
+    /// Retry budget of this call (at most [`MAX_RETRIES`]).
+    pub retries: u32,
 }
 
 #[derive(Clone)]
@@ -82,7 +84,7 @@ impl Transport {
                 Err(e) if e.status == Some(404) && call.not_found_ok_on_retry && attempt > 0 => {
                     return Ok((StatusCode::NO_CONTENT, Bytes::new()))
                 }
-                Err(e) if attempt < MAX_RETRIES && classify::is_retryable(&e) => {
+                Err(e) if attempt < call.retries.min(MAX_RETRIES) && classify::is_retryable(&e) => {
                     attempt += 1;
                     tokio::time::sleep(backoff(attempt)).await;
                 }
