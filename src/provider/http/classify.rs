@@ -39,6 +39,11 @@ pub fn classify_send_error(op: &str, err: &reqwest::Error) -> ProviderError {
     if err.is_timeout() {
         return ProviderError::timeout(format!("{op}: no response in time ({chain})"));
     }
+    if unparsable_answer(err) {
+        return ProviderError::provider(format!(
+            "{op}: the server answered with something that is not HTTP ({chain})"
+        ));
+    }
     ProviderError::new(InfraClass::NetworkError, format!("{op}: {chain}"))
 }
 
@@ -53,6 +58,18 @@ pub fn classify_body_error(op: &str, err: &reqwest::Error) -> ProviderError {
         return ProviderError::new(InfraClass::NetworkError, format!("{op}: {chain}"));
     }
     ProviderError::provider(format!("{op}: truncated or unreadable response body ({chain})"))
+}
+
+/// The server did answer, but with a response head HTTP cannot parse.
+fn unparsable_answer(err: &reqwest::Error) -> bool {
+    let mut source = err.source();
+    while let Some(e) = source {
+        if let Some(h) = e.downcast_ref::<hyper::Error>() {
+            return h.is_parse() || h.is_parse_status() || h.is_parse_too_large();
+        }
+        source = e.source();
+    }
+    false
 }
 
 fn io_kind(err: &reqwest::Error) -> Option<std::io::ErrorKind> {
