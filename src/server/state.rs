@@ -107,13 +107,20 @@ pub type Answer = (StatusCode, &'static str, Bytes);
 /// Answers by idempotency key: a repeated key waits for, then replays, the first answer.
 #[derive(Default)]
 pub struct IdempotencyCache {
-    inner: Mutex<(HashMap<String, Arc<OnceCell<Answer>>>, VecDeque<String>)>,
+    inner: Mutex<KeyTable>,
+}
+
+#[derive(Default)]
+struct KeyTable {
+    cells: HashMap<String, Arc<OnceCell<Answer>>>,
+    /// Insertion order, for forgetting the oldest keys first.
+    order: VecDeque<String>,
 }
 
 impl IdempotencyCache {
     pub fn cell(&self, key: String) -> Arc<OnceCell<Answer>> {
         let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, order) = &mut *guard;
+        let KeyTable { cells: map, order } = &mut *guard;
         if let Some(cell) = map.get(&key) {
             return cell.clone();
         }
