@@ -6,6 +6,7 @@
 //! line on stdout is always `listening on http://ADDR`, so scripts and tests can start it on port 0.
 
 pub mod faults;
+pub mod guard;
 pub mod routes;
 pub mod state;
 
@@ -26,7 +27,7 @@ use crate::error::ExitStatus;
 use crate::provider::local::LocalOptions;
 use crate::provider::LocalProvider;
 use faults::{FaultConfig, FaultInjector, Latency};
-use routes::ConnKill;
+use guard::ConnKill;
 use state::{AppState, CheckpointJobs, IdempotencyCache};
 
 /// How long in-flight requests get to finish after SIGTERM/SIGINT.

@@ -81,7 +81,7 @@ impl CheckpointJobs {
 
     /// The job's state, from memory or, after a restart, from disk.
     pub fn get(&self, id: &str) -> Option<Job> {
-        if !crate::server::routes::is_plain_id(id) {
+        if !crate::server::guard::is_plain_id(id) {
             return None;
         }
         if let Some(job) = self.lock().get(id) {
