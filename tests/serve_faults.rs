@@ -222,3 +222,33 @@ fn a_run_against_a_broken_server_is_inconclusive_not_corrupted() {
     assert_eq!(report["infra_classes"]["provider_error"], 10);
     assert_accounting(&report);
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_is_a_timeout() {
+    let server = Server::start(&["--fault-timeout-rate", "1", "--fault-ops", "create"]);
+    let p = HttpProvider::new(&server.url, None)
+        .unwrap()
+        .with_call_timeout(Duration::from_millis(200));
+    p.preflight().await.expect("health is never faulted");
+    let err = p.create().await.unwrap_err();
+    assert_eq!(err.class, InfraClass::Timeout, "{err}");
+}
+
+#[tokio::test]
+async fn storage_sized_files_round_trip_and_oversized_bodies_are_refused() {
+    let server = Server::start(&[]);
+    let p = HttpProvider::new(&server.url, None).unwrap();
+    let sb = p.create().await.unwrap();
+    let data = Bytes::from((0..16u32 << 20).map(|i| (i * 7 + i / 251) as u8).collect::<Vec<u8>>());
+    p.write_file(&sb, "big/16mb.bin", data.clone()).await.unwrap();
+    assert!(p.read_file(&sb, "big/16mb.bin").await.unwrap() == data);
+    let err = p
+        .write_file(&sb, "huge.bin", Bytes::from(vec![0u8; (64 << 20) + 1]))
+        .await
+        .unwrap_err();
+    // The server answers 413 without reading the body; a client still sending may see the close first.
+    assert!(
+        (err.status == Some(413) && err.message.contains("too_large")) || err.class == InfraClass::NetworkError,
+        "{err}"
+    );
+}

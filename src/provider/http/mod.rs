@@ -30,13 +30,24 @@ const CHECKPOINT_DEADLINE: Duration = Duration::from_secs(600);
 
 pub struct HttpProvider {
     transport: Transport,
+    call_timeout: Duration,
 }
 
 impl HttpProvider {
     pub fn new(endpoint: &str, token: Option<Secret>) -> ProviderResult<Self> {
         let transport = Transport::new(endpoint, token)
             .map_err(|e| ProviderError::provider(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Self { transport })
+        Ok(Self {
+            transport,
+            call_timeout: CALL_TIMEOUT,
+        })
+    }
+
+    /// Deadline of each attempt of every call but exec (default [`CALL_TIMEOUT`]); chaos tests
+    /// shorten it so a server that never answers costs seconds, not minutes.
+    pub fn with_call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
+        self
     }
 
     /// Checks reachability and credentials before any work starts; a rejected token (401/403) is
@@ -44,7 +55,7 @@ impl HttpProvider {
     pub async fn preflight(&self) -> ProviderResult<Health> {
         let (_, body) = self
             .transport
-            .send(call("health", Method::GET, "/v1/health".into(), CALL_TIMEOUT))
+            .send(call("health", Method::GET, "/v1/health".into(), self.call_timeout))
             .await?;
         parse::<Health>("health", &body)
     }
@@ -85,7 +96,7 @@ impl HttpProvider {
                     "checkpoint_status",
                     Method::GET,
                     format!("/v1/checkpoints/{}", seg(&id)),
-                    CALL_TIMEOUT,
+                    self.call_timeout,
                 ))
                 .await?;
             if status.id != id {
@@ -154,7 +165,7 @@ impl Provider for HttpProvider {
 
     async fn create(&self) -> ProviderResult<SandboxId> {
         let created: SandboxCreated = self
-            .json(call("create", Method::POST, "/v1/sandboxes".into(), CALL_TIMEOUT))
+            .json(call("create", Method::POST, "/v1/sandboxes".into(), self.call_timeout))
             .await?;
         Ok(SandboxId(non_empty_id("create", created.id)?))
     }
@@ -184,7 +195,7 @@ impl Provider for HttpProvider {
             "write_file",
             Method::PUT,
             format!("/v1/sandboxes/{}/files", seg(&sandbox.0)),
-            CALL_TIMEOUT,
+            self.call_timeout,
         );
         c.query = Some(("path", path));
         c.body = Some(Body::Raw(data));
@@ -196,7 +207,7 @@ impl Provider for HttpProvider {
             "read_file",
             Method::GET,
             format!("/v1/sandboxes/{}/files", seg(&sandbox.0)),
-            CALL_TIMEOUT,
+            self.call_timeout,
         );
         c.query = Some(("path", path));
         c.max_body = MAX_FILE_BODY;
@@ -209,7 +220,7 @@ impl Provider for HttpProvider {
                 "checkpoint",
                 Method::POST,
                 format!("/v1/sandboxes/{}/checkpoints", seg(&sandbox.0)),
-                CALL_TIMEOUT,
+                self.call_timeout,
             ))
             .await?;
         non_empty_id("checkpoint", status.id.clone())?;
@@ -221,7 +232,7 @@ impl Provider for HttpProvider {
             "restore",
             Method::POST,
             format!("/v1/checkpoints/{}/restore", seg(&checkpoint.0)),
-            CALL_TIMEOUT,
+            self.call_timeout,
         );
         // A restore is the operation the checkpoint workload measures: a failed attempt is a fact
         // about the platform to report, not a blip to hide behind a retry.
@@ -236,7 +247,7 @@ impl Provider for HttpProvider {
                 "destroy",
                 Method::DELETE,
                 format!("/v1/sandboxes/{}", seg(&sandbox.0)),
-                CALL_TIMEOUT,
+                self.call_timeout,
             ))
             .await
             .map(|_| ())
@@ -248,7 +259,7 @@ impl Provider for HttpProvider {
                 "delete_checkpoint",
                 Method::DELETE,
                 format!("/v1/checkpoints/{}", seg(&checkpoint.0)),
-                CALL_TIMEOUT,
+                self.call_timeout,
             ))
             .await
             .map(|_| ())
