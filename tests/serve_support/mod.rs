@@ -10,13 +10,19 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`, as printed by the server.
     pub url: String,
+    /// The server's --root unless the test gave one: removed with the guard, even after a kill.
+    _root: Option<tempfile::TempDir>,
 }
 
 impl Server {
     pub fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_stress-action"))
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .args(args)
+        let root = (!args.contains(&"--root")).then(|| tempfile::tempdir().expect("temp root"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stress-action"));
+        cmd.args(["serve", "--addr", "127.0.0.1:0"]).args(args);
+        if let Some(root) = &root {
+            cmd.arg("--root").arg(root.path());
+        }
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -35,7 +41,11 @@ impl Server {
             })
             .to_string();
         assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-        Server { child, url }
+        Server {
+            child,
+            url,
+            _root: root,
+        }
     }
 
     /// Sends SIGTERM and waits for a graceful exit.
