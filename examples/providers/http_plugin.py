@@ -34,6 +34,10 @@ class Client:
     def __init__(self, endpoint, token):
         self.endpoint = endpoint.rstrip("/")
         self.token = token
+        # A proxy from the environment must not intercept a server on this machine.
+        host = urllib.parse.urlsplit(self.endpoint).hostname
+        handlers = [urllib.request.ProxyHandler({})] if host in ("127.0.0.1", "localhost", "::1") else []
+        self.opener = urllib.request.build_opener(*handlers)
 
     def call(self, method, path, query=None, body=None, content_type=None, timeout=60.0):
         url = self.endpoint + path
@@ -45,7 +49,7 @@ class Client:
         if content_type:
             req.add_header("Content-Type", content_type)
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
+            with self.opener.open(req, timeout=timeout) as resp:
                 return resp.read()
         except urllib.error.HTTPError as e:
             code, message = "", "HTTP %d" % e.code
