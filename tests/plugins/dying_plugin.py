@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples", "providers"))
 import http_plugin  # noqa: E402
 
