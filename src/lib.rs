@@ -14,6 +14,7 @@ pub mod publish;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod server;
 pub mod verify;
 pub mod workload;
 

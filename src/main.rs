@@ -39,6 +39,13 @@ async fn dispatch(cli: cli::Cli) -> i32 {
             }
         }
         cli::Command::Report(cmd) => report_dir(&cmd.dir),
+        cli::Command::Serve(cmd) => match stress_action::server::ServeOptions::build(cmd.into_serve_args()) {
+            Err(e) => fail(&e, ExitStatus::Usage),
+            Ok(opts) => match stress_action::server::serve(opts).await {
+                Ok(()) => ExitStatus::Pass.code(),
+                Err(e) => fail(&e, e.exit_status()),
+            },
+        },
     }
 }
 

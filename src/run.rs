@@ -9,6 +9,8 @@ use crate::cancel::CancelToken;
 use crate::config::{ProviderConfig, RunConfig};
 use crate::console::Console;
 use crate::error::{ExitStatus, RunError};
+use crate::provider::command::CommandProvider;
+use crate::provider::http::HttpProvider;
 use crate::provider::local::LocalOptions;
 use crate::provider::{LocalProvider, Provider};
 use crate::record::Recorder;
@@ -27,18 +29,52 @@ impl RunSummary {
     }
 }
 
-pub fn build_provider(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, RunError> {
+/// Builds the provider and proves it usable (reachable, credentials accepted, plugin speaking the
+/// protocol) before any work starts: a wrong token is a setup error (exit 2), not a run of failures.
+pub async fn build_provider(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, RunError> {
     match cfg {
         ProviderConfig::Local { work_dir } => {
             let provider = LocalProvider::new(LocalOptions { root: work_dir.clone() })
                 .map_err(|e| RunError::ProviderSetup(format!("local work directory: {e}")))?;
             Ok(Arc::new(provider))
         }
+        ProviderConfig::Http {
+            endpoint,
+            token,
+            token_env,
+        } => {
+            let provider =
+                HttpProvider::new(endpoint, token.clone()).map_err(|e| RunError::ProviderSetup(e.message))?;
+            match provider.preflight().await {
+                Ok(_) => Ok(Arc::new(provider)),
+                Err(e) if matches!(e.status, Some(401 | 403)) => {
+                    Err(RunError::ProviderSetup(format!(
+                    "{endpoint} rejected the credentials (HTTP {}): check the token in ${token_env} (--token-env){}",
+                    e.status.unwrap_or_default(),
+                    if token.is_none() { "; the variable is not set" } else { "" }
+                )))
+                }
+                Err(e) => Err(RunError::ProviderSetup(format!(
+                    "{endpoint} (--endpoint) is not usable: {e}"
+                ))),
+            }
+        }
+        ProviderConfig::Command { cmd } => {
+            let provider =
+                CommandProvider::start(cmd).map_err(|e| RunError::ProviderSetup(format!("--provider-cmd: {e}")))?;
+            if let Err(e) = provider.preflight().await {
+                let _ = provider.shutdown().await;
+                return Err(RunError::ProviderSetup(format!(
+                    "--provider-cmd: the plugin did not answer health: {e}"
+                )));
+            }
+            Ok(Arc::new(provider))
+        }
     }
 }
 
 pub async fn run(cfg: RunConfig, cancel: CancelToken) -> Result<RunSummary, RunError> {
-    let provider = build_provider(&cfg.provider)?;
+    let provider = build_provider(&cfg.provider).await?;
     run_with_provider(cfg, provider, cancel).await
 }
 

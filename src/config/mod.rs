@@ -6,12 +6,14 @@
 
 pub mod file;
 mod profile;
+mod provider;
 pub mod workloads;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use profile::Profile;
+pub use provider::{ProviderConfig, Secret, DEFAULT_TOKEN_ENV};
 pub use workloads::{LifecycleConfig, LifecycleMode, StorageConfig, WorkloadKind, WorkloadsConfig};
 
 /// A configuration mistake. `field` is the flag as the user would type it (`--concurrency`).
@@ -27,20 +29,6 @@ impl ConfigError {
         Self {
             field: field.into(),
             message: message.into(),
-        }
-    }
-}
-
-/// Which platform the run talks to.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ProviderConfig {
-    Local { work_dir: Option<PathBuf> },
-}
-
-impl ProviderConfig {
-    pub fn name(&self) -> &'static str {
-        match self {
-            ProviderConfig::Local { .. } => "local",
         }
     }
 }
@@ -74,6 +62,9 @@ pub struct RunArgs {
     pub ready_cmd: Option<String>,
     pub storage_sizes: Option<String>,
     pub storage_iterations: Option<i64>,
+    pub endpoint: Option<String>,
+    pub token_env: Option<String>,
+    pub provider_cmd: Option<String>,
 }
 
 /// The checkpoint workload's parameters.
@@ -135,17 +126,7 @@ impl RunConfig {
         };
         let defaults = profile.checkpoint_defaults();
 
-        let provider = match args.provider.as_deref().unwrap_or("local") {
-            "local" => ProviderConfig::Local {
-                work_dir: args.work_dir.clone(),
-            },
-            other => {
-                return Err(ConfigError::new(
-                    "--provider",
-                    format!("unknown provider {other:?} (expected: local)"),
-                ))
-            }
-        };
+        let provider = ProviderConfig::from_args(&args)?;
 
         let restores = int_in("--restores", args.restores, defaults.restores.into(), 1, MAX_RESTORES)?;
         let rounds = int_in("--rounds", args.rounds, defaults.rounds.into(), 1, MAX_RESTORES)?;

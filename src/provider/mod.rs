@@ -4,6 +4,8 @@
 //! workload is written once for every platform. Errors come back already classified
 //! ([`ProviderError`] carries its [`InfraClass`]), so no workload guesses what a failure means.
 
+pub mod command;
+pub mod http;
 pub mod local;
 pub mod retry;
 

@@ -1,0 +1,315 @@
+//! The `command` provider: a plugin program, started once, speaking JSON lines on stdin/stdout, so
+//! any vendor SDK can be wrapped in a short script.
+//!
+//! Requests carry ids and many are in flight at once; one reader task routes each response line to
+//! the waiting call. If the plugin exits, every in-flight call and every later call fails at once
+//! as infra (`provider_error`), so the run still ends with every operation accounted for.
+
+pub mod wire;
+
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use base64::Engine;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::sync::oneshot;
+
+use crate::provider::http::wire::{CheckpointState, CheckpointStatus, ExecResult, SandboxCreated};
+use crate::provider::{CheckpointId, ExecOutput, ExecRequest, Provider, ProviderError, ProviderResult, SandboxId};
+use wire::{FileData, Request, Response};
+
+/// Deadline of a call that is not an exec.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+const EXEC_MARGIN: Duration = Duration::from_secs(15);
+const CHECKPOINT_DEADLINE: Duration = Duration::from_secs(600);
+/// Longest response line accepted (a 16 MB file read is ~22 MB of base64).
+const MAX_LINE: usize = 96 << 20;
+
+type Pending = Mutex<PendingState>;
+
+#[derive(Default)]
+struct PendingState {
+    waiting: HashMap<u64, oneshot::Sender<Response>>,
+    /// Why the plugin can no longer answer; set once, when its stdout closes.
+    dead: Option<String>,
+}
+
+pub struct CommandProvider {
+    program: String,
+    stdin: tokio::sync::Mutex<Option<ChildStdin>>,
+    pending: Arc<Pending>,
+    next_id: AtomicU64,
+    child: Arc<tokio::sync::Mutex<Child>>,
+}
+
+impl CommandProvider {
+    /// Starts the plugin. Its stderr is passed through so its own diagnostics stay visible.
+    pub fn start(cmd: &[String]) -> ProviderResult<Self> {
+        let Some((program, args)) = cmd.split_first() else {
+            return Err(ProviderError::provider("empty plugin command"));
+        };
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| ProviderError::provider(format!("cannot start plugin {program:?}: {e}")))?;
+        let stdin = child.stdin.take();
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| ProviderError::provider("plugin has no stdout"))?;
+        let pending: Arc<Pending> = Arc::default();
+        let child = Arc::new(tokio::sync::Mutex::new(child));
+        tokio::spawn(read_responses(stdout, pending.clone(), child.clone(), program.clone()));
+        Ok(Self {
+            program: program.clone(),
+            stdin: tokio::sync::Mutex::new(stdin),
+            pending,
+            next_id: AtomicU64::new(1),
+            child,
+        })
+    }
+
+    /// Asks the plugin for `health`: proves it started and speaks the protocol before work begins.
+    pub async fn preflight(&self) -> ProviderResult<()> {
+        self.call::<serde_json::Value>(Request::new("health"), Duration::from_secs(30))
+            .await
+            .map(|_| ())
+    }
+
+    async fn call<T: DeserializeOwned>(&self, mut req: Request<'_>, timeout: Duration) -> ProviderResult<T> {
+        let op = req.op.to_string();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        req.id = id;
+        let mut line = serde_json::to_vec(&req).map_err(|e| ProviderError::provider(format!("{op}: {e}")))?;
+        line.push(b'\n');
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut pending = lock(&self.pending);
+            if let Some(why) = &pending.dead {
+                return Err(ProviderError::provider(format!("{op}: {why}")));
+            }
+            pending.waiting.insert(id, tx);
+        }
+        let written = {
+            let mut stdin = self.stdin.lock().await;
+            match stdin.as_mut() {
+                Some(pipe) => pipe.write_all(&line).await.and(pipe.flush().await),
+                None => Err(std::io::Error::other("plugin stdin is closed")),
+            }
+        };
+        if let Err(e) = written {
+            lock(&self.pending).waiting.remove(&id);
+            let why = lock(&self.pending).dead.clone();
+            return Err(ProviderError::provider(format!(
+                "{op}: cannot write to plugin {}: {}",
+                self.program,
+                why.unwrap_or_else(|| e.to_string())
+            )));
+        }
+        let response = match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(_)) => {
+                let why = lock(&self.pending)
+                    .dead
+                    .clone()
+                    .unwrap_or_else(|| "plugin went away".into());
+                return Err(ProviderError::provider(format!("{op}: {why}")));
+            }
+            Err(_) => {
+                lock(&self.pending).waiting.remove(&id);
+                return Err(ProviderError::timeout(format!(
+                    "{op}: no answer from the plugin within {} ms",
+                    timeout.as_millis()
+                )));
+            }
+        };
+        if !response.ok {
+            return Err(match response.error {
+                Some(e) => e.into_provider_error(&op),
+                None => ProviderError::provider(format!("{op}: plugin answered ok=false without an error")),
+            });
+        }
+        serde_json::from_value(response.result)
+            .map_err(|e| ProviderError::provider(format!("{op}: malformed plugin result: {e}")))
+    }
+}
+
+fn lock(p: &Pending) -> std::sync::MutexGuard<'_, PendingState> {
+    p.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Routes response lines to their callers until the plugin's stdout closes, then fails everyone.
+async fn read_responses(
+    stdout: ChildStdout,
+    pending: Arc<Pending>,
+    child: Arc<tokio::sync::Mutex<Child>>,
+    program: String,
+) {
+    let mut reader = BufReader::with_capacity(1 << 16, stdout);
+    let mut line = Vec::new();
+    let why = loop {
+        line.clear();
+        match (&mut reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .await
+        {
+            Ok(0) => break "closed its stdout".to_string(),
+            Err(e) => break format!("unreadable output ({e})"),
+            Ok(_) if line.len() > MAX_LINE => break format!("sent a line longer than {MAX_LINE} bytes"),
+            Ok(_) => {}
+        }
+        let Ok(response) = serde_json::from_slice::<Response>(&line) else {
+            // A line we cannot pair with a request: its caller times out; say why once here.
+            eprintln!(
+                "warning: plugin {program} sent a malformed line: {:?}",
+                String::from_utf8_lossy(&line[..line.len().min(120)])
+            );
+            continue;
+        };
+        if let Some(tx) = lock(&pending).waiting.remove(&response.id) {
+            let _ = tx.send(response);
+        }
+    };
+    let status = {
+        let mut child = child.lock().await;
+        match tokio::time::timeout(Duration::from_secs(2), child.wait()).await {
+            Ok(Ok(status)) => status.to_string(),
+            _ => "still running".to_string(),
+        }
+    };
+    let mut state = lock(&pending);
+    state.dead = Some(format!("plugin {program} {why} ({status})"));
+    // Dropping the senders wakes every in-flight call with the reason above.
+    state.waiting.clear();
+}
+
+fn b64() -> base64::engine::GeneralPurpose {
+    base64::engine::general_purpose::STANDARD
+}
+
+fn non_empty(op: &str, id: String) -> ProviderResult<String> {
+    if id.is_empty() {
+        Err(ProviderError::provider(format!("{op}: empty id in plugin result")))
+    } else {
+        Ok(id)
+    }
+}
+
+#[async_trait]
+impl Provider for CommandProvider {
+    fn name(&self) -> &'static str {
+        "command"
+    }
+
+    fn environment(&self) -> Vec<(String, String)> {
+        vec![("plugin".to_string(), self.program.clone())]
+    }
+
+    async fn create(&self) -> ProviderResult<SandboxId> {
+        let created: SandboxCreated = self.call(Request::new("create"), CALL_TIMEOUT).await?;
+        Ok(SandboxId(non_empty("create", created.id)?))
+    }
+
+    async fn exec(&self, sandbox: &SandboxId, request: &ExecRequest) -> ProviderResult<ExecOutput> {
+        let mut req = Request::new("exec");
+        req.sandbox = Some(&sandbox.0);
+        req.argv = Some(&request.argv);
+        req.timeout_ms = Some(request.timeout.as_millis() as u64);
+        let result: ExecResult = self.call(req, request.timeout + EXEC_MARGIN).await?;
+        result
+            .into_output()
+            .map_err(|e| ProviderError::provider(format!("exec: malformed plugin result: {e}")))
+    }
+
+    async fn write_file(&self, sandbox: &SandboxId, path: &str, data: Bytes) -> ProviderResult<()> {
+        let mut req = Request::new("write_file");
+        req.sandbox = Some(&sandbox.0);
+        req.path = Some(path);
+        req.data_b64 = Some(b64().encode(&data));
+        self.call::<serde_json::Value>(req, CALL_TIMEOUT).await.map(|_| ())
+    }
+
+    async fn read_file(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Bytes> {
+        let mut req = Request::new("read_file");
+        req.sandbox = Some(&sandbox.0);
+        req.path = Some(path);
+        let data: FileData = self.call(req, CALL_TIMEOUT).await?;
+        b64()
+            .decode(data.data_b64.as_bytes())
+            .map(Bytes::from)
+            .map_err(|e| ProviderError::provider(format!("read_file: data_b64 is not base64: {e}")))
+    }
+
+    async fn checkpoint(&self, sandbox: &SandboxId) -> ProviderResult<CheckpointId> {
+        let mut req = Request::new("checkpoint");
+        req.sandbox = Some(&sandbox.0);
+        let mut status: CheckpointStatus = self.call(req, CALL_TIMEOUT).await?;
+        let id = non_empty("checkpoint", status.id.clone())?;
+        let started = Instant::now();
+        let mut wait = Duration::from_millis(10);
+        loop {
+            match status.status {
+                CheckpointState::Ready => return Ok(CheckpointId(id)),
+                CheckpointState::Failed => {
+                    return Err(ProviderError::provider(format!(
+                        "checkpoint {id} failed: {}",
+                        status.error.unwrap_or_else(|| "no reason given".into())
+                    )))
+                }
+                CheckpointState::Pending if started.elapsed() > CHECKPOINT_DEADLINE => {
+                    return Err(ProviderError::timeout(format!("checkpoint {id} still pending")))
+                }
+                CheckpointState::Pending => {}
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_millis(500));
+            let mut req = Request::new("checkpoint_status");
+            req.checkpoint = Some(&id);
+            status = self.call(req, CALL_TIMEOUT).await?;
+        }
+    }
+
+    async fn restore(&self, checkpoint: &CheckpointId) -> ProviderResult<SandboxId> {
+        let mut req = Request::new("restore");
+        req.checkpoint = Some(&checkpoint.0);
+        let created: SandboxCreated = self.call(req, CALL_TIMEOUT).await?;
+        Ok(SandboxId(non_empty("restore", created.id)?))
+    }
+
+    async fn destroy(&self, sandbox: &SandboxId) -> ProviderResult<()> {
+        let mut req = Request::new("destroy");
+        req.sandbox = Some(&sandbox.0);
+        self.call::<serde_json::Value>(req, CALL_TIMEOUT).await.map(|_| ())
+    }
+
+    async fn delete_checkpoint(&self, checkpoint: &CheckpointId) -> ProviderResult<()> {
+        let mut req = Request::new("delete_checkpoint");
+        req.checkpoint = Some(&checkpoint.0);
+        self.call::<serde_json::Value>(req, CALL_TIMEOUT).await.map(|_| ())
+    }
+
+    /// Closes the plugin's stdin (its signal to finish), waits briefly, then kills it.
+    async fn shutdown(&self) -> ProviderResult<()> {
+        drop(self.stdin.lock().await.take());
+        let mut child = self.child.lock().await;
+        if tokio::time::timeout(Duration::from_secs(5), child.wait())
+            .await
+            .is_err()
+        {
+            let _ = child.kill().await;
+        }
+        Ok(())
+    }
+}

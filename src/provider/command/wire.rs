@@ -1,0 +1,85 @@
+//! JSON-lines messages between stress-action and a provider plugin (`docs/provider-protocol.md`).
+//! One request or response per line; `id` pairs them, so many requests can be in flight at once.
+
+use serde::{Deserialize, Serialize};
+
+use crate::provider::ProviderError;
+use crate::verify::InfraClass;
+
+/// One line to the plugin. `op` selects the operation; the other fields are the operation's.
+#[derive(Debug, Serialize)]
+pub struct Request<'a> {
+    pub id: u64,
+    pub op: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub argv: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_b64: Option<String>,
+}
+
+impl<'a> Request<'a> {
+    pub fn new(op: &'a str) -> Self {
+        Self {
+            id: 0,
+            op,
+            sandbox: None,
+            checkpoint: None,
+            argv: None,
+            timeout_ms: None,
+            path: None,
+            data_b64: None,
+        }
+    }
+}
+
+/// One line from the plugin: `ok` with a `result`, or not `ok` with an `error`.
+#[derive(Debug, Deserialize)]
+pub struct Response {
+    pub id: u64,
+    pub ok: bool,
+    #[serde(default)]
+    pub result: serde_json::Value,
+    #[serde(default)]
+    pub error: Option<PluginError>,
+}
+
+/// The plugin classifies its own failures, as the HTTP client does: it knows what its SDK said.
+#[derive(Debug, Deserialize)]
+pub struct PluginError {
+    #[serde(default)]
+    pub class: Option<String>,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub message: String,
+}
+
+impl PluginError {
+    pub fn into_provider_error(self, op: &str) -> ProviderError {
+        let class = match self.class.as_deref() {
+            Some("timeout") => InfraClass::Timeout,
+            Some("http_error") => InfraClass::HttpError,
+            Some("network_error") => InfraClass::NetworkError,
+            _ => InfraClass::ProviderError,
+        };
+        ProviderError {
+            class,
+            status: self.status,
+            message: format!("{op}: {}", self.message),
+        }
+    }
+}
+
+/// `{"data_b64": "..."}`: the result of `read_file`.
+#[derive(Debug, Deserialize)]
+pub struct FileData {
+    pub data_b64: String,
+}

@@ -1,0 +1,267 @@
+//! The `http` provider: protocol v1 of `docs/provider-protocol.md` over one pooled client.
+//!
+//! Every call goes through [`transport::Transport::send`] (per-call deadline, bounded jittered
+//! retries, size-limited bodies; supporting calls are retried, the measured `restore` is not) and every answer is parsed into the wire types; anything that does
+//! not parse is a `provider_error` naming the call, so a broken platform can never look like corrupted
+//! data. Checkpoints are polled until `ready` so the returned id is always restorable.
+
+pub mod classify;
+pub mod transport;
+pub mod wire;
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+
+use crate::config::Secret;
+use crate::provider::{CheckpointId, ExecOutput, ExecRequest, Provider, ProviderError, ProviderResult, SandboxId};
+use transport::{new_idempotency_key, Body, Call, Transport, MAX_FILE_BODY, MAX_JSON_BODY, MAX_RETRIES};
+use wire::{CheckpointState, CheckpointStatus, ExecBody, ExecResult, Health, SandboxCreated};
+
+/// Deadline of one attempt of a call that is not an exec.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Added to an exec's own timeout: the server needs time to notice, kill and answer.
+const EXEC_MARGIN: Duration = Duration::from_secs(15);
+/// How long a checkpoint may stay pending before the call gives up.
+const CHECKPOINT_DEADLINE: Duration = Duration::from_secs(600);
+
+pub struct HttpProvider {
+    transport: Transport,
+    call_timeout: Duration,
+}
+
+impl HttpProvider {
+    pub fn new(endpoint: &str, token: Option<Secret>) -> ProviderResult<Self> {
+        let transport = Transport::new(endpoint, token)
+            .map_err(|e| ProviderError::provider(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            transport,
+            call_timeout: CALL_TIMEOUT,
+        })
+    }
+
+    /// Deadline of each attempt of every call but exec (default [`CALL_TIMEOUT`]); chaos tests
+    /// shorten it so a server that never answers costs seconds, not minutes.
+    pub fn with_call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
+        self
+    }
+
+    /// Checks reachability and credentials before any work starts; a rejected token (401/403) is
+    /// not retryable, so it is reported at once.
+    pub async fn preflight(&self) -> ProviderResult<Health> {
+        let (_, body) = self
+            .transport
+            .send(call("health", Method::GET, "/v1/health".into(), self.call_timeout))
+            .await?;
+        parse::<Health>("health", &body)
+    }
+
+    async fn json<T: DeserializeOwned>(&self, c: Call<'_>) -> ProviderResult<T> {
+        let op = c.op;
+        let (_, body) = self.transport.send(c).await?;
+        parse(op, &body)
+    }
+
+    async fn poll_checkpoint(&self, mut status: CheckpointStatus) -> ProviderResult<CheckpointId> {
+        let started = Instant::now();
+        let mut wait = Duration::from_millis(10);
+        loop {
+            match status.status {
+                CheckpointState::Ready => return Ok(CheckpointId(status.id)),
+                CheckpointState::Failed => {
+                    return Err(ProviderError::provider(format!(
+                        "checkpoint {} failed: {}",
+                        status.id,
+                        status.error.unwrap_or_else(|| "no reason given".into())
+                    )))
+                }
+                CheckpointState::Pending if started.elapsed() > CHECKPOINT_DEADLINE => {
+                    return Err(ProviderError::timeout(format!(
+                        "checkpoint {} still pending after {} s",
+                        status.id,
+                        CHECKPOINT_DEADLINE.as_secs()
+                    )))
+                }
+                CheckpointState::Pending => {}
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_millis(500));
+            let id = status.id.clone();
+            status = self
+                .json(call(
+                    "checkpoint_status",
+                    Method::GET,
+                    format!("/v1/checkpoints/{}", seg(&id)),
+                    self.call_timeout,
+                ))
+                .await?;
+            if status.id != id {
+                return Err(ProviderError::provider(format!(
+                    "checkpoint_status: asked for {id}, got {}",
+                    status.id
+                )));
+            }
+        }
+    }
+}
+
+fn call(op: &'static str, method: Method, path: String, timeout: Duration) -> Call<'static> {
+    let idempotency_key = (method == Method::POST).then(new_idempotency_key);
+    Call {
+        op,
+        not_found_ok_on_retry: method == Method::DELETE,
+        method,
+        path,
+        query: None,
+        body: None,
+        timeout,
+        max_body: MAX_JSON_BODY,
+        idempotency_key,
+        retries: MAX_RETRIES,
+    }
+}
+
+fn parse<T: DeserializeOwned>(op: &str, body: &[u8]) -> ProviderResult<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        let shown = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
+        ProviderError::provider(format!("{op}: malformed response ({e}): {shown:?}"))
+    })
+}
+
+/// Ids go into URL paths; anything but the safe characters is percent-encoded.
+fn seg(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn non_empty_id(op: &str, id: String) -> ProviderResult<String> {
+    if id.is_empty() {
+        Err(ProviderError::provider(format!("{op}: empty id in response")))
+    } else {
+        Ok(id)
+    }
+}
+
+#[async_trait]
+impl Provider for HttpProvider {
+    fn name(&self) -> &'static str {
+        "http"
+    }
+
+    fn environment(&self) -> Vec<(String, String)> {
+        vec![("endpoint".to_string(), self.transport.base().to_string())]
+    }
+
+    async fn create(&self) -> ProviderResult<SandboxId> {
+        let created: SandboxCreated = self
+            .json(call("create", Method::POST, "/v1/sandboxes".into(), self.call_timeout))
+            .await?;
+        Ok(SandboxId(non_empty_id("create", created.id)?))
+    }
+
+    async fn exec(&self, sandbox: &SandboxId, request: &ExecRequest) -> ProviderResult<ExecOutput> {
+        let body = ExecBody {
+            argv: request.argv.clone(),
+            timeout_ms: request.timeout.as_millis() as u64,
+        };
+        let mut c = call(
+            "exec",
+            Method::POST,
+            format!("/v1/sandboxes/{}/exec", seg(&sandbox.0)),
+            request.timeout + EXEC_MARGIN,
+        );
+        c.body = Some(Body::Json(
+            serde_json::to_vec(&body).map_err(|e| ProviderError::provider(format!("exec: {e}")))?,
+        ));
+        let result: ExecResult = self.json(c).await?;
+        result
+            .into_output()
+            .map_err(|e| ProviderError::provider(format!("exec: malformed response: {e}")))
+    }
+
+    async fn write_file(&self, sandbox: &SandboxId, path: &str, data: Bytes) -> ProviderResult<()> {
+        let mut c = call(
+            "write_file",
+            Method::PUT,
+            format!("/v1/sandboxes/{}/files", seg(&sandbox.0)),
+            self.call_timeout,
+        );
+        c.query = Some(("path", path));
+        c.body = Some(Body::Raw(data));
+        self.transport.send(c).await.map(|_| ())
+    }
+
+    async fn read_file(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Bytes> {
+        let mut c = call(
+            "read_file",
+            Method::GET,
+            format!("/v1/sandboxes/{}/files", seg(&sandbox.0)),
+            self.call_timeout,
+        );
+        c.query = Some(("path", path));
+        c.max_body = MAX_FILE_BODY;
+        self.transport.send(c).await.map(|(_, body)| body)
+    }
+
+    async fn checkpoint(&self, sandbox: &SandboxId) -> ProviderResult<CheckpointId> {
+        let status: CheckpointStatus = self
+            .json(call(
+                "checkpoint",
+                Method::POST,
+                format!("/v1/sandboxes/{}/checkpoints", seg(&sandbox.0)),
+                self.call_timeout,
+            ))
+            .await?;
+        non_empty_id("checkpoint", status.id.clone())?;
+        self.poll_checkpoint(status).await
+    }
+
+    async fn restore(&self, checkpoint: &CheckpointId) -> ProviderResult<SandboxId> {
+        let mut c = call(
+            "restore",
+            Method::POST,
+            format!("/v1/checkpoints/{}/restore", seg(&checkpoint.0)),
+            self.call_timeout,
+        );
+        // A restore is the operation the checkpoint workload measures: a failed attempt is a fact
+        // about the platform to report, not a blip to hide behind a retry.
+        c.retries = 0;
+        let created: SandboxCreated = self.json(c).await?;
+        Ok(SandboxId(non_empty_id("restore", created.id)?))
+    }
+
+    async fn destroy(&self, sandbox: &SandboxId) -> ProviderResult<()> {
+        self.transport
+            .send(call(
+                "destroy",
+                Method::DELETE,
+                format!("/v1/sandboxes/{}", seg(&sandbox.0)),
+                self.call_timeout,
+            ))
+            .await
+            .map(|_| ())
+    }
+
+    async fn delete_checkpoint(&self, checkpoint: &CheckpointId) -> ProviderResult<()> {
+        self.transport
+            .send(call(
+                "delete_checkpoint",
+                Method::DELETE,
+                format!("/v1/checkpoints/{}", seg(&checkpoint.0)),
+                self.call_timeout,
+            ))
+            .await
+            .map(|_| ())
+    }
+}

@@ -1,0 +1,181 @@
+//! One pooled client and the retry loop every call goes through.
+//!
+//! Every attempt has its own deadline; failures worth another attempt (see
+//! [`classify::is_retryable`]) are retried a bounded number of times with full-jitter exponential
+//! backoff. POSTs carry an idempotency key that stays the same across attempts, so a retried
+//! `exec` or `restore` whose first answer was lost is not run twice by a server that honours keys.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use rand::Rng;
+use reqwest::{Method, StatusCode};
+
+use super::classify::{self, class_of_status};
+use super::wire::{ErrorBody, IDEMPOTENCY_KEY};
+use crate::config::Secret;
+use crate::provider::{ProviderError, ProviderResult};
+
+/// Attempts after the first for a call that failed in a retryable way.
+pub const MAX_RETRIES: u32 = 4;
+const BACKOFF_BASE: Duration = Duration::from_millis(25);
+const BACKOFF_CAP: Duration = Duration::from_millis(1000);
+
+/// Largest JSON response accepted: exec output is capped at 1 MiB per stream, base64 grows it by 4/3.
+pub const MAX_JSON_BODY: usize = 8 << 20;
+/// Largest file download accepted.
+pub const MAX_FILE_BODY: usize = 256 << 20;
+
+pub struct Transport {
+    client: reqwest::Client,
+    base: String,
+    token: Option<Secret>,
+}
+
+/// What one call sends; cloned per attempt so the body is never consumed by a failed try.
+pub struct Call<'a> {
+    pub op: &'static str,
+    pub method: Method,
+    pub path: String,
+    pub query: Option<(&'a str, &'a str)>,
+    pub body: Option<Body>,
+    pub timeout: Duration,
+    pub max_body: usize,
+    /// Set for POSTs: one key for all attempts of this call.
+    pub idempotency_key: Option<String>,
+    /// DELETE: a 404 after an earlier attempt may have succeeded counts as done.
+    pub not_found_ok_on_retry: bool,
+    /// Retry budget of this call (at most [`MAX_RETRIES`]).
+    pub retries: u32,
+}
+
+#[derive(Clone)]
+pub enum Body {
+    Json(Vec<u8>),
+    Raw(Bytes),
+}
+
+impl Transport {
+    pub fn new(base: &str, token: Option<Secret>) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .connect_timeout(Duration::from_secs(10))
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Self {
+            client,
+            base: base.to_string(),
+            token,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Runs `call` with retries; returns the status and the (size-limited) body of a 2xx answer.
+    pub async fn send(&self, call: Call<'_>) -> ProviderResult<(StatusCode, Bytes)> {
+        let mut attempt = 0u32;
+        loop {
+            match self.attempt(&call).await {
+                Ok(answer) => return Ok(answer),
+                Err(e) if e.status == Some(404) && call.not_found_ok_on_retry && attempt > 0 => {
+                    return Ok((StatusCode::NO_CONTENT, Bytes::new()))
+                }
+                Err(e) if attempt < call.retries.min(MAX_RETRIES) && classify::is_retryable(&e) => {
+                    attempt += 1;
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(mut e) => {
+                    if attempt > 0 {
+                        e.message = format!("{} (after {} attempts)", e.message, attempt + 1);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, call: &Call<'_>) -> ProviderResult<(StatusCode, Bytes)> {
+        let mut url = reqwest::Url::parse(&format!("{}{}", self.base, call.path))
+            .map_err(|e| ProviderError::provider(format!("{}: bad request URL: {e}", call.op)))?;
+        if let Some((k, v)) = call.query {
+            url.query_pairs_mut().append_pair(k, v);
+        }
+        let mut req = self.client.request(call.method.clone(), url).timeout(call.timeout);
+        if let Some(token) = &self.token {
+            req = req.header(reqwest::header::AUTHORIZATION, format!("Bearer {}", token.expose()));
+        }
+        if let Some(key) = &call.idempotency_key {
+            req = req.header(IDEMPOTENCY_KEY, key.as_str());
+        }
+        req = match &call.body {
+            Some(Body::Json(bytes)) => req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(bytes.clone()),
+            Some(Body::Raw(bytes)) => req
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(bytes.clone()),
+            None => req,
+        };
+        let mut resp = req
+            .send()
+            .await
+            .map_err(|e| classify::classify_send_error(call.op, &e))?;
+        let status = resp.status();
+        let limit = if status.is_success() { call.max_body } else { 64 << 10 };
+        let body = read_limited(&mut resp, limit, call.op).await;
+        if status.is_success() {
+            return Ok((status, body?));
+        }
+        // An error answer: its body is only a description, so a broken one still leaves the status.
+        let detail = body
+            .ok()
+            .and_then(|b| serde_json::from_slice::<ErrorBody>(&b).ok())
+            .map(|b| b.error);
+        let code = detail.as_ref().map(|d| d.code.as_str());
+        let message = match &detail {
+            Some(d) => format!("{}: {} ({})", call.op, d.message, d.code),
+            None => format!("{}: HTTP {}", call.op, status.as_u16()),
+        };
+        Err(ProviderError {
+            class: class_of_status(status.as_u16(), code),
+            status: Some(status.as_u16()),
+            message,
+        })
+    }
+}
+
+/// Reads a body chunk by chunk, refusing it as soon as it passes `limit`.
+async fn read_limited(resp: &mut reqwest::Response, limit: usize, op: &str) -> ProviderResult<Bytes> {
+    if let Some(len) = resp.content_length() {
+        if len > limit as u64 {
+            return Err(ProviderError::provider(format!(
+                "{op}: response of {len} bytes exceeds the limit of {limit}"
+            )));
+        }
+    }
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| classify::classify_body_error(op, &e))? {
+        if buf.len() + chunk.len() > limit {
+            return Err(ProviderError::provider(format!(
+                "{op}: response body exceeds the limit of {limit} bytes"
+            )));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Full jitter: a random wait up to an exponentially growing cap, so retries of many workers spread.
+fn backoff(attempt: u32) -> Duration {
+    let cap = BACKOFF_BASE.saturating_mul(1u32 << attempt.min(10)).min(BACKOFF_CAP);
+    Duration::from_micros(rand::thread_rng().gen_range(0..=cap.as_micros() as u64))
+}
+
+/// A fresh key per logical call: 128 random bits, hex.
+pub fn new_idempotency_key() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}

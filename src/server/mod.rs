@@ -1,0 +1,247 @@
+//! `stress-action serve`: the reference server of the HTTP sandbox protocol, backed by the local
+//! provider, with fault injection for tests and demos.
+//!
+//! Connections are served by hand (hyper http1 over an accept loop) rather than by `axum::serve`
+//! so a fault can drop a connection without any response, the way a crashed proxy does. The first
+//! line on stdout is always `listening on http://ADDR`, so scripts and tests can start it on port 0.
+
+pub mod faults;
+pub mod guard;
+pub mod routes;
+pub mod state;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
+use tower_service::Service;
+
+use crate::config::{ConfigError, Secret};
+use crate::error::ExitStatus;
+use crate::provider::local::LocalOptions;
+use crate::provider::LocalProvider;
+use faults::{FaultConfig, FaultInjector, Latency};
+use guard::ConnKill;
+use state::{AppState, CheckpointJobs, IdempotencyCache};
+
+/// How long in-flight requests get to finish after SIGTERM/SIGINT.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The serve flags as the user gave them (clap-free).
+#[derive(Clone, Debug, Default)]
+pub struct ServeArgs {
+    pub addr: String,
+    pub root: Option<PathBuf>,
+    pub token: Option<String>,
+    pub fault_latency_ms: Option<String>,
+    pub fault_error_rate: Option<f64>,
+    pub fault_status: Option<u16>,
+    pub fault_reset_rate: Option<f64>,
+    pub fault_timeout_rate: Option<f64>,
+    pub fault_corrupt_read_rate: Option<f64>,
+    pub fault_ops: Option<String>,
+    pub fault_seed: Option<u64>,
+}
+
+/// Validated serve options.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub root: Option<PathBuf>,
+    pub token: Option<Secret>,
+    pub faults: FaultConfig,
+}
+
+impl ServeOptions {
+    pub fn build(args: ServeArgs) -> Result<Self, ConfigError> {
+        let addr: SocketAddr = args
+            .addr
+            .parse()
+            .map_err(|e| ConfigError::new("--addr", format!("{:?} is not HOST:PORT ({e})", args.addr)))?;
+        let rate = |flag: &str, v: Option<f64>| -> Result<f64, ConfigError> {
+            let v = v.unwrap_or(0.0);
+            if (0.0..=1.0).contains(&v) {
+                Ok(v)
+            } else {
+                Err(ConfigError::new(
+                    flag,
+                    format!("must be a fraction between 0 and 1 (got {v})"),
+                ))
+            }
+        };
+        let faults = FaultConfig {
+            latency: args.fault_latency_ms.as_deref().map(Latency::parse).transpose()?,
+            error_rate: rate("--fault-error-rate", args.fault_error_rate)?,
+            status: args.fault_status.unwrap_or(503),
+            reset_rate: rate("--fault-reset-rate", args.fault_reset_rate)?,
+            timeout_rate: rate("--fault-timeout-rate", args.fault_timeout_rate)?,
+            corrupt_read_rate: rate("--fault-corrupt-read-rate", args.fault_corrupt_read_rate)?,
+            ops: args.fault_ops.as_deref().map(faults::parse_ops).transpose()?,
+            seed: args.fault_seed.unwrap_or_else(rand::random),
+        };
+        if !(400..=599).contains(&faults.status) {
+            return Err(ConfigError::new(
+                "--fault-status",
+                format!("must be an error status 400..=599 (got {})", faults.status),
+            ));
+        }
+        if faults.error_rate + faults.reset_rate + faults.timeout_rate > 1.0 {
+            return Err(ConfigError::new(
+                "--fault-error-rate",
+                "error, reset and timeout rates must add up to at most 1",
+            ));
+        }
+        if args.token.as_deref() == Some("") {
+            return Err(ConfigError::new("--token", "must not be empty"));
+        }
+        Ok(Self {
+            addr,
+            root: args.root,
+            token: args.token.map(Secret::new),
+            faults,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ServeError {
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            ServeError::Bind { .. } => ExitStatus::Usage,
+            ServeError::Io { .. } => ExitStatus::Fail,
+        }
+    }
+}
+
+/// Serves until SIGTERM or SIGINT, then lets in-flight requests finish for a short grace period.
+pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
+    let io = |context: &str| {
+        let context = context.to_string();
+        move |source| ServeError::Io { context, source }
+    };
+    let provider = LocalProvider::new(LocalOptions {
+        root: opts.root.clone(),
+    })
+    .map_err(io("cannot open --root"))?;
+    let jobs = CheckpointJobs::open(provider.root().join("serve-checkpoints")).map_err(io("cannot open --root"))?;
+    let faults = FaultInjector::new(opts.faults.clone());
+    if faults.active() {
+        eprintln!(
+            "fault injection on, seed {} (pass --fault-seed {} to reproduce)",
+            opts.faults.seed, opts.faults.seed
+        );
+    }
+    let state = Arc::new(AppState {
+        provider: Arc::new(provider),
+        token: opts.token.clone(),
+        faults,
+        jobs,
+        idempotency: IdempotencyCache::default(),
+    });
+    let listener = TcpListener::bind(opts.addr).await.map_err(|source| ServeError::Bind {
+        addr: opts.addr,
+        source,
+    })?;
+    let bound = listener.local_addr().map_err(io("cannot read the bound address"))?;
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "listening on http://{bound}").map_err(io("cannot write to stdout"))?;
+    stdout.flush().map_err(io("cannot write to stdout"))?;
+    eprintln!(
+        "serving protocol v1 from {} (auth {})",
+        state.provider.root().display(),
+        if state.token.is_some() { "on" } else { "off" }
+    );
+
+    let router = routes::router(state.clone());
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let stop = stop_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                connections.spawn(serve_connection(stream, router.clone(), shutdown_rx.clone()));
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    eprintln!("shutting down: finishing in-flight requests");
+    drop(listener);
+    let _ = shutdown_tx.send(true);
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        eprintln!("grace period over: dropping {} connections", connections.len());
+        connections.abort_all();
+    }
+    eprintln!("{}", state.faults.summary());
+    Ok(())
+}
+
+/// One connection: served until it closes, a reset fault kills it, or the server shuts down.
+async fn serve_connection(stream: tokio::net::TcpStream, router: axum::Router, mut shutdown: watch::Receiver<bool>) {
+    let kill = Arc::new(Notify::new());
+    let conn_kill = ConnKill(kill.clone());
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(conn_kill.clone());
+        let mut router = router.clone();
+        async move { router.call(req.map(axum::body::Body::new)).await }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            // Dropping the connection future closes the socket with no response written.
+            _ = kill.notified() => return,
+            changed = shutdown.changed(), if !closing => {
+                closing = true;
+                if changed.is_ok() {
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    }
+}
+
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+        (Ok(mut int), Ok(mut term)) => {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        }
+        _ => std::future::pending().await,
+    }
+}
