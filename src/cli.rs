@@ -21,6 +21,10 @@ pub struct Cli {
 pub enum Command {
     /// Run a profile against a provider, verify every operation, and write the run directory.
     Run(RunCmd),
+    /// Upload a run directory to S3 and post or update the sticky PR comment.
+    Publish(crate::cli_publish::PublishCmd),
+    /// Compare two runs (run directories or report.json files) metric by metric.
+    Compare(crate::cli_publish::CompareCmd),
 }
 
 #[derive(Args, Debug)]
@@ -64,6 +68,11 @@ pub struct RunCmd {
     /// Timeout of each command run in a sandbox, in milliseconds (default 60000).
     #[arg(long, value_name = "MS", allow_negative_numbers = true)]
     pub exec_timeout_ms: Option<i64>,
+    /// After the run, publish the run directory (S3, PR comment); a failure only warns.
+    #[arg(long)]
+    pub publish: bool,
+    #[command(flatten)]
+    pub publishing: crate::cli_publish::PublishFlags,
 }
 
 impl RunCmd {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod console;
 pub mod error;
 pub mod provider;
+pub mod publish;
 pub mod record;
 pub mod report;
 pub mod run;

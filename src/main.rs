@@ -1,6 +1,8 @@
 //! The binary: parse flags, run, and map the outcome to the exit codes promised in DESIGN.md.
 
 mod cli;
+mod cli_publish;
+mod cmd_publish;
 
 use std::error::Error;
 
@@ -26,7 +28,11 @@ fn main() {
 
 async fn dispatch(cli: cli::Cli) -> i32 {
     match cli.command {
-        cli::Command::Run(cmd) => {
+        cli::Command::Run(mut cmd) => {
+            let (publish, publishing) = (cmd.publish, std::mem::take(&mut cmd.publishing).into_args());
+            if let Some(code) = cmd_publish::check_flags(&publishing) {
+                return code;
+            }
             let cfg = match RunConfig::build(cmd.into_run_args()) {
                 Ok(cfg) => cfg,
                 Err(e) => return fail(&e, ExitStatus::Usage),
@@ -34,15 +40,19 @@ async fn dispatch(cli: cli::Cli) -> i32 {
             let cancel = CancelToken::new();
             watch_signals(cancel.clone());
             match stress_action::run::run(cfg, cancel).await {
-                Ok(summary) => summary.exit_status().code(),
+                Ok(summary) => {
+                    cmd_publish::after_run(&summary.out_dir, publish, publishing, summary.exit_status()).await
+                }
                 Err(e) => fail(&e, e.exit_status()),
             }
         }
+        cli::Command::Publish(cmd) => cmd_publish::publish_cmd(cmd).await,
+        cli::Command::Compare(cmd) => cmd_publish::compare_cmd(cmd),
     }
 }
 
 /// Prints the error with its whole chain of causes and returns the exit code.
-fn fail(err: &dyn Error, status: ExitStatus) -> i32 {
+pub(crate) fn fail(err: &dyn Error, status: ExitStatus) -> i32 {
     let mut text = format!("error: {err}");
     let mut source = err.source();
     while let Some(cause) = source {
