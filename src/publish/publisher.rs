@@ -29,16 +29,9 @@ pub struct PublishReport {
 }
 
 /// Retry timing of GitHub calls; tests shorten it.
+#[derive(Default)]
 pub struct PublishOptions {
     pub github_retry: RetryPolicy,
-}
-
-impl Default for PublishOptions {
-    fn default() -> Self {
-        PublishOptions {
-            github_retry: RetryPolicy::default(),
-        }
-    }
 }
 
 pub async fn publish(
