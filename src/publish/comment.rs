@@ -43,7 +43,7 @@ pub fn render(input: &CommentInput) -> String {
         .map(String::as_str)
         .or(input.run_url);
     let mut header = format!(
-        "{}\n## stress-action: {}\n\n",
+        "{}\n## stress-action verdict: {}\n\n",
         marker(input.key),
         verdict_line(input.result)
     );
@@ -178,7 +178,7 @@ pub fn mermaid_chart(r: &RunResult) -> Option<String> {
     let max = series.iter().flatten().cloned().fold(0.0_f64, f64::max).max(1.0);
     let mut out = format!(
         "```mermaid\nxychart-beta\n    title \"{title}\"\n    x-axis [{}]\n    y-axis \"ms\" 0 --> {}\n",
-        labels.join(", "),
+        labels.iter().map(|l| format!("\"{l}\"")).collect::<Vec<_>>().join(", "),
         (max * 1.1).ceil()
     );
     for s in &series {
