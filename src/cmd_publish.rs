@@ -37,6 +37,10 @@ pub fn check_flags(args: &PublishArgs) -> Option<i32> {
 /// After `run`: with `--publish`, publish; with only `--baseline`, just compare. A publishing failure
 /// is a warning: the run keeps its verdict's exit code and its local results.
 pub async fn after_run(dir: &Path, publish_enabled: bool, args: PublishArgs, verdict: ExitStatus) -> i32 {
+    if verdict == ExitStatus::Interrupted {
+        // The user asked to stop: leave quickly; `publish DIR` can send the partial results later.
+        return verdict.code();
+    }
     let env = process_env();
     let mut cfg = match PublishConfig::build(args, &env) {
         Ok(cfg) => cfg,

@@ -112,6 +112,20 @@ fn bad_gateway_then_success_is_retried() {
 }
 
 #[test]
+fn a_lost_create_response_does_not_duplicate_the_comment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run_dir(tmp.path(), "run");
+    let gh = FakeGitHub::start(100);
+    gh.state.lock().unwrap().lose_next_create = true;
+    publish(&dir, &gh, "k")
+        .success()
+        .stdout(predicates::str::contains("updated PR comment"));
+    assert_eq!(gh.with_marker("k").len(), 1);
+    let posts = gh.requests().iter().filter(|r| r.0 == "POST").count();
+    assert_eq!(posts, 1, "not re-posted after the 502");
+}
+
+#[test]
 fn persistent_server_errors_fail_with_exit_4() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = run_dir(tmp.path(), "run");

@@ -68,25 +68,46 @@ impl GitHubClient {
             )));
         }
         let payload = serde_json::json!({ "body": body }).to_string();
-        let existing = match self.find_comment(repo, pr, &marker(key)).await? {
-            Ok(found) => found,
-            Err(skip) => return Ok(skip),
+        // A 5xx answer to a POST may still have created the comment: look again before re-posting,
+        // so a flaky GitHub never leaves two comments with the same marker.
+        let mut attempt = 0;
+        let (reply, existing) = loop {
+            let existing = match self.find_comment(repo, pr, &marker(key)).await? {
+                Ok(found) => found,
+                Err(skip) => return Ok(skip),
+            };
+            let (method, url) = match existing {
+                Some(id) => (Method::PATCH, format!("{}/repos/{repo}/issues/comments/{id}", self.api)),
+                None => (Method::POST, format!("{}/repos/{repo}/issues/{pr}/comments", self.api)),
+            };
+            let is_post = method == Method::POST;
+            let reply = self.send(method.clone(), &url, Some(&payload), !is_post).await?;
+            if let Some(skip) = skipped(&reply, &url) {
+                return Ok(skip);
+            }
+            if is_post && reply.status >= 500 && attempt + 1 < self.policy.max_attempts {
+                let wait = self
+                    .policy
+                    .base_delay
+                    .saturating_mul(1 << attempt.min(10))
+                    .min(self.policy.max_wait);
+                eprintln!(
+                    "warning: GitHub POST {url} answered {}; checking before retrying in {wait:?}",
+                    reply.status
+                );
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+                continue;
+            }
+            if !(200..300).contains(&reply.status) {
+                return Err(PublishError::GitHub(format!(
+                    "{method} {url} answered {}: {}",
+                    reply.status,
+                    first_line(&reply.body)
+                )));
+            }
+            break (reply, existing);
         };
-        let (method, url) = match existing {
-            Some(id) => (Method::PATCH, format!("{}/repos/{repo}/issues/comments/{id}", self.api)),
-            None => (Method::POST, format!("{}/repos/{repo}/issues/{pr}/comments", self.api)),
-        };
-        let reply = self.send(method.clone(), &url, Some(&payload)).await?;
-        if let Some(skip) = skipped(&reply, &url) {
-            return Ok(skip);
-        }
-        if !(200..300).contains(&reply.status) {
-            return Err(PublishError::GitHub(format!(
-                "{method} {url} answered {}: {}",
-                reply.status,
-                first_line(&reply.body)
-            )));
-        }
         let id = serde_json::from_str::<serde_json::Value>(&reply.body)
             .ok()
             .and_then(|v| v["id"].as_u64())
@@ -108,7 +129,7 @@ impl GitHubClient {
     ) -> Result<Result<Option<u64>, CommentOutcome>, PublishError> {
         let mut url = format!("{}/repos/{repo}/issues/{pr}/comments?per_page=100", self.api);
         for _ in 0..MAX_PAGES {
-            let reply = self.send(Method::GET, &url, None).await?;
+            let reply = self.send(Method::GET, &url, None, true).await?;
             if let Some(skip) = skipped(&reply, &url) {
                 return Ok(Err(skip));
             }
@@ -136,7 +157,14 @@ impl GitHubClient {
         Ok(Ok(None))
     }
 
-    async fn send(&self, method: Method, url: &str, body: Option<&str>) -> Result<Reply, PublishError> {
+    /// Sends with retries; `retry_5xx` is false for calls that are not idempotent (POST).
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&str>,
+        retry_5xx: bool,
+    ) -> Result<Reply, PublishError> {
         let mut attempt = 0;
         loop {
             let mut req = self
@@ -156,7 +184,11 @@ impl GitHubClient {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
                     let body = resp.text().await.unwrap_or_default();
-                    match retry_delay(status, &rate_headers(&headers), attempt, &self.policy) {
+                    let delay = match status {
+                        500..=599 if !retry_5xx => None,
+                        _ => retry_delay(status, &rate_headers(&headers), attempt, &self.policy),
+                    };
+                    match delay {
                         Some(wait) => {
                             eprintln!("warning: GitHub {method} {url} answered {status}; retrying in {wait:?}");
                             wait
@@ -164,7 +196,9 @@ impl GitHubClient {
                         None => return Ok(Reply { status, headers, body }),
                     }
                 }
-                Err(e) if attempt + 1 < self.policy.max_attempts && (e.is_connect() || e.is_timeout()) => {
+                Err(e)
+                    if attempt + 1 < self.policy.max_attempts && (e.is_connect() || (retry_5xx && e.is_timeout())) =>
+                {
                     let wait = self
                         .policy
                         .base_delay

@@ -26,6 +26,8 @@ pub struct State {
     pub requests: Vec<(String, String, Option<String>)>,
     /// Write requests whose body was over the limit (must stay 0).
     pub oversized: usize,
+    /// The next POST creates the comment but answers 502 (a lost response).
+    pub lose_next_create: bool,
     next_id: u64,
     base_url: String,
 }
@@ -186,6 +188,9 @@ fn route(
             s.next_id += 1;
             let id = s.next_id;
             s.comments.push(Comment { id, body: text });
+            if std::mem::take(&mut s.lose_next_create) {
+                return (502, vec![], r#"{"message":"Bad Gateway"}"#.into());
+            }
             (201, vec![], serde_json::json!({"id": id}).to_string())
         }
         ("PATCH", ["repos", _, _, "issues", "comments", id]) => {
