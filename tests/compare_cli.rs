@@ -145,3 +145,34 @@ fn bad_inputs_are_usage_errors() {
         .code(2)
         .stderr(predicate::str::contains("--fail-on-regression"));
 }
+
+#[test]
+fn run_with_a_baseline_writes_the_comparison_and_keeps_its_verdict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    cli()
+        .args([
+            "run",
+            "-n",
+            "2",
+            "-r",
+            "1",
+            "-c",
+            "2",
+            "--marker-size",
+            "0.05",
+            "--seed",
+            "3",
+        ])
+        .args([
+            "--out",
+            out.to_str().unwrap(),
+            "--baseline",
+            fixture("report-full.json").to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let cmp = std::fs::read_to_string(out.join("comparison.md")).unwrap();
+    assert!(cmp.contains("| Checkpoint | restore p95 |"), "{cmp}");
+    assert!(!cmp.contains("Burst"), "today's runs have no lifecycle section: {cmp}");
+}

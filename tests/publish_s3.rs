@@ -166,3 +166,27 @@ fn an_unreachable_server_is_a_clear_error_and_exit_4() {
         "error: S3: cannot upload s3://stress-bucket/",
     ));
 }
+
+#[test]
+fn a_public_base_url_links_charts_and_the_full_report() {
+    let moto = Moto::start();
+    create_bucket(&moto, BUCKET);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run_dir(tmp.path(), "run");
+    std::fs::write(dir.join("report.html"), "<html></html>").unwrap();
+    publish_s3(
+        &moto.url,
+        &dir,
+        &["--s3-prefix", "p/1", "--public-base-url", "https://cdn.example.test/r/"],
+    )
+    .success();
+    let body = std::fs::read_to_string(dir.join("comment.md")).unwrap();
+    assert!(
+        body.contains("![tti-modes.svg](https://cdn.example.test/r/p/1/tti-modes.svg)"),
+        "{body}"
+    );
+    assert!(
+        body.contains("[full report](https://cdn.example.test/r/p/1/report.html)"),
+        "{body}"
+    );
+}
