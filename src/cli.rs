@@ -18,8 +18,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Subcommand, Debug)]
+// Parsed once per process: the size of the largest variant does not matter.
 #[allow(clippy::large_enum_variant)]
+#[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a profile against a provider, verify every operation, and write the run directory.
     Run(RunCmd),
@@ -27,6 +28,10 @@ pub enum Command {
     Report(ReportCmd),
     /// Serve the HTTP sandbox protocol, backed by the local provider, with optional fault injection.
     Serve(ServeCmd),
+    /// Upload a run directory to S3 and post or update the sticky PR comment.
+    Publish(crate::cli_publish::PublishCmd),
+    /// Compare two runs (run directories or report.json files) metric by metric.
+    Compare(crate::cli_publish::CompareCmd),
 }
 
 #[derive(Args, Debug)]
@@ -113,6 +118,11 @@ pub struct RunCmd {
     /// Plugin program and its arguments, split like a shell would (--provider command).
     #[arg(long, value_name = "COMMAND")]
     pub provider_cmd: Option<String>,
+    /// After the run, publish the run directory (S3, PR comment); a failure only warns.
+    #[arg(long)]
+    pub publish: bool,
+    #[command(flatten)]
+    pub publishing: crate::cli_publish::PublishFlags,
 }
 
 impl RunCmd {
@@ -152,6 +162,20 @@ impl RunCmd {
             endpoint: self.endpoint,
             token_env: self.token_env,
             provider_cmd: self.provider_cmd,
+            publish: self.publish,
+            s3_bucket: self.publishing.s3_bucket,
+            s3_prefix: self.publishing.s3_prefix,
+            s3_endpoint: self.publishing.s3_endpoint,
+            public_base_url: self.publishing.public_base_url,
+            presign_days: self.publishing.presign_days,
+            github_token_env: self.publishing.github_token_env,
+            repo: self.publishing.repo,
+            pr: self.publishing.pr,
+            github_api_url: self.publishing.github_api_url,
+            comment_key: self.publishing.comment_key,
+            baseline: self.publishing.baseline,
+            fail_on_regression: self.publishing.fail_on_regression,
+            save_baseline: self.publishing.save_baseline,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The binary: parse flags, run, and map the outcome to the exit codes promised in DESIGN.md.
 
 mod cli;
+mod cli_publish;
+mod cmd_publish;
 
 use std::error::Error;
 
@@ -27,14 +29,24 @@ fn main() {
 async fn dispatch(cli: cli::Cli) -> i32 {
     match cli.command {
         cli::Command::Run(cmd) => {
-            let cfg = match cmd.into_run_args().and_then(RunConfig::build) {
+            let args = match cmd.into_run_args() {
+                Ok(args) => args,
+                Err(e) => return fail(&e, ExitStatus::Usage),
+            };
+            let (publish, publishing) = (args.publish, args.publish_args());
+            if let Some(code) = cmd_publish::check_flags(&publishing) {
+                return code;
+            }
+            let cfg = match RunConfig::build(args) {
                 Ok(cfg) => cfg,
                 Err(e) => return fail(&e, ExitStatus::Usage),
             };
             let cancel = CancelToken::new();
             watch_signals(cancel.clone());
             match stress_action::run::run(cfg, cancel).await {
-                Ok(summary) => summary.exit_status().code(),
+                Ok(summary) => {
+                    cmd_publish::after_run(&summary.out_dir, publish, publishing, summary.exit_status()).await
+                }
                 Err(e) => fail(&e, e.exit_status()),
             }
         }
@@ -46,6 +58,8 @@ async fn dispatch(cli: cli::Cli) -> i32 {
                 Err(e) => fail(&e, e.exit_status()),
             },
         },
+        cli::Command::Publish(cmd) => cmd_publish::publish_cmd(cmd).await,
+        cli::Command::Compare(cmd) => cmd_publish::compare_cmd(cmd),
     }
 }
 
@@ -69,7 +83,7 @@ fn report_dir(dir: &std::path::Path) -> i32 {
 }
 
 /// Prints the error with its whole chain of causes and returns the exit code.
-fn fail(err: &dyn Error, status: ExitStatus) -> i32 {
+pub(crate) fn fail(err: &dyn Error, status: ExitStatus) -> i32 {
     let mut text = format!("error: {err}");
     let mut source = err.source();
     while let Some(cause) = source {

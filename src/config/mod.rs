@@ -65,6 +65,43 @@ pub struct RunArgs {
     pub endpoint: Option<String>,
     pub token_env: Option<String>,
     pub provider_cmd: Option<String>,
+    /// Publish after the run (S3, PR comment); the keys below say where.
+    pub publish: bool,
+    pub s3_bucket: Option<String>,
+    pub s3_prefix: Option<String>,
+    pub s3_endpoint: Option<String>,
+    pub public_base_url: Option<String>,
+    pub presign_days: Option<i64>,
+    pub github_token_env: Option<String>,
+    pub repo: Option<String>,
+    pub pr: Option<i64>,
+    pub github_api_url: Option<String>,
+    pub comment_key: Option<String>,
+    pub baseline: Option<String>,
+    pub fail_on_regression: Option<f64>,
+    pub save_baseline: Option<String>,
+}
+
+impl RunArgs {
+    /// The publishing part, so `run --publish` and a `publish = true` in stress.toml reach the same
+    /// publisher as `publish DIR`.
+    pub fn publish_args(&self) -> crate::publish::config::PublishArgs {
+        crate::publish::config::PublishArgs {
+            s3_bucket: self.s3_bucket.clone(),
+            s3_prefix: self.s3_prefix.clone(),
+            s3_endpoint: self.s3_endpoint.clone(),
+            public_base_url: self.public_base_url.clone(),
+            presign_days: self.presign_days,
+            github_token_env: self.github_token_env.clone(),
+            repo: self.repo.clone(),
+            pr: self.pr,
+            github_api_url: self.github_api_url.clone(),
+            comment_key: self.comment_key.clone(),
+            baseline: self.baseline.clone(),
+            fail_on_regression: self.fail_on_regression,
+            save_baseline: self.save_baseline.clone(),
+        }
+    }
 }
 
 /// The checkpoint workload's parameters.

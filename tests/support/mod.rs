@@ -94,7 +94,7 @@ impl Provider for FaultyProvider {
     }
     async fn restore(&self, cp: &CheckpointId) -> ProviderResult<SandboxId> {
         let n = self.restores.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.faults.restore_every > 0 && n % self.faults.restore_every == 0 {
+        if self.faults.restore_every > 0 && n.is_multiple_of(self.faults.restore_every) {
             return Err(ProviderError::http(502, "injected bad gateway"));
         }
         self.inner.restore(cp).await

@@ -1,0 +1,109 @@
+//! The binary's publishing commands: `publish DIR`, `compare BASE CURRENT`, and the step that
+//! `run --publish` / `run --baseline` take after the run. Publishing never changes the verdict
+//! of a run unless `--fail-on-regression` says so.
+
+use std::path::Path;
+
+use stress_action::config::ConfigError;
+use stress_action::publish::compare::{compare, load_report};
+use stress_action::publish::config::{process_env, PublishArgs, PublishConfig};
+use stress_action::publish::publisher::{publish, PublishOptions, PublishReport};
+use stress_action::ExitStatus;
+
+use crate::cli_publish::{CompareCmd, PublishCmd};
+
+pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
+    let env = process_env();
+    let cfg = match PublishConfig::build(cmd.flags.into_args(), &env) {
+        Ok(cfg) => cfg,
+        Err(e) => return crate::fail(&e, ExitStatus::Usage),
+    };
+    if cfg.s3.is_none() && cfg.github.is_none() && cfg.baseline.is_none() && cfg.save_baseline.is_none() {
+        eprintln!("warning: nothing to publish to (no --s3-bucket, no --repo/--pr); wrote comment.md only");
+    }
+    match publish(&cmd.dir, &cfg, &env, &PublishOptions::default()).await {
+        Ok(report) => regression_exit(&report, ExitStatus::Pass),
+        Err(e) => crate::fail(&e, e.exit_status()),
+    }
+}
+
+/// Publishing flags of `run` are checked before the run, so a typo costs seconds, not a whole run.
+pub fn check_flags(args: &PublishArgs) -> Option<i32> {
+    PublishConfig::build(args.clone(), &process_env())
+        .err()
+        .map(|e| crate::fail(&e, ExitStatus::Usage))
+}
+
+/// After `run`: with `--publish`, publish; with only `--baseline`, just compare. A publishing failure
+/// is a warning: the run keeps its verdict's exit code and its local results.
+pub async fn after_run(dir: &Path, publish_enabled: bool, args: PublishArgs, verdict: ExitStatus) -> i32 {
+    if verdict == ExitStatus::Interrupted {
+        // The user asked to stop: leave quickly; `publish DIR` can send the partial results later.
+        return verdict.code();
+    }
+    let env = process_env();
+    let mut cfg = match PublishConfig::build(args, &env) {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            eprintln!("warning: not publishing: {e}");
+            return verdict.code();
+        }
+    };
+    if !publish_enabled {
+        if cfg.baseline.is_none() {
+            return verdict.code();
+        }
+        cfg.s3 = None;
+        cfg.github = None;
+        cfg.save_baseline = None;
+    }
+    match publish(dir, &cfg, &env, &PublishOptions::default()).await {
+        Ok(report) => regression_exit(&report, verdict),
+        Err(e) => {
+            eprintln!(
+                "warning: publishing failed ({e}); the results are in {} and `stress-action publish` can retry",
+                dir.display()
+            );
+            verdict.code()
+        }
+    }
+}
+
+fn regression_exit(report: &PublishReport, verdict: ExitStatus) -> i32 {
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    if report.regressions.is_empty() {
+        return verdict.code();
+    }
+    for r in &report.regressions {
+        eprintln!("regression: {r}");
+    }
+    match verdict {
+        ExitStatus::Pass => ExitStatus::Fail.code(),
+        other => other.code(),
+    }
+}
+
+pub fn compare_cmd(cmd: CompareCmd) -> i32 {
+    if let Some(pct) = cmd.fail_on_regression {
+        if !pct.is_finite() || pct < 0.0 {
+            let e = ConfigError::new("--fail-on-regression", format!("must be a percentage >= 0, got {pct}"));
+            return crate::fail(&e, ExitStatus::Usage);
+        }
+    }
+    let (base, current) = match (load_report(&cmd.base), load_report(&cmd.current)) {
+        (Ok(b), Ok(c)) => (b, c),
+        (Err(e), _) | (_, Err(e)) => return crate::fail(&e, e.exit_status()),
+    };
+    let cmp = compare(&base, &current);
+    print!("{}", cmp.to_markdown());
+    let regressions = cmd.fail_on_regression.map(|p| cmp.regressions(p)).unwrap_or_default();
+    if regressions.is_empty() {
+        return ExitStatus::Pass.code();
+    }
+    for r in &regressions {
+        eprintln!("regression: {r}");
+    }
+    ExitStatus::Fail.code()
+}

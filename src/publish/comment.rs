@@ -1,0 +1,287 @@
+//! The PR comment body: a header with the verdict and links, the run's summary, the baseline
+//! comparison and the charts, shortened section by section to fit GitHub's 65,536-character limit.
+//!
+//! When the run directory has `summary.md` (the shared markdown exporter), it is the body; otherwise
+//! a compact body is rendered from report.json here. That renderer is deliberately one function
+//! ([`compact_summary`]) so it can be swapped for the shared summary renderer.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::report::{ModeReport, RunResult, Verdict};
+
+/// GitHub rejects issue comments longer than this (in characters).
+pub const MAX_COMMENT_CHARS: usize = 65_536;
+
+pub fn marker(key: &str) -> String {
+    format!("<!-- stress-action:{key} -->")
+}
+
+/// Everything the body is made of; links are absolute URLs (public or presigned) by file name.
+pub struct CommentInput<'a> {
+    pub key: &'a str,
+    pub result: &'a RunResult,
+    pub summary_md: Option<String>,
+    pub comparison_md: Option<String>,
+    pub file_urls: &'a BTreeMap<String, String>,
+    pub chart_files: Vec<String>,
+    pub run_url: Option<&'a str>,
+}
+
+/// A body section; lower `priority` sections are shortened first.
+struct Section {
+    title: &'static str,
+    text: String,
+    priority: u8,
+}
+
+pub fn render(input: &CommentInput) -> String {
+    let full_report = input
+        .file_urls
+        .get("report.html")
+        .or_else(|| input.file_urls.get("report.json"))
+        .map(String::as_str)
+        .or(input.run_url);
+    let mut header = format!(
+        "{}\n## stress-action verdict: {}\n\n",
+        marker(input.key),
+        verdict_line(input.result)
+    );
+    let mut links = Vec::new();
+    if let Some(url) = input.run_url {
+        links.push(format!("[workflow run]({url})"));
+    }
+    if let Some(url) = full_report {
+        links.push(format!("[full report]({url})"));
+    }
+    if !links.is_empty() {
+        header.push_str(&links.join(" · "));
+        header.push_str("\n\n");
+    }
+    let summary = input
+        .summary_md
+        .clone()
+        .unwrap_or_else(|| compact_summary(input.result));
+    let mut sections = vec![Section {
+        title: "Summary",
+        text: summary,
+        priority: 1,
+    }];
+    if let Some(cmp) = &input.comparison_md {
+        sections.push(Section {
+            title: "Comparison with the baseline",
+            text: format!("### Comparison with the baseline\n\n{cmp}\n"),
+            priority: 2,
+        });
+    }
+    sections.push(Section {
+        title: "Charts",
+        text: charts_section(input),
+        priority: 0,
+    });
+    fit(header, sections, full_report)
+}
+
+fn verdict_line(r: &RunResult) -> String {
+    let icon = match r.verdict {
+        Verdict::Pass => "✅",
+        Verdict::Fail => "❌",
+        Verdict::Inconclusive => "⚠️",
+    };
+    let mut line = format!("{icon} {}", r.verdict.as_str());
+    if !r.verdict_reasons.is_empty() {
+        line.push_str(&format!(" ({})", r.verdict_reasons.join("; ")));
+    }
+    line
+}
+
+/// Joins header and sections; when too long, replaces sections (least important first) by a
+/// pointer to the full report, and as a last resort cuts the text. Never returns more than
+/// [`MAX_COMMENT_CHARS`] characters.
+fn fit(header: String, mut sections: Vec<Section>, full_report: Option<&str>) -> String {
+    let join = |sections: &[Section]| {
+        let mut body = header.clone();
+        for s in sections {
+            body.push_str(&s.text);
+            body.push('\n');
+        }
+        body
+    };
+    let pointer = |title: &str| match full_report {
+        Some(url) => format!("_{title}: too long for a comment, see the [full report]({url})._\n"),
+        None => format!("_{title}: too long for a comment, see the run directory._\n"),
+    };
+    let mut order: Vec<usize> = (0..sections.len()).collect();
+    order.sort_by_key(|&i| sections[i].priority);
+    for i in order {
+        if join(&sections).chars().count() <= MAX_COMMENT_CHARS {
+            break;
+        }
+        sections[i].text = pointer(sections[i].title);
+    }
+    let body = join(&sections);
+    if body.chars().count() <= MAX_COMMENT_CHARS {
+        return body;
+    }
+    let note = pointer("Header");
+    let keep = MAX_COMMENT_CHARS.saturating_sub(note.chars().count() + 1);
+    let mut cut: String = body.chars().take(keep).collect();
+    cut.push('\n');
+    cut.push_str(&note);
+    cut
+}
+
+fn charts_section(input: &CommentInput) -> String {
+    let mut out = String::from("### Charts\n\n");
+    let linked: Vec<_> = input
+        .chart_files
+        .iter()
+        .filter_map(|f| input.file_urls.get(f).map(|u| (f, u)))
+        .collect();
+    if !linked.is_empty() {
+        for (name, url) in linked {
+            out.push_str(&format!("![{name}]({url})\n"));
+        }
+        return out;
+    }
+    match mermaid_chart(input.result) {
+        Some(chart) => out.push_str(&chart),
+        None => out.push_str("_No chart data in this run._\n"),
+    }
+    out
+}
+
+/// An inline chart that needs no upload: p50/p95/p99 TTI per mode, or restore/verify latency when
+/// the lifecycle workload did not run.
+pub fn mermaid_chart(r: &RunResult) -> Option<String> {
+    let (title, labels, series): (&str, Vec<&str>, [Vec<f64>; 3]) = match &r.lifecycle {
+        Some(l) if !l.modes().is_empty() => {
+            let modes = l.modes();
+            let labels = modes.iter().map(|(n, _)| *n).collect();
+            let pick = |f: fn(&ModeReport) -> f64| modes.iter().map(|(_, m)| f(m)).collect();
+            (
+                "TTI per mode (ms): p50, p95, p99",
+                labels,
+                [pick(|m| m.tti_ms.p50), pick(|m| m.tti_ms.p95), pick(|m| m.tti_ms.p99)],
+            )
+        }
+        _ => {
+            let c = r.checkpoint.as_ref()?;
+            let (a, b) = (&c.restore_ms, &c.verify_ms);
+            (
+                "Checkpoint latency (ms): p50, p95, p99",
+                vec!["restore", "verify"],
+                [vec![a.p50, b.p50], vec![a.p95, b.p95], vec![a.p99, b.p99]],
+            )
+        }
+    };
+    let max = series.iter().flatten().cloned().fold(0.0_f64, f64::max).max(1.0);
+    let mut out = format!(
+        "```mermaid\nxychart-beta\n    title \"{title}\"\n    x-axis [{}]\n    y-axis \"ms\" 0 --> {}\n",
+        labels.iter().map(|l| format!("\"{l}\"")).collect::<Vec<_>>().join(", "),
+        (max * 1.1).ceil()
+    );
+    for s in &series {
+        let vals: Vec<String> = s.iter().map(|v| format!("{v:.1}")).collect();
+        out.push_str(&format!("    bar [{}]\n", vals.join(", ")));
+    }
+    out.push_str("```\n");
+    Some(out)
+}
+
+/// The body used when the run directory has no summary.md. It always names the three lifecycle
+/// modes, saying "not run" for those absent, so a reader sees what was not measured.
+pub fn compact_summary(r: &RunResult) -> String {
+    let t = &r.totals;
+    let mut out = format!(
+        "### Integrity\n\n| planned | verified | corrupted | infra | lost | injected / detected |\n|---:|---:|---:|---:|---:|---:|\n| {} | {} | {} | {} | {} | {} / {} |\n\n",
+        t.planned, t.verified, t.corrupted, t.infra, t.lost, t.injected, t.injected_detected
+    );
+    if let Some(c) = &r.checkpoint {
+        out.push_str(&format!(
+            "Checkpoint: {} round(s); restore p50 {:.1} ms, p95 {:.1} ms; verify p50 {:.1} ms, p95 {:.1} ms.\n\n",
+            c.rounds.len(),
+            c.restore_ms.p50,
+            c.restore_ms.p95,
+            c.verify_ms.p50,
+            c.verify_ms.p95
+        ));
+    }
+    out.push_str("### Lifecycle\n\n| Mode | count | success | partial | readiness failed | failed | TTI p50 | TTI p95 | TTI p99 | peak concurrency |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    let lifecycle = r.lifecycle.clone().unwrap_or_default();
+    for (name, mode) in [
+        ("Sequential", &lifecycle.sequential),
+        ("Staggered", &lifecycle.staggered),
+        ("Burst", &lifecycle.burst),
+    ] {
+        match mode {
+            Some(m) => out.push_str(&format!(
+                "| {name} | {} | {} | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {} |\n",
+                m.count,
+                m.status.success,
+                m.status.partial,
+                m.status.readiness_failed,
+                m.status.failed,
+                m.tti_ms.p50,
+                m.tti_ms.p95,
+                m.tti_ms.p99,
+                m.peak_concurrency
+            )),
+            None => out.push_str(&format!("| {name} | not run | | | | | | | | |\n")),
+        }
+    }
+    out.push_str("\n### Storage\n\n");
+    match &r.storage {
+        Some(s) if !s.sizes.is_empty() => {
+            out.push_str("| size | verified | corrupted | infra | upload MB/s | download MB/s | upload p95 | download p95 |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for z in &s.sizes {
+                out.push_str(&format!(
+                    "| {} MB | {} | {} | {} | {:.1} | {:.1} | {:.1} ms | {:.1} ms |\n",
+                    z.size_mb,
+                    z.verified,
+                    z.corrupted,
+                    z.infra,
+                    z.upload_mb_s,
+                    z.download_mb_s,
+                    z.upload_ms.p95,
+                    z.download_ms.p95
+                ));
+            }
+        }
+        _ => out.push_str("_not run_\n"),
+    }
+    out
+}
+
+/// Reads `DIR/summary.md` when the markdown exporter wrote one.
+pub fn read_summary(dir: &Path) -> Option<String> {
+    std::fs::read_to_string(dir.join("summary.md")).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_oversized_body_is_shortened_below_the_limit() {
+        let header = "<!-- stress-action:k -->\n".to_string();
+        let sections = vec![
+            Section {
+                title: "Summary",
+                text: "x".repeat(70_000),
+                priority: 1,
+            },
+            Section {
+                title: "Charts",
+                text: "small chart\n".into(),
+                priority: 0,
+            },
+        ];
+        let body = fit(header.clone(), sections, Some("https://example.invalid/r.html"));
+        assert!(body.chars().count() <= MAX_COMMENT_CHARS);
+        assert!(body.starts_with(&header));
+        assert!(body.contains("full report"));
+        let huge = fit("h".repeat(80_000), vec![], None);
+        assert!(huge.chars().count() <= MAX_COMMENT_CHARS);
+    }
+}

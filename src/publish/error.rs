@@ -1,0 +1,39 @@
+//! Why publishing failed; `main` maps these to exit codes (2 for bad input, 4 for a failed upload).
+
+use crate::config::ConfigError;
+use crate::ExitStatus;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The run directory or a baseline could not be read: the input is wrong, not the network.
+    #[error("{0}")]
+    Input(String),
+    #[error("S3: {0}")]
+    S3(String),
+    #[error("GitHub: {0}")]
+    GitHub(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl PublishError {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        PublishError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            PublishError::Config(_) | PublishError::Input(_) => ExitStatus::Usage,
+            PublishError::S3(_) | PublishError::GitHub(_) | PublishError::Io { .. } => ExitStatus::PublishFailed,
+        }
+    }
+}

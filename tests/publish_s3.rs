@@ -1,0 +1,192 @@
+//! Uploading run directories to a real S3 protocol server (moto on 127.0.0.1).
+
+mod moto;
+mod publish_support;
+
+use std::collections::BTreeMap;
+
+use moto::{aws_env, Moto};
+use publish_support::{cli, run_dir};
+
+const BUCKET: &str = "stress-bucket";
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// key -> (bytes, content type) of every object under `prefix`.
+fn download_all(moto: &Moto, bucket: &str, prefix: &str) -> BTreeMap<String, (Vec<u8>, String)> {
+    rt().block_on(async {
+        let client = moto.client();
+        let list = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .send()
+            .await
+            .unwrap();
+        let mut out = BTreeMap::new();
+        for obj in list.contents() {
+            let key = obj.key().unwrap().to_string();
+            let got = client.get_object().bucket(bucket).key(&key).send().await.unwrap();
+            let ct = got.content_type().unwrap_or("").to_string();
+            let bytes = got.body.collect().await.unwrap().into_bytes().to_vec();
+            out.insert(key, (bytes, ct));
+        }
+        out
+    })
+}
+
+fn create_bucket(moto: &Moto, bucket: &str) {
+    rt().block_on(async { moto.client().create_bucket().bucket(bucket).send().await.unwrap() });
+}
+
+fn publish_s3(moto_url: &str, dir: &std::path::Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    let mut cmd = cli();
+    aws_env(&mut cmd)
+        .args([
+            "publish",
+            dir.to_str().unwrap(),
+            "--s3-bucket",
+            BUCKET,
+            "--s3-endpoint",
+            moto_url,
+        ])
+        .args(extra)
+        .assert()
+}
+
+#[test]
+fn every_file_is_uploaded_byte_for_byte_with_its_content_type_and_idempotently() {
+    let moto = Moto::start();
+    create_bucket(&moto, BUCKET);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run_dir(tmp.path(), "run");
+    std::fs::write(dir.join("summary.md"), "# Summary\n").unwrap();
+    std::fs::write(dir.join("report.html"), "<html></html>").unwrap();
+    // Over the multipart threshold, with content that catches misordered parts.
+    let big: Vec<u8> = (0..17 * 1024 * 1024 + 123).map(|i: u32| (i % 251) as u8).collect();
+    std::fs::write(dir.join("big.bin"), &big).unwrap();
+
+    publish_s3(&moto.url, &dir, &["--s3-prefix", "runs/1"])
+        .success()
+        .stdout(predicates::str::contains("to s3://stress-bucket/runs/1"));
+    let first = download_all(&moto, BUCKET, "runs/1/");
+    let mut local: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    local.sort();
+    assert!(local.contains(&"s3-manifest.json".to_string()) && local.contains(&"comment.md".to_string()));
+    let keys: Vec<String> = first
+        .keys()
+        .map(|k| k.strip_prefix("runs/1/").unwrap().to_string())
+        .collect();
+    assert_eq!(keys, local, "every file of the run directory, and the manifest");
+    for name in &local {
+        let (bytes, _) = &first[&format!("runs/1/{name}")];
+        assert_eq!(bytes, &std::fs::read(dir.join(name)).unwrap(), "{name} differs");
+    }
+    let ct = |name: &str| first[&format!("runs/1/{name}")].1.clone();
+    assert_eq!(ct("tti-modes.svg"), "image/svg+xml");
+    assert_eq!(ct("report.json"), "application/json");
+    assert_eq!(ct("events.jsonl"), "application/x-ndjson");
+    assert!(ct("summary.md").starts_with("text/markdown"));
+    assert!(ct("report.html").starts_with("text/html"));
+    assert!(ct("run.log").starts_with("text/plain"));
+
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("s3-manifest.json")).unwrap()).unwrap();
+    let objects = manifest["objects"].as_array().unwrap();
+    assert_eq!(objects.len(), local.len() - 1);
+    let big_entry = objects.iter().find(|o| o["key"] == "runs/1/big.bin").unwrap();
+    assert_eq!(big_entry["size"], big.len() as u64);
+    assert_eq!(big_entry["sha256"].as_str().unwrap().len(), 64);
+
+    // Publishing the same run again changes nothing.
+    publish_s3(&moto.url, &dir, &["--s3-prefix", "runs/1"]).success();
+    let second = download_all(&moto, BUCKET, "runs/1/");
+    assert_eq!(first, second);
+}
+
+#[test]
+fn presigned_links_put_chart_images_in_the_comment() {
+    let moto = Moto::start();
+    create_bucket(&moto, BUCKET);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run_dir(tmp.path(), "run");
+    publish_s3(&moto.url, &dir, &["--s3-prefix", "p", "--presign-days", "7"]).success();
+    let body = std::fs::read_to_string(dir.join("comment.md")).unwrap();
+    assert!(body.contains("![tti-modes.svg]("), "{body}");
+    assert!(body.contains("X-Amz-Signature"), "{body}");
+    assert!(!body.contains("```mermaid"));
+}
+
+#[test]
+fn baselines_are_saved_to_and_read_from_s3() {
+    let moto = Moto::start();
+    create_bucket(&moto, BUCKET);
+    let tmp = tempfile::tempdir().unwrap();
+    let base = run_dir(tmp.path(), "base");
+    publish_s3(
+        &moto.url,
+        &base,
+        &["--save-baseline", "s3://stress-bucket/baselines/main.json"],
+    )
+    .success();
+    let current = run_dir(tmp.path(), "current");
+    publish_support::edit_report(&current, |v| {
+        v["lifecycle"]["burst"]["tti_ms"]["p95"] = serde_json::json!(1440.0)
+    });
+    let mut cmd = cli();
+    aws_env(&mut cmd)
+        .args(["publish", current.to_str().unwrap(), "--s3-endpoint", &moto.url])
+        .args([
+            "--baseline",
+            "s3://stress-bucket/baselines/main.json",
+            "--fail-on-regression",
+            "10",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("Burst TTI p95 regressed 100.0%"));
+    let cmp = std::fs::read_to_string(current.join("comparison.md")).unwrap();
+    assert!(cmp.contains("▲ +100.0% (worse)"), "{cmp}");
+}
+
+#[test]
+fn an_unreachable_server_is_a_clear_error_and_exit_4() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run_dir(tmp.path(), "run");
+    let url = format!("http://127.0.0.1:{}", moto::free_port());
+    publish_s3(&url, &dir, &[]).code(4).stderr(predicates::str::contains(
+        "error: S3: cannot upload s3://stress-bucket/",
+    ));
+}
+
+#[test]
+fn a_public_base_url_links_charts_and_the_full_report() {
+    let moto = Moto::start();
+    create_bucket(&moto, BUCKET);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run_dir(tmp.path(), "run");
+    std::fs::write(dir.join("report.html"), "<html></html>").unwrap();
+    publish_s3(
+        &moto.url,
+        &dir,
+        &["--s3-prefix", "p/1", "--public-base-url", "https://cdn.example.test/r/"],
+    )
+    .success();
+    let body = std::fs::read_to_string(dir.join("comment.md")).unwrap();
+    assert!(
+        body.contains("![tti-modes.svg](https://cdn.example.test/r/p/1/tti-modes.svg)"),
+        "{body}"
+    );
+    assert!(
+        body.contains("[full report](https://cdn.example.test/r/p/1/report.html)"),
+        "{body}"
+    );
+}
