@@ -70,6 +70,10 @@ pub async fn after_run(dir: &Path, publish_enabled: bool, args: PublishArgs, ver
 }
 
 fn regression_exit(report: &PublishReport, verdict: ExitStatus) -> i32 {
+    if let Some(url) = &report.report_url {
+        println!("report: {url}");
+        stress_action::publish::actions::set_output_from_env("report-url", url, &|m| eprintln!("warning: {m}"));
+    }
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }

@@ -174,12 +174,26 @@ fn a_public_base_url_links_charts_and_the_full_report() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = run_dir(tmp.path(), "run");
     std::fs::write(dir.join("report.html"), "<html></html>").unwrap();
-    publish_s3(
-        &moto.url,
-        &dir,
-        &["--s3-prefix", "p/1", "--public-base-url", "https://cdn.example.test/r/"],
-    )
-    .success();
+    let outputs = tmp.path().join("github-output");
+    let mut cmd = cli();
+    aws_env(&mut cmd)
+        .env("GITHUB_OUTPUT", &outputs)
+        .args([
+            "publish",
+            dir.to_str().unwrap(),
+            "--s3-bucket",
+            BUCKET,
+            "--s3-endpoint",
+            &moto.url,
+        ])
+        .args(["--s3-prefix", "p/1", "--public-base-url", "https://cdn.example.test/r/"])
+        .assert()
+        .success();
+    let outputs = std::fs::read_to_string(&outputs).unwrap();
+    assert!(
+        outputs.contains("report-url<<STRESS_ACTION_EOF\nhttps://cdn.example.test/r/p/1/report.html\n"),
+        "the action's report-url output: {outputs}"
+    );
     let body = std::fs::read_to_string(dir.join("comment.md")).unwrap();
     assert!(
         body.contains("![tti-modes.svg](https://cdn.example.test/r/p/1/tti-modes.svg)"),

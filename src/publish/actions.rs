@@ -78,6 +78,15 @@ pub fn publish(env: &ActionsEnv, result: &RunResult, run_dir: &Path, annotations
     }
 }
 
+/// One more step output after `run`'s own (e.g. `report-url`, known only once publishing uploaded).
+pub fn set_output_from_env(name: &str, value: &str, warn: &dyn Fn(&str)) {
+    if let Some(target) = ActionsEnv::from_env().output {
+        if let Err(e) = append(&target, &output_entry(name, value)) {
+            warn(&format!("cannot append to GITHUB_OUTPUT {}: {e}", target.display()));
+        }
+    }
+}
+
 fn append(path: &Path, text: &str) -> std::io::Result<()> {
     let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
     file.write_all(text.as_bytes())

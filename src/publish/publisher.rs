@@ -26,6 +26,8 @@ pub struct PublishReport {
     /// Reasons for failing `--fail-on-regression`; empty when within the threshold.
     pub regressions: Vec<String>,
     pub warnings: Vec<String>,
+    /// Where readers find report.html once uploaded: the public or presigned link, else `s3://`.
+    pub report_url: Option<String>,
 }
 
 /// Retry timing of GitHub calls; tests shorten it.
@@ -87,6 +89,12 @@ pub async fn publish(
             target.prefix
         );
         report.manifest = Some(manifest);
+        if dir.join("report.html").is_file() {
+            report.report_url =
+                Some(file_urls.get("report.html").cloned().unwrap_or_else(|| {
+                    format!("s3://{}/{}", target.bucket, object_key(&target.prefix, "report.html"))
+                }));
+        }
     }
 
     if let Some(gh) = &cfg.github {
