@@ -4,7 +4,8 @@
 # Inputs arrive only through the environment and are passed as separate argv elements, never through
 # eval or an unquoted expansion, so an input like `$(touch /tmp/pwned)` is a literal string. The
 # step fails exactly when the verdict is fail (exit 1) or the configuration is unusable (exit 2);
-# an inconclusive run or a failed upload is a warning.
+# an inconclusive run or a failed upload is a warning. With INPUT_PUBLISH_DIR the step publishes an
+# existing run directory instead (the fork-PR recipe) and fails when publishing fails.
 set -uo pipefail
 
 bin=${STRESS_ACTION_BIN:?the install step did not provide a binary}
@@ -13,22 +14,31 @@ if [ -z "$out_dir" ]; then
   out_dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/stress-action/${GITHUB_RUN_ID:-local}-${GITHUB_RUN_ATTEMPT:-1}${INPUT_SHARD:+-shard-${INPUT_SHARD//\//-of-}}"
 fi
 
-args=(run --out "$out_dir")
 flag() { # flag NAME VALUE: add `--NAME VALUE` when VALUE is not empty
   if [ -n "$2" ]; then args+=("--$1" "$2"); fi
 }
-flag profile "${INPUT_PROFILE:-}"
-flag provider "${INPUT_PROVIDER:-}"
-flag endpoint "${INPUT_ENDPOINT:-}"
-flag provider-cmd "${INPUT_PROVIDER_CMD:-}"
-flag restores "${INPUT_RESTORES:-}"
-flag rounds "${INPUT_ROUNDS:-}"
-flag concurrency "${INPUT_CONCURRENCY:-}"
-flag marker-size "${INPUT_MARKER_SIZE:-}"
-flag burst-size "${INPUT_BURST_SIZE:-}"
-flag stagger-ms "${INPUT_STAGGER_MS:-}"
-flag config "${INPUT_CONFIG:-}"
-flag shard "${INPUT_SHARD:-}"
+pr=${INPUT_PR:-${STRESS_ACTION_PR:-}}
+publish_only=${INPUT_PUBLISH_DIR:-}
+
+if [ -n "$publish_only" ]; then
+  # The second workflow of the fork-PR recipe: publish a run directory another job produced.
+  out_dir=$publish_only
+  args=(publish "$out_dir")
+else
+  args=(run --out "$out_dir")
+  flag profile "${INPUT_PROFILE:-}"
+  flag provider "${INPUT_PROVIDER:-}"
+  flag endpoint "${INPUT_ENDPOINT:-}"
+  flag provider-cmd "${INPUT_PROVIDER_CMD:-}"
+  flag restores "${INPUT_RESTORES:-}"
+  flag rounds "${INPUT_ROUNDS:-}"
+  flag concurrency "${INPUT_CONCURRENCY:-}"
+  flag marker-size "${INPUT_MARKER_SIZE:-}"
+  flag burst-size "${INPUT_BURST_SIZE:-}"
+  flag stagger-ms "${INPUT_STAGGER_MS:-}"
+  flag config "${INPUT_CONFIG:-}"
+  flag shard "${INPUT_SHARD:-}"
+fi
 flag baseline "${INPUT_BASELINE:-}"
 flag fail-on-regression "${INPUT_FAIL_ON_REGRESSION:-}"
 
@@ -38,11 +48,14 @@ if [ -n "${INPUT_S3_BUCKET:-}" ]; then
   [ -n "${INPUT_S3_PREFIX:-}" ] && publish+=(--s3-prefix "$INPUT_S3_PREFIX")
   [ -n "${INPUT_S3_ENDPOINT:-}" ] && publish+=(--s3-endpoint "$INPUT_S3_ENDPOINT")
   [ -n "${INPUT_PUBLIC_BASE_URL:-}" ] && publish+=(--public-base-url "$INPUT_PUBLIC_BASE_URL")
+  [ -n "${INPUT_PRESIGN_DAYS:-}" ] && publish+=(--presign-days "$INPUT_PRESIGN_DAYS")
 fi
-if [ "${INPUT_COMMENT:-true}" = true ] && [ -n "${STRESS_ACTION_PR:-}" ]; then
-  publish+=(--comment-key "${INPUT_COMMENT_KEY:-default}" --pr "$STRESS_ACTION_PR")
+if [ "${INPUT_COMMENT:-true}" = true ] && [ -n "$pr" ]; then
+  publish+=(--comment-key "${INPUT_COMMENT_KEY:-default}" --pr "$pr")
 fi
-if [ ${#publish[@]} -gt 0 ]; then
+if [ -n "$publish_only" ]; then
+  args+=("${publish[@]}")
+elif [ ${#publish[@]} -gt 0 ]; then
   args+=(--publish "${publish[@]}")
 fi
 
@@ -66,6 +79,10 @@ case $code in
   0) ;;
   1) echo "::error::stress-action: verdict fail (see $out_dir/summary.md)"; exit 1 ;;
   3) echo "::warning::stress-action: verdict inconclusive: too little was verified to tell" ;;
-  4) echo "::warning::stress-action: publishing failed; results are in $out_dir" ;;
+  4)
+    if [ -n "$publish_only" ]; then
+      echo "::error::stress-action: publishing failed; the run directory is $out_dir"; exit 4
+    fi
+    echo "::warning::stress-action: publishing failed; results are in $out_dir" ;;
   *) echo "::error::stress-action exited with $code"; exit "$code" ;;
 esac

@@ -2,6 +2,7 @@
 //! run with injected corruption, the checksummed release install, the cargo fallback, and inputs
 //! that try to inject shell commands.
 
+mod fake_github;
 mod support;
 
 use std::path::Path;
@@ -208,4 +209,45 @@ fn branch_refs_build_from_source_with_cargo_install_locked() {
     let args = std::fs::read_to_string(tmp.path().join("cargo-args")).expect("cargo was called");
     let expected = format!("install --locked --quiet --path {} --root", env!("CARGO_MANIFEST_DIR"));
     assert!(args.starts_with(&expected), "{args}");
+}
+
+/// The fork-PR recipe's second workflow: the action publishes a run directory made elsewhere,
+/// commenting on the PR named by the `pr` input, and never runs anything.
+#[test]
+fn publish_dir_posts_the_comment_for_a_finished_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("stress-run");
+    let run = Runner::new(tmp.path())
+        .input("binary", BIN)
+        .input("restores", "2")
+        .input("comment", "false")
+        .input("out", out.to_str().unwrap())
+        .input("args", "--marker-size 1 --workload checkpoint")
+        .run();
+    assert_eq!(run.status, 0, "{}", run.log);
+
+    let gh = fake_github::FakeGitHub::start(100);
+    let mut runner = Runner::new(tmp.path())
+        .input("binary", BIN)
+        .input("publish-dir", out.to_str().unwrap())
+        .input("pr", "7");
+    runner.extra_env.push(("GITHUB_API_URL".into(), gh.url.clone()));
+    runner.extra_env.push(("GITHUB_REPOSITORY".into(), "owner/repo".into()));
+    let publish = runner.run();
+    assert_eq!(publish.status, 0, "{}", publish.log);
+    let ours = gh.with_marker("default");
+    assert_eq!(ours.len(), 1, "one sticky comment: {:?}", gh.comments());
+    assert!(ours[0].body.contains("pass"), "{}", ours[0].body);
+    assert!(
+        gh.requests()
+            .iter()
+            .all(|(_, path, _)| path.contains("/repos/owner/repo/issues/7/")),
+        "{:?}",
+        gh.requests()
+    );
+    assert!(
+        !publish.log.contains("ghs_faketoken_for_tests"),
+        "the token leaked into the log"
+    );
+    assert_eq!(publish.outputs["report-dir"], out.to_str().unwrap());
 }

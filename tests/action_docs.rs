@@ -48,3 +48,27 @@ fn readme_tables_match_action_yml() {
         "README's action tables are stale: run UPDATE_README=1 cargo test --test action_docs"
     );
 }
+
+/// docs/fork-prs.md shows the repository's fork-PR workflow pair as users copy it: identical to the
+/// files except `uses: ./` (this checkout) becoming `uses: org/stress-action@v1`.
+#[test]
+fn fork_pr_docs_show_the_workflows_this_repository_runs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/fork-prs.md")).unwrap();
+    for name in ["stress-fork-pr.yml", "stress-fork-publish.yml"] {
+        let file = std::fs::read_to_string(root.join(".github/workflows").join(name)).unwrap();
+        assert!(file.contains("uses: ./\n"), "{name} uses the action of this checkout");
+        let as_documented = file.replace("uses: ./\n", "uses: org/stress-action@v1\n");
+        let block = format!("## `.github/workflows/{name}`");
+        let section = &doc[doc
+            .find(&block)
+            .unwrap_or_else(|| panic!("docs/fork-prs.md has no {block}"))..];
+        let start = section.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
+        let end = section[start..].find("```").expect("end of the yaml block") + start;
+        assert_eq!(
+            &section[start..end],
+            as_documented,
+            "docs/fork-prs.md's copy of {name} is stale"
+        );
+    }
+}
