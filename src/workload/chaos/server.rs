@@ -25,8 +25,9 @@ use crate::verify::sha256::hex_digest;
 use crate::verify::{InfraClass, Outcome};
 use crate::workload::{checkpoint, WorkloadContext};
 
-/// How long the server stays down on a restart: long enough for requests to hit the outage.
-const OUTAGE: Duration = Duration::from_millis(600);
+/// How long the server stays down on a restart: longer than the HTTP provider's retry budget
+/// (about 0.75 s per call, a few calls per check), so operations in flight really fail.
+const OUTAGE: Duration = Duration::from_secs(3);
 /// The longest a fault window stays open.
 const WINDOW: Duration = Duration::from_secs(3);
 /// Operations finished inside a window before it is closed.
@@ -103,6 +104,11 @@ async fn drive(
         seed: ctx.seed,
     });
     let before = ctx.recorder.accounting.workload(checkpoint::WORKLOAD);
+    // The acknowledged checkpoint the restart must not lose, taken before the load starts.
+    let probes: Vec<_> = match nemesis {
+        Nemesis::RestartServer => take_probe(&ctx).await.into_iter().collect(),
+        _ => Vec::new(),
+    };
     let stop = CancelToken::new();
     let fault = {
         let (ctx, stop) = (ctx.clone(), stop.clone());
@@ -110,7 +116,7 @@ async fn drive(
     };
     checkpoint::run(ctx.clone(), &cfg.checkpoint).await;
     stop.cancel();
-    let (mut serve, probes, windows) = match fault.await {
+    let (mut serve, windows) = match fault.await {
         Ok(done) => done,
         Err(e) => {
             result.failure = Some(format!("the fault schedule crashed: {e}"));
@@ -153,23 +159,13 @@ async fn wait_for_progress(ctx: &WorkloadContext, n: u64, stop: &CancelToken, li
     }
 }
 
-/// Fires the fault once restores are under way. Returns the server, the acknowledged probe
-/// checkpoints with their content, and how many faults hit.
-async fn inject(
-    ctx: &WorkloadContext,
-    nemesis: Nemesis,
-    mut serve: ServeChild,
-    stop: CancelToken,
-) -> (ServeChild, Vec<(CheckpointId, Bytes)>, u64) {
-    let mut probes = Vec::new();
+/// Fires the fault once restores are under way. Returns the server and how many faults hit.
+async fn inject(ctx: &WorkloadContext, nemesis: Nemesis, mut serve: ServeChild, stop: CancelToken) -> (ServeChild, u64) {
     if !wait_for_progress(ctx, 2, &stop, None).await {
-        return (serve, probes, 0);
+        return (serve, 0);
     }
     let mut event = Event::new(WORKLOAD, nemesis.name(), Duration::ZERO);
     if nemesis == Nemesis::RestartServer {
-        if let Some(probe) = take_probe(ctx).await {
-            probes.push(probe);
-        }
         serve.kill().await;
         tokio::time::sleep(OUTAGE).await;
         let restarted = serve.restart(&[]).await;
@@ -179,7 +175,7 @@ async fn inject(
             restarted.as_ref().map_or_else(|e| e.to_string(), |_| "ok".into())
         ));
         ctx.recorder.events.write(&event);
-        return (serve, probes, 1);
+        return (serve, 1);
     }
     let flags = fault_flags(nemesis, ctx.seed);
     let opened = serve.restart(&flags).await;
@@ -197,7 +193,7 @@ async fn inject(
         closed.as_ref().map_or_else(|e| e.to_string(), |_| "ok".into())
     ));
     ctx.recorder.events.write(&event);
-    (serve, probes, u64::from(opened.is_ok()))
+    (serve, u64::from(opened.is_ok()))
 }
 
 /// Creates a sandbox with random content and checkpoints it; `None` when the server did not
