@@ -144,7 +144,8 @@ pub struct ChaosFlags {
     /// Prints what the store holds: JSON lines with an "id", or one id per line.
     #[arg(long, value_name = "CMD")]
     pub list_cmd: Option<String>,
-    /// Built-in demo store instead of --write-cmd/--list-cmd: flock (correct) or naive (loses updates).
+    /// Built-in demo store instead of --write-cmd and --list-cmd: flock (correct) or naive (loses
+    /// updates).
     #[arg(long, value_name = "NAME")]
     pub contention_target: Option<String>,
     /// Timeout of each write; a write over it is a `timeout` (possible deadlock) (default 30000).
