@@ -76,10 +76,19 @@ fn flock_store_keeps_all_1000_writes() {
     assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
     assert_eq!(report["verdict"], "pass");
     assert_eq!(
-        (n(&c["acknowledged"]), n(&c["present"]), n(&c["lost"]), n(&c["duplicates"])),
+        (
+            n(&c["acknowledged"]),
+            n(&c["present"]),
+            n(&c["lost"]),
+            n(&c["duplicates"])
+        ),
         (1000, 1000, 0, 0)
     );
-    assert_eq!(n(&c["write_ms"]["count"]), 1000, "every write is in the latency histogram");
+    assert_eq!(
+        n(&c["write_ms"]["count"]),
+        1000,
+        "every write is in the latency histogram"
+    );
     assert!(report["histograms"]["contention.all.write_ms"].is_string());
     assert_eq!(evidence_dirs(&out), 0);
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
@@ -109,7 +118,10 @@ fn naive_store_loses_updates_and_fails_with_evidence() {
     assert!(problems.contains("lost w"), "{problems}");
     assert!(evidence.join("listing.txt").is_file());
     let details = std::fs::read_to_string(out.join("error-details.log")).unwrap();
-    assert!(details.contains("evidence: evidence/contention-store"), "linked from error-details.log");
+    assert!(
+        details.contains("evidence: evidence/contention-store"),
+        "linked from error-details.log"
+    );
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("lost update"), "summarized in summary.md");
 }
@@ -135,7 +147,10 @@ fn a_hanging_writer_is_a_timeout_and_the_run_ends() {
     let (code, report, out) = run(dir.path(), "hang", &args);
     assert!(started.elapsed() < Duration::from_secs(40), "the hang was cut off");
     let c = &report["contention"];
-    assert_eq!((n(&c["acknowledged"]), n(&c["indeterminate"]), n(&c["lost"])), (2, 2, 0));
+    assert_eq!(
+        (n(&c["acknowledged"]), n(&c["indeterminate"]), n(&c["lost"])),
+        (2, 2, 0)
+    );
     assert_eq!(n(&report["infra_classes"]["timeout"]), 2);
     assert_eq!(n(&report["totals"]["corrupted"]), 0);
     // Half the writes hung: exactly at the default --max-infra-rate, so still a pass.
@@ -177,7 +192,16 @@ fn kill9_loses_no_acknowledged_write() {
 #[test]
 fn restart_server_keeps_acknowledged_checkpoints() {
     let dir = tempfile::tempdir().unwrap();
-    let args = ["--workload", "chaos", "--nemesis", "restart-server", "-n", "16", "-r", "2"];
+    let args = [
+        "--workload",
+        "chaos",
+        "--nemesis",
+        "restart-server",
+        "-n",
+        "16",
+        "-r",
+        "2",
+    ];
     let (code, report, out) = run(dir.path(), "restart", &args);
     let s = &report["chaos"]["scenarios"][0];
     assert_eq!(s["name"], "restart-server");
@@ -240,7 +264,10 @@ fn chaos_profile_passes_and_reports_a_pass_rate_per_scenario() {
         assert!(n(&s["faults_injected"]) >= 2, "{s}");
     }
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
-    assert!(summary.contains("### Chaos") && summary.contains("| restart-server |"), "{summary}");
+    assert!(
+        summary.contains("### Chaos") && summary.contains("| restart-server |"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -259,7 +286,10 @@ fn a_chaos_scenario_built_to_corrupt_fails_the_run() {
     let (code, report, _) = run(dir.path(), "chaos-fail", &args);
     assert_eq!(code, Some(1));
     let s = &report["chaos"]["scenarios"][0];
-    assert_eq!((n(&s["runs"]), n(&s["passed"]), s["pass_rate"].as_f64()), (1, 0, Some(0.0)));
+    assert_eq!(
+        (n(&s["runs"]), n(&s["passed"]), s["pass_rate"].as_f64()),
+        (1, 0, Some(0.0))
+    );
     assert!(!s["failures"].as_array().unwrap().is_empty());
 }
 
@@ -268,9 +298,15 @@ fn bad_chaos_flags_name_the_flag() {
     let dir = tempfile::tempdir().unwrap();
     let cases: &[(&[&str], &str)] = &[
         (&["--nemesis", "meteor"], "--nemesis"),
-        (&["--workload", "checkpoint", "--nemesis", "restart-server"], "--nemesis"),
+        (
+            &["--workload", "checkpoint", "--nemesis", "restart-server"],
+            "--nemesis",
+        ),
         (&["--workload", "checkpoint", "--repeat", "2"], "--repeat"),
-        (&["--workload", "contention", "--contention-target", "magic"], "--contention-target"),
+        (
+            &["--workload", "contention", "--contention-target", "magic"],
+            "--contention-target",
+        ),
         (&["--workload", "contention", "--write-cmd", "echo {id}"], "--list-cmd"),
         (&["--workload", "contention", "--writers", "0"], "--writers"),
     ];

@@ -110,7 +110,8 @@ pub fn build_contention(args: &RunArgs, chaos_profile: bool) -> Result<Contentio
         })?),
     };
     let argv = |field: &str, text: &str| -> Result<Vec<String>, ConfigError> {
-        let argv = shell_words::split(text).map_err(|e| ConfigError::new(field, format!("cannot split {text:?}: {e}")))?;
+        let argv =
+            shell_words::split(text).map_err(|e| ConfigError::new(field, format!("cannot split {text:?}: {e}")))?;
         if argv.is_empty() {
             return Err(ConfigError::new(field, "must name a command (got an empty string)"));
         }
@@ -146,8 +147,11 @@ pub fn build_contention(args: &RunArgs, chaos_profile: bool) -> Result<Contentio
     // A tag unique to this run keeps `kill9` (pkill -f) away from anybody else's processes; the
     // demo stores ignore their second argument.
     if cfg.target.is_some() {
-        cfg.write_cmd
-            .push(format!("stress-action-{}-{:08x}", std::process::id(), rand::random::<u32>()));
+        cfg.write_cmd.push(format!(
+            "stress-action-{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
     }
     Ok(cfg)
 }
@@ -176,7 +180,10 @@ pub fn build_chaos(
                 out.push(Nemesis::parse(name).ok_or_else(|| {
                     ConfigError::new(
                         "--nemesis",
-                        format!("unknown fault {name:?} (expected one of: {})", Nemesis::NAMES.join(", ")),
+                        format!(
+                            "unknown fault {name:?} (expected one of: {})",
+                            Nemesis::NAMES.join(", ")
+                        ),
                     )
                 })?);
             }
@@ -218,7 +225,10 @@ pub fn build_chaos(
     if chaos && nemesis.is_empty() {
         return Err(ConfigError::new(
             "--nemesis",
-            format!("the chaos workload needs at least one fault: {}", Nemesis::NAMES.join(", ")),
+            format!(
+                "the chaos workload needs at least one fault: {}",
+                Nemesis::NAMES.join(", ")
+            ),
         ));
     }
     if repeat > 1 && !chaos {

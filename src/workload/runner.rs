@@ -94,14 +94,21 @@ async fn run_checkpoint(ctx: Arc<WorkloadContext>, cp: &CheckpointConfig) -> Che
     report
 }
 
-async fn run_contention(ctx: Arc<WorkloadContext>, cfg: &RunConfig) -> crate::report::model_contention::ContentionReport {
+async fn run_contention(
+    ctx: Arc<WorkloadContext>,
+    cfg: &RunConfig,
+) -> crate::report::model_contention::ContentionReport {
     let c = &cfg.contention;
     ctx.console.say(&format!(
         "contention: {} writers x {} writes, store {}{}",
         c.writers,
         c.writes,
         c.target.map_or("--write-cmd", |t| t.name()),
-        if c.kill9.is_some() { ", kill9 fault schedule" } else { "" }
+        if c.kill9.is_some() {
+            ", kill9 fault schedule"
+        } else {
+            ""
+        }
     ));
     crate::workload::contention::run(ctx, c).await
 }

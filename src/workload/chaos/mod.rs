@@ -69,9 +69,10 @@ pub async fn run(ctx: Arc<WorkloadContext>, cfg: &RunConfig) -> ChaosReport {
                 verified: after.verified - before.verified,
                 corrupted: after.corrupted - before.corrupted,
                 infra: after.infra - before.infra,
-                ..Default::default()
             };
-            let lost = delta.planned.saturating_sub(delta.verified + delta.corrupted + delta.infra);
+            let lost = delta
+                .planned
+                .saturating_sub(delta.verified + delta.corrupted + delta.infra);
             let failure = if delta.corrupted > 0 {
                 Some(format!("{} operations corrupted", delta.corrupted))
             } else if lost > 0 {
@@ -123,8 +124,11 @@ async fn run_once(ctx: Arc<WorkloadContext>, cfg: &RunConfig, nemesis: Nemesis) 
 /// The correct demo store under SIGKILLs: every acknowledged write must be in the store.
 async fn kill9(ctx: Arc<WorkloadContext>, base: &ContentionConfig) -> ScenarioRun {
     let mut cfg = ContentionConfig::for_target(DemoTarget::Flock, base.writers, base.writes, base.write_timeout);
-    cfg.write_cmd
-        .push(format!("stress-action-{}-{:08x}", std::process::id(), rand::random::<u32>()));
+    cfg.write_cmd.push(format!(
+        "stress-action-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
     cfg.kill9 = crate::config::chaos::kill9_for(&cfg);
     let report = contention::run(ctx, &cfg).await;
     ScenarioRun {

@@ -160,7 +160,12 @@ async fn wait_for_progress(ctx: &WorkloadContext, n: u64, stop: &CancelToken, li
 }
 
 /// Fires the fault once restores are under way. Returns the server and how many faults hit.
-async fn inject(ctx: &WorkloadContext, nemesis: Nemesis, mut serve: ServeChild, stop: CancelToken) -> (ServeChild, u64) {
+async fn inject(
+    ctx: &WorkloadContext,
+    nemesis: Nemesis,
+    mut serve: ServeChild,
+    stop: CancelToken,
+) -> (ServeChild, u64) {
     if !wait_for_progress(ctx, 2, &stop, None).await {
         return (serve, 0);
     }
@@ -200,7 +205,7 @@ async fn inject(ctx: &WorkloadContext, nemesis: Nemesis, mut serve: ServeChild, 
 /// acknowledge (then nothing was promised).
 async fn take_probe(ctx: &WorkloadContext) -> Option<(CheckpointId, Bytes)> {
     let mut data = vec![0u8; PROBE_BYTES];
-    ChaCha8Rng::seed_from_u64(ctx.seed ^ 0x7072_6f62_65).fill_bytes(&mut data);
+    ChaCha8Rng::seed_from_u64(ctx.seed ^ 0x0070_726f_6265).fill_bytes(&mut data);
     let data = Bytes::from(data);
     let sandbox = ctx.provider.create().await.ok()?;
     let written = ctx.provider.write_file(&sandbox, PROBE_PATH, data.clone()).await;
