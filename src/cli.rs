@@ -218,6 +218,7 @@ impl RunCmd {
             write_timeout_ms: self.chaos.write_timeout_ms,
             nemesis: self.chaos.nemesis,
             repeat: self.chaos.repeat,
+            chaos: None,
         }
     }
 }

@@ -170,16 +170,16 @@ fn kill9_loses_no_acknowledged_write() {
         "--nemesis",
         "kill9",
         "--writers",
-        "8",
+        "6",
         "--writes",
-        "60",
+        "40",
     ];
     let (code, report, out) = run(dir.path(), "kill9", &args);
     let c = &report["contention"];
     assert!(n(&c["kills"]) > 0, "the schedule hit writers: {c}");
     assert!(n(&c["indeterminate"]) > 0, "killed writes are indeterminate: {c}");
     assert_eq!((n(&c["lost"]), n(&c["duplicates"]), n(&c["unknown"])), (0, 0, 0), "{c}");
-    assert_eq!(n(&c["acknowledged"]) + n(&c["indeterminate"]) + n(&c["failed"]), 480);
+    assert_eq!(n(&c["acknowledged"]) + n(&c["indeterminate"]) + n(&c["failed"]), 240);
     assert_eq!(n(&report["totals"]["corrupted"]), 0);
     assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
     let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
@@ -323,4 +323,31 @@ fn bad_chaos_flags_name_the_flag() {
         assert!(stderr.contains(flag), "{args:?} should name {flag}: {stderr}");
     }
     assert!(!dir.path().join("never").exists());
+}
+
+#[test]
+fn the_fault_schedule_can_live_in_a_chaos_table_of_stress_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stress.toml");
+    let body = "workload = \"chaos\"\nrestores = 4\nmarker-size = 1\n\n[chaos]\nnemesis = [\"unquiesced-checkpoint\"]\nrepeat = 2\n";
+    std::fs::write(&path, body).unwrap();
+    let (code, report, _) = run(dir.path(), "from-file", &["--config", path.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "the unsafe scenario is caught");
+    let s = &report["chaos"]["scenarios"][0];
+    assert_eq!(
+        (s["name"].as_str(), n(&s["runs"]), n(&s["passed"])),
+        (Some("unquiesced-checkpoint"), 2, 0)
+    );
+
+    std::fs::write(&path, "workload = \"chaos\"\n[chaos]\nnemesis = [\"meteor\"]\n").unwrap();
+    let out = Command::cargo_bin("stress-action")
+        .unwrap()
+        .args(["run", "-q", "--config"])
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.path().join("never"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--nemesis"));
 }

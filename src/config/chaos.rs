@@ -67,6 +67,23 @@ impl Nemesis {
     }
 }
 
+/// `[chaos]` in stress.toml: `nemesis = ["kill9", "restart-server"]` (or one comma-separated
+/// string) and `repeat = 3`, for files that read better with the schedule in its own table.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ChaosTable {
+    pub nemesis: Option<NemesisList>,
+    pub repeat: Option<i64>,
+}
+
+/// A list of faults, as a TOML array or a comma-separated string.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum NemesisList {
+    List(Vec<String>),
+    Text(String),
+}
+
 /// The fault schedule and how often the chaos scenarios are repeated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChaosConfig {
@@ -92,7 +109,7 @@ pub const CHAOS_PROFILE_NEMESES: &[Nemesis] = &[
 ];
 
 /// Mean time between two SIGKILLs of the `kill9` schedule.
-const KILL9_MEAN_INTERVAL: Duration = Duration::from_millis(40);
+const KILL9_MEAN_INTERVAL: Duration = Duration::from_millis(100);
 
 pub fn build_contention(args: &RunArgs, chaos_profile: bool) -> Result<ContentionConfig, ConfigError> {
     let (default_writers, default_writes) = if chaos_profile { (8, 40) } else { (10, 100) };
@@ -117,7 +134,7 @@ pub fn build_contention(args: &RunArgs, chaos_profile: bool) -> Result<Contentio
         }
         Ok(argv)
     };
-    let mut cfg = match (target, &args.write_cmd, &args.list_cmd) {
+    let cfg = match (target, &args.write_cmd, &args.list_cmd) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
             return Err(ConfigError::new(
                 "--contention-target",
@@ -144,25 +161,31 @@ pub fn build_contention(args: &RunArgs, chaos_profile: bool) -> Result<Contentio
             "must contain {id} (the record each write stores); {writer} and {seq} are optional",
         ));
     }
-    // A tag unique to this run keeps `kill9` (pkill -f) away from anybody else's processes; the
-    // demo stores ignore their second argument.
-    if cfg.target.is_some() {
-        cfg.write_cmd.push(format!(
-            "stress-action-{}-{:08x}",
-            std::process::id(),
-            rand::random::<u32>()
-        ));
-    }
     Ok(cfg)
 }
 
-/// The `kill9` schedule for a demo target: it kills only writers carrying this run's tag.
-pub fn kill9_for(cfg: &ContentionConfig) -> Option<Kill9> {
-    let tag = cfg.write_cmd.last().filter(|t| t.starts_with("stress-action-"))?;
-    Some(Kill9 {
-        pattern: tag.clone(),
+/// Arms the `kill9` schedule on a demo store. A tag unique to this run in every writer's command
+/// line keeps `pkill -f` away from anybody else's processes, and the correct store holds its lock
+/// for 10 ms per write so kills land mid-write (not only between writes) whatever the machine speed.
+pub fn arm_kill9(cfg: &mut ContentionConfig) {
+    let tag = format!("stress-action-{}-{:08x}", std::process::id(), rand::random::<u32>());
+    match cfg.target {
+        Some(DemoTarget::Flock) => {
+            cfg.write_cmd = vec![
+                "sh".into(),
+                "-c".into(),
+                "exec 9>>store.lock; flock 9; sleep 0.01; printf '%s\\n' \"$1\" >> store.txt".into(),
+                tag.clone(),
+                "{id}".into(),
+            ];
+        }
+        // The naive store loses updates on its own; the tag only marks its writers.
+        _ => cfg.write_cmd.push(tag.clone()),
+    }
+    cfg.kill9 = Some(Kill9 {
+        pattern: tag,
         mean_interval: KILL9_MEAN_INTERVAL,
-    })
+    });
 }
 
 pub fn build_chaos(
@@ -171,7 +194,13 @@ pub fn build_chaos(
     provider: &ProviderConfig,
     chaos_profile: bool,
 ) -> Result<ChaosConfig, ConfigError> {
-    let nemesis = match args.nemesis.as_deref() {
+    let table = args.chaos.clone().unwrap_or_default();
+    let text = args.nemesis.clone().or(match table.nemesis {
+        Some(NemesisList::List(names)) => Some(names.join(",")),
+        Some(NemesisList::Text(text)) => Some(text),
+        None => None,
+    });
+    let nemesis = match text.as_deref() {
         None if chaos_profile => CHAOS_PROFILE_NEMESES.to_vec(),
         None => Vec::new(),
         Some(text) => {
@@ -192,7 +221,7 @@ pub fn build_chaos(
             out
         }
     };
-    let repeat = int_in("--repeat", args.repeat, 1, 1, 1000)? as u32;
+    let repeat = int_in("--repeat", args.repeat.or(table.repeat), 1, 1, 1000)? as u32;
     let chaos = selected.contains(&WorkloadKind::Chaos);
     let local = matches!(provider, ProviderConfig::Local { .. });
     for n in &nemesis {

@@ -91,6 +91,8 @@ pub struct RunArgs {
     pub write_timeout_ms: Option<i64>,
     pub nemesis: Option<String>,
     pub repeat: Option<i64>,
+    /// `[chaos]` in stress.toml: the fault schedule as a table; `nemesis`/`repeat` above win.
+    pub chaos: Option<chaos::ChaosTable>,
 }
 
 impl RunArgs {
@@ -208,8 +210,8 @@ impl RunConfig {
         let chaos_profile = profile == Profile::Chaos;
         let mut contention = chaos::build_contention(&args, chaos_profile)?;
         let chaos = chaos::build_chaos(&args, &workloads.selected, &provider, chaos_profile)?;
-        if chaos.has(Nemesis::Kill9) {
-            contention.kill9 = chaos::kill9_for(&contention);
+        if chaos.has(Nemesis::Kill9) && contention.target.is_some() {
+            chaos::arm_kill9(&mut contention);
         }
         let seed = args.seed.unwrap_or_else(rand::random);
         let out_dir = args

@@ -124,12 +124,7 @@ async fn run_once(ctx: Arc<WorkloadContext>, cfg: &RunConfig, nemesis: Nemesis) 
 /// The correct demo store under SIGKILLs: every acknowledged write must be in the store.
 async fn kill9(ctx: Arc<WorkloadContext>, base: &ContentionConfig) -> ScenarioRun {
     let mut cfg = ContentionConfig::for_target(DemoTarget::Flock, base.writers, base.writes, base.write_timeout);
-    cfg.write_cmd.push(format!(
-        "stress-action-{}-{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    cfg.kill9 = crate::config::chaos::kill9_for(&cfg);
+    crate::config::chaos::arm_kill9(&mut cfg);
     let report = contention::run(ctx, &cfg).await;
     ScenarioRun {
         workload: contention::WORKLOAD,

@@ -132,6 +132,21 @@ async fn drive(
         verify_probe(&ctx, &serve, id, data).await;
     }
     let after = ctx.recorder.accounting.workload(checkpoint::WORKLOAD);
+    let probe_failures = ctx.recorder.accounting.workload(WORKLOAD);
+    if after.corrupted > before.corrupted || result.failure.is_some() || probe_failures.corrupted > 0 {
+        // The server's side of the story, next to the restores' own evidence.
+        let files = vec![
+            (
+                "scenario.txt",
+                format!("{}: {:?}\n", nemesis.name(), result.failure).into_bytes(),
+            ),
+            ("server-log.txt", serve.log_tail().into_bytes()),
+        ];
+        ctx.recorder.evidence.write(
+            &format!("chaos-{}-server-{:08x}", nemesis.name(), ctx.seed as u32),
+            &files,
+        );
+    }
     result.faults_injected = windows;
     result.indeterminate = after.infra - before.infra;
     let _ = provider.shutdown().await;
