@@ -46,7 +46,8 @@ pub struct RunCmd {
     /// A stress.toml whose keys are these flags' names; flags given here override it.
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// smoke (10 restores, 1 round), full (1000 restores, 5 rounds) or burst (lifecycle burst only).
+    /// smoke (10 restores, 1 round), full (1000 restores, 5 rounds), burst (lifecycle burst only) or
+    /// chaos (fault schedules a correct platform must survive).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// Where sandboxes live: local (default).
@@ -85,7 +86,8 @@ pub struct RunCmd {
     /// Timeout of each command run in a sandbox, in milliseconds (default 60000).
     #[arg(long, value_name = "MS", allow_negative_numbers = true)]
     pub exec_timeout_ms: Option<i64>,
-    /// Workloads to run, comma-separated: checkpoint, lifecycle, storage (default: the profile's).
+    /// Workloads to run, comma-separated: checkpoint, lifecycle, storage, contention, chaos (default:
+    /// the profile's).
     #[arg(long, value_name = "LIST")]
     pub workload: Option<String>,
     /// Lifecycle modes, comma-separated: sequential, staggered, burst (default: the profile's).
@@ -123,6 +125,38 @@ pub struct RunCmd {
     pub publish: bool,
     #[command(flatten)]
     pub publishing: crate::cli_publish::PublishFlags,
+    #[command(flatten)]
+    pub chaos: ChaosFlags,
+}
+
+/// Contention workload and fault schedule flags.
+#[derive(Args, Debug)]
+pub struct ChaosFlags {
+    /// Concurrent writers of the contention workload (default 10).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub writers: Option<i64>,
+    /// Writes per writer (default 100).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub writes: Option<i64>,
+    /// Write command, split like a shell would; {writer}, {seq} and {id} are replaced per write.
+    #[arg(long, value_name = "CMD")]
+    pub write_cmd: Option<String>,
+    /// Prints what the store holds: JSON lines with an "id", or one id per line.
+    #[arg(long, value_name = "CMD")]
+    pub list_cmd: Option<String>,
+    /// Built-in demo store instead of --write-cmd and --list-cmd: flock (correct) or naive (loses
+    /// updates).
+    #[arg(long, value_name = "NAME")]
+    pub contention_target: Option<String>,
+    /// Timeout of each write; a write over it is a `timeout` (possible deadlock) (default 30000).
+    #[arg(long, value_name = "MS", allow_negative_numbers = true)]
+    pub write_timeout_ms: Option<i64>,
+    /// Fault schedule, comma-separated: kill9, restart-server, latency, reset, 5xx, unquiesced-checkpoint.
+    #[arg(long, value_name = "LIST")]
+    pub nemesis: Option<String>,
+    /// Run the chaos scenarios K times and report the pass rate per scenario (default 1).
+    #[arg(long, value_name = "K", allow_negative_numbers = true)]
+    pub repeat: Option<i64>,
 }
 
 impl RunCmd {
@@ -176,6 +210,15 @@ impl RunCmd {
             baseline: self.publishing.baseline,
             fail_on_regression: self.publishing.fail_on_regression,
             save_baseline: self.publishing.save_baseline,
+            writers: self.chaos.writers,
+            writes: self.chaos.writes,
+            write_cmd: self.chaos.write_cmd,
+            list_cmd: self.chaos.list_cmd,
+            contention_target: self.chaos.contention_target,
+            write_timeout_ms: self.chaos.write_timeout_ms,
+            nemesis: self.chaos.nemesis,
+            repeat: self.chaos.repeat,
+            chaos: None,
         }
     }
 }

@@ -74,7 +74,10 @@ pub async fn build_provider(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, R
 }
 
 pub async fn run(cfg: RunConfig, cancel: CancelToken) -> Result<RunSummary, RunError> {
-    let provider = build_provider(&cfg.provider).await?;
+    let provider = match crate::workload::chaos::unquiesced_provider(&cfg)? {
+        Some(provider) => provider,
+        None => build_provider(&cfg.provider).await?,
+    };
     run_with_provider(cfg, provider, cancel).await
 }
 
@@ -177,6 +180,8 @@ pub async fn run_with_provider(
         checkpoint: reports.checkpoint,
         lifecycle: reports.lifecycle,
         storage: reports.storage,
+        contention: reports.contention,
+        chaos: reports.chaos,
         histograms: recorder.histograms.encode_all(),
         environment: provider.environment().into_iter().collect(),
     };

@@ -4,6 +4,7 @@
 //! the profile's defaults and validates the result, naming the offending flag in every error so a
 //! typo in a workflow file is a one-line fix.
 
+pub mod chaos;
 pub mod file;
 mod profile;
 mod provider;
@@ -12,6 +13,7 @@ pub mod workloads;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use chaos::{ChaosConfig, Nemesis};
 pub use profile::Profile;
 pub use provider::{ProviderConfig, Secret, DEFAULT_TOKEN_ENV};
 pub use workloads::{LifecycleConfig, LifecycleMode, StorageConfig, WorkloadKind, WorkloadsConfig};
@@ -80,6 +82,17 @@ pub struct RunArgs {
     pub baseline: Option<String>,
     pub fail_on_regression: Option<f64>,
     pub save_baseline: Option<String>,
+    /// Contention workload and fault schedule (see `config/chaos.rs`).
+    pub writers: Option<i64>,
+    pub writes: Option<i64>,
+    pub write_cmd: Option<String>,
+    pub list_cmd: Option<String>,
+    pub contention_target: Option<String>,
+    pub write_timeout_ms: Option<i64>,
+    pub nemesis: Option<String>,
+    pub repeat: Option<i64>,
+    /// `[chaos]` in stress.toml: the fault schedule as a table; `nemesis`/`repeat` above win.
+    pub chaos: Option<chaos::ChaosTable>,
 }
 
 impl RunArgs {
@@ -141,6 +154,8 @@ pub struct RunConfig {
     pub exec_timeout: Duration,
     pub checkpoint: CheckpointConfig,
     pub workloads: WorkloadsConfig,
+    pub contention: crate::workload::contention::ContentionConfig,
+    pub chaos: ChaosConfig,
 }
 
 const MAX_MARKER_MB: f64 = 1024.0;
@@ -192,6 +207,12 @@ impl RunConfig {
         let exec_timeout_ms = int_in("--exec-timeout-ms", args.exec_timeout_ms, 60_000, 1, 3_600_000)?;
 
         let workloads = workloads::build(&args, profile)?;
+        let chaos_profile = profile == Profile::Chaos;
+        let mut contention = chaos::build_contention(&args, chaos_profile)?;
+        let chaos = chaos::build_chaos(&args, &workloads.selected, &provider, chaos_profile)?;
+        if chaos.has(Nemesis::Kill9) && contention.target.is_some() {
+            chaos::arm_kill9(&mut contention);
+        }
         let seed = args.seed.unwrap_or_else(rand::random);
         let out_dir = args
             .out
@@ -211,9 +232,12 @@ impl RunConfig {
                 concurrency: concurrency as u32,
                 marker_size_mb,
                 inject_corruption,
-                write_during_checkpoint: false,
+                // The unquiesced-checkpoint fault needs a writer racing the checkpoint to tear.
+                write_during_checkpoint: chaos.has(Nemesis::UnquiescedCheckpoint),
             },
             workloads,
+            contention,
+            chaos,
         })
     }
 }

@@ -7,6 +7,8 @@ pub enum Profile {
     Full,
     /// Lifecycle burst only, sized by `--burst-size`.
     Burst,
+    /// The fault schedules a correct platform must survive (see `config/chaos.rs`).
+    Chaos,
 }
 
 /// The checkpoint workload's defaults for a profile.
@@ -18,13 +20,14 @@ pub struct CheckpointDefaults {
 }
 
 impl Profile {
-    pub const NAMES: &'static [&'static str] = &["smoke", "full", "burst"];
+    pub const NAMES: &'static [&'static str] = &["smoke", "full", "burst", "chaos"];
 
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "smoke" => Some(Profile::Smoke),
             "full" => Some(Profile::Full),
             "burst" => Some(Profile::Burst),
+            "chaos" => Some(Profile::Chaos),
             _ => None,
         }
     }
@@ -34,6 +37,7 @@ impl Profile {
             Profile::Smoke => "smoke",
             Profile::Full => "full",
             Profile::Burst => "burst",
+            Profile::Chaos => "chaos",
         }
     }
 
@@ -44,6 +48,12 @@ impl Profile {
                 rounds: 1,
                 concurrency: 5,
                 marker_size_mb: 5.0,
+            },
+            Profile::Chaos => CheckpointDefaults {
+                restores: 24,
+                rounds: 3,
+                concurrency: 4,
+                marker_size_mb: 0.25,
             },
             Profile::Full => CheckpointDefaults {
                 restores: 1000,

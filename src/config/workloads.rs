@@ -14,16 +14,20 @@ pub enum WorkloadKind {
     Checkpoint,
     Lifecycle,
     Storage,
+    Contention,
+    Chaos,
 }
 
 impl WorkloadKind {
-    pub const NAMES: &'static [&'static str] = &["checkpoint", "lifecycle", "storage"];
+    pub const NAMES: &'static [&'static str] = &["checkpoint", "lifecycle", "storage", "contention", "chaos"];
 
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "checkpoint" => Some(WorkloadKind::Checkpoint),
             "lifecycle" => Some(WorkloadKind::Lifecycle),
             "storage" => Some(WorkloadKind::Storage),
+            "contention" => Some(WorkloadKind::Contention),
+            "chaos" => Some(WorkloadKind::Chaos),
             _ => None,
         }
     }
@@ -33,6 +37,8 @@ impl WorkloadKind {
             WorkloadKind::Checkpoint => "checkpoint",
             WorkloadKind::Lifecycle => "lifecycle",
             WorkloadKind::Storage => "storage",
+            WorkloadKind::Contention => "contention",
+            WorkloadKind::Chaos => "chaos",
         }
     }
 }
@@ -145,6 +151,7 @@ fn profile_defaults(profile: Profile) -> (Vec<WorkloadKind>, Vec<LifecycleMode>,
             10,
         ),
         Profile::Burst => (vec![Lifecycle], vec![Burst], 1000, 1000, default_sizes, 10),
+        Profile::Chaos => (vec![WorkloadKind::Chaos], all_modes, 10, 10, vec![1.0], 3),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod console_view;
 pub mod console_workloads;
 pub mod export;
 pub mod model;
+pub mod model_chaos;
 pub mod model_contention;
 pub mod model_workloads;
 pub mod verdict;

@@ -35,6 +35,10 @@ pub struct RunResult {
     pub lifecycle: Option<LifecycleReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<StorageReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contention: Option<super::model_contention::ContentionReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chaos: Option<super::model_chaos::ChaosReport>,
     /// Every latency histogram as base64 HdrHistogram V2, keyed `<workload>.<scope>.<metric>`.
     pub histograms: BTreeMap<String, String>,
     /// Facts about the platform worth knowing when reading numbers (e.g. `clone_mode: copy`).

@@ -1,6 +1,7 @@
 //! Workloads: each drives a Provider and ends every planned operation in one Outcome through the
 //! Recorder. They share one context so cancellation, timeouts and the seed mean the same everywhere.
 
+pub mod chaos;
 pub mod checkpoint;
 pub mod contention;
 pub mod inject;

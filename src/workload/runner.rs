@@ -15,6 +15,8 @@ pub struct WorkloadReports {
     pub checkpoint: Option<CheckpointReport>,
     pub lifecycle: Option<LifecycleReport>,
     pub storage: Option<StorageReport>,
+    pub contention: Option<crate::report::model_contention::ContentionReport>,
+    pub chaos: Option<crate::report::model_chaos::ChaosReport>,
 }
 
 pub async fn run_selected(ctx: Arc<WorkloadContext>, cfg: &RunConfig) -> WorkloadReports {
@@ -33,6 +35,8 @@ pub async fn run_selected(ctx: Arc<WorkloadContext>, cfg: &RunConfig) -> Workloa
             WorkloadKind::Storage => {
                 reports.storage = Some(storage::run_with_progress(ctx.clone(), &cfg.workloads.storage).await);
             }
+            WorkloadKind::Contention => reports.contention = Some(run_contention(ctx.clone(), cfg).await),
+            WorkloadKind::Chaos => reports.chaos = Some(crate::workload::chaos::run(ctx.clone(), cfg).await),
         }
     }
     reports
@@ -47,6 +51,9 @@ pub fn expected_operations(cfg: &RunConfig) -> u64 {
             WorkloadKind::Checkpoint => u64::from(cfg.checkpoint.restores),
             WorkloadKind::Lifecycle => cfg.workloads.lifecycle.planned(),
             WorkloadKind::Storage => cfg.workloads.storage.planned(),
+            WorkloadKind::Contention => u64::from(cfg.contention.writers) * u64::from(cfg.contention.writes),
+            // Scenarios plan their own operations; what a cancelled one never issued is unknown.
+            WorkloadKind::Chaos => 0,
         })
         .sum()
 }
@@ -85,4 +92,23 @@ async fn run_checkpoint(ctx: Arc<WorkloadContext>, cp: &CheckpointConfig) -> Che
     let report = checkpoint::run(ctx, cp).await;
     progress.finish().await;
     report
+}
+
+async fn run_contention(
+    ctx: Arc<WorkloadContext>,
+    cfg: &RunConfig,
+) -> crate::report::model_contention::ContentionReport {
+    let c = &cfg.contention;
+    ctx.console.say(&format!(
+        "contention: {} writers x {} writes, store {}{}",
+        c.writers,
+        c.writes,
+        c.target.map_or("--write-cmd", |t| t.name()),
+        if c.kill9.is_some() {
+            ", kill9 fault schedule"
+        } else {
+            ""
+        }
+    ));
+    crate::workload::contention::run(ctx, c).await
 }

@@ -230,6 +230,8 @@ pub fn full_result(scenario: Scenario) -> RunResult {
         }),
         lifecycle: Some(lifecycle),
         storage: Some(storage),
+        contention: None,
+        chaos: None,
         histograms,
         environment: BTreeMap::from([("clone_mode".to_string(), "copy".to_string())]),
     }

@@ -24,6 +24,12 @@ pub struct CorruptionDetail {
     pub check: Option<String>,
     #[serde(default)]
     pub detail: Option<String>,
+    /// The operation's id (contention writes, chaos probes).
+    #[serde(default)]
+    pub op: Option<String>,
+    /// Where the evidence is, relative to the run directory.
+    #[serde(default)]
+    pub evidence: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +52,9 @@ impl CorruptionDetail {
         }
         if let Some(s) = &self.sandbox {
             parts.push(format!("sandbox {s}"));
+        }
+        if let Some(op) = &self.op {
+            parts.push(op.clone());
         }
         parts.join(" ")
     }

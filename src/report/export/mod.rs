@@ -11,6 +11,7 @@ mod html;
 mod markdown;
 pub mod svg;
 pub mod view;
+mod view_chaos;
 
 use std::path::{Path, PathBuf};
 

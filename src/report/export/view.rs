@@ -24,6 +24,9 @@ pub struct SummaryView {
     pub corruptions: Vec<Vec<String>>,
     pub corruptions_total: u64,
     pub environment: Vec<(String, String)>,
+    /// Contention and chaos sections (`view_chaos.rs`).
+    #[serde(flatten)]
+    pub chaos: super::view_chaos::ChaosView,
 }
 
 #[derive(Serialize)]
@@ -217,7 +220,11 @@ pub fn build(result: &RunResult, corruptions: &[CorruptionDetail]) -> SummaryVie
             vec![
                 cell(&c.location()),
                 cell(c.check.as_deref().unwrap_or("-")),
-                cell(c.detail.as_deref().unwrap_or("-")),
+                cell(&match (&c.detail, &c.evidence) {
+                    (Some(d), Some(e)) => format!("{d} (evidence: {e})"),
+                    (None, Some(e)) => format!("evidence: {e}"),
+                    (d, None) => d.clone().unwrap_or_else(|| "-".into()),
+                }),
             ]
         })
         .collect();
@@ -235,5 +242,6 @@ pub fn build(result: &RunResult, corruptions: &[CorruptionDetail]) -> SummaryVie
         corruptions,
         corruptions_total: t.corrupted,
         environment: result.environment.iter().map(|(k, v)| (cell(k), cell(v))).collect(),
+        chaos: super::view_chaos::build(result),
     }
 }

@@ -222,6 +222,10 @@ async fn run_writer(
             argv: render(&cfg.write_cmd, writer, seq),
             timeout: cfg.write_timeout,
         };
+        // invoke / ok / fail / indeterminate per write, so a history checker can replay the run.
+        let mut invoke = write_event(writer, seq, "write");
+        invoke.outcome = "invoke";
+        ctx.recorder.events.write(&invoke);
         let started = Instant::now();
         let result = ctx.provider.exec(sb, &request).await;
         let took = started.elapsed();

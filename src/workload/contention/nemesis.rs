@@ -26,7 +26,9 @@ pub struct Kill9 {
 pub async fn run_kill9(ctx: &WorkloadContext, sandbox: &SandboxId, kill9: &Kill9, stop: CancelToken) -> u64 {
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed ^ 0x006b_696c_6c39);
     let mean = kill9.mean_interval.as_micros().max(2) as u64;
-    let request = ExecRequest::new(["pkill", "-KILL", "-f", kill9.pattern.as_str()], ctx.exec_timeout);
+    // One process per kill (the oldest writer, usually the one holding the lock): a fault, not a
+    // massacre, so most writes still run and get checked.
+    let request = ExecRequest::new(["pkill", "-KILL", "-o", "-f", kill9.pattern.as_str()], ctx.exec_timeout);
     let mut hits = 0;
     loop {
         let wait = Duration::from_micros(rng.gen_range(mean / 2..=mean * 3 / 2));

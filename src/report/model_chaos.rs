@@ -1,0 +1,34 @@
+//! Report section of the chaos workload: one entry per fault scenario, with how often it ran and
+//! passed, so a flaky platform shows as a pass rate below 100 % instead of a lucky green run.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ChaosReport {
+    /// How many times every scenario was run (`--repeat`).
+    pub repeat: u32,
+    pub scenarios: Vec<ScenarioReport>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ScenarioReport {
+    /// The fault (`kill9`, `restart-server`, `latency`, `reset`, `5xx`, `unquiesced-checkpoint`).
+    pub name: String,
+    /// The workload the fault was applied to (`contention` or `checkpoint`).
+    pub workload: String,
+    pub runs: u32,
+    /// Runs with no corrupted or lost operation and at least one verified.
+    pub passed: u32,
+    pub pass_rate: f64,
+    /// Faults that hit something: kills, server restarts, fault windows opened.
+    pub faults_injected: u64,
+    /// Operations in flight at a fault whose effect is unknown (allowed either way).
+    pub indeterminate: u64,
+    pub verified: u64,
+    pub corrupted: u64,
+    pub infra: u64,
+    pub lost: u64,
+    /// Why runs failed, one line per failed run.
+    #[serde(default)]
+    pub failures: Vec<String>,
+}

@@ -1,0 +1,284 @@
+//! Server-side faults: the checkpoint workload runs through the HTTP provider against a `serve`
+//! child that is killed and restarted (`restart-server`) or reopened with fault flags for a window
+//! (`latency`, `reset`, `5xx`) while restores are in flight.
+//!
+//! Before the restart a probe checkpoint is taken and acknowledged; after the run, with the server
+//! healthy again, every probe is restored and its content compared byte for byte: acknowledged
+//! checkpoints must survive a server restart.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::serve_child::ServeChild;
+use super::{ScenarioRun, WORKLOAD};
+use crate::cancel::CancelToken;
+use crate::config::{Nemesis, RunConfig};
+use crate::provider::http::HttpProvider;
+use crate::provider::{CheckpointId, Provider};
+use crate::record::evidence::first_difference;
+use crate::record::Event;
+use crate::verify::sha256::hex_digest;
+use crate::verify::{InfraClass, Outcome};
+use crate::workload::{checkpoint, WorkloadContext};
+
+/// How long the server stays down on a restart: longer than the HTTP provider's retry budget
+/// (about 0.75 s per call, a few calls per check), so operations in flight really fail.
+const OUTAGE: Duration = Duration::from_secs(3);
+/// The longest a fault window stays open.
+const WINDOW: Duration = Duration::from_secs(3);
+/// Operations finished inside a window before it is closed.
+const WINDOW_OPS: u64 = 6;
+const PROBE_PATH: &str = "probe.bin";
+const PROBE_BYTES: usize = 64 * 1024;
+
+fn fault_flags(nemesis: Nemesis, seed: u64) -> Vec<String> {
+    let mut flags: Vec<String> = match nemesis {
+        Nemesis::Latency => vec!["--fault-latency-ms".into(), "20..80".into()],
+        Nemesis::Reset => vec!["--fault-reset-rate".into(), "0.2".into()],
+        Nemesis::Http5xx => vec![
+            "--fault-error-rate".into(),
+            "0.2".into(),
+            "--fault-status".into(),
+            "503".into(),
+        ],
+        _ => Vec::new(),
+    };
+    flags.extend(["--fault-seed".into(), seed.to_string()]);
+    flags
+}
+
+fn infra(detail: impl Into<String>) -> Outcome {
+    Outcome::Infra {
+        class: InfraClass::ProviderError,
+        status: None,
+        detail: detail.into(),
+    }
+}
+
+pub async fn run(ctx: Arc<WorkloadContext>, cfg: &RunConfig, nemesis: Nemesis) -> ScenarioRun {
+    let mut result = ScenarioRun {
+        workload: checkpoint::WORKLOAD,
+        ..Default::default()
+    };
+    let root = std::env::temp_dir().join(format!(
+        "stress-action-chaos-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    if let Err(e) = std::fs::create_dir_all(&root) {
+        result.failure = Some(format!("cannot create the server root {}: {e}", root.display()));
+        return result;
+    }
+    match ServeChild::start(&root).await {
+        Err(e) => result.failure = Some(e.to_string()),
+        Ok(serve) => drive(ctx, cfg, nemesis, serve, &mut result).await,
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    result
+}
+
+async fn drive(
+    ctx: Arc<WorkloadContext>,
+    cfg: &RunConfig,
+    nemesis: Nemesis,
+    serve: ServeChild,
+    result: &mut ScenarioRun,
+) {
+    let provider: Arc<dyn Provider> = match HttpProvider::new(&serve.url(), None) {
+        Ok(p) => Arc::new(p),
+        Err(e) => {
+            result.failure = Some(format!("cannot build the HTTP provider: {e}"));
+            return;
+        }
+    };
+    let ctx = Arc::new(WorkloadContext {
+        provider: provider.clone(),
+        recorder: ctx.recorder.clone(),
+        console: ctx.console.clone(),
+        cancel: ctx.cancel.clone(),
+        exec_timeout: ctx.exec_timeout,
+        seed: ctx.seed,
+    });
+    let before = ctx.recorder.accounting.workload(checkpoint::WORKLOAD);
+    // The acknowledged checkpoint the restart must not lose, taken before the load starts.
+    let probes: Vec<_> = match nemesis {
+        Nemesis::RestartServer => take_probe(&ctx).await.into_iter().collect(),
+        _ => Vec::new(),
+    };
+    let stop = CancelToken::new();
+    let fault = {
+        let (ctx, stop) = (ctx.clone(), stop.clone());
+        tokio::spawn(async move { inject(&ctx, nemesis, serve, stop).await })
+    };
+    checkpoint::run(ctx.clone(), &cfg.checkpoint).await;
+    stop.cancel();
+    let (mut serve, windows) = match fault.await {
+        Ok(done) => done,
+        Err(e) => {
+            result.failure = Some(format!("the fault schedule crashed: {e}"));
+            let _ = provider.shutdown().await;
+            return;
+        }
+    };
+    // Whatever the schedule left behind, the checks below run against a healthy server.
+    if let Err(e) = serve.restart(&[]).await {
+        result.failure = Some(format!("the server did not come back: {e}"));
+    }
+    for (id, data) in &probes {
+        verify_probe(&ctx, &serve, id, data).await;
+    }
+    let after = ctx.recorder.accounting.workload(checkpoint::WORKLOAD);
+    let probe_failures = ctx.recorder.accounting.workload(WORKLOAD);
+    if after.corrupted > before.corrupted || result.failure.is_some() || probe_failures.corrupted > 0 {
+        // The server's side of the story, next to the restores' own evidence.
+        let files = vec![
+            (
+                "scenario.txt",
+                format!("{}: {:?}\n", nemesis.name(), result.failure).into_bytes(),
+            ),
+            ("server-log.txt", serve.log_tail().into_bytes()),
+        ];
+        ctx.recorder.evidence.write(
+            &format!("chaos-{}-server-{:08x}", nemesis.name(), ctx.seed as u32),
+            &files,
+        );
+    }
+    result.faults_injected = windows;
+    result.indeterminate = after.infra - before.infra;
+    let _ = provider.shutdown().await;
+    serve.kill().await;
+}
+
+/// Finished operations of the checkpoint workload so far.
+fn finished(ctx: &WorkloadContext) -> u64 {
+    let c = ctx.recorder.accounting.workload(checkpoint::WORKLOAD);
+    c.verified + c.corrupted + c.infra
+}
+
+/// Waits until `n` more operations finished (restores are in flight), or `stop`.
+async fn wait_for_progress(ctx: &WorkloadContext, n: u64, stop: &CancelToken, limit: Option<Duration>) -> bool {
+    let start = finished(ctx);
+    let began = Instant::now();
+    loop {
+        if finished(ctx) >= start + n {
+            return true;
+        }
+        if stop.is_cancelled() || limit.is_some_and(|l| began.elapsed() >= l) {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Fires the fault once restores are under way. Returns the server and how many faults hit.
+async fn inject(
+    ctx: &WorkloadContext,
+    nemesis: Nemesis,
+    mut serve: ServeChild,
+    stop: CancelToken,
+) -> (ServeChild, u64) {
+    if !wait_for_progress(ctx, 2, &stop, None).await {
+        return (serve, 0);
+    }
+    let mut event = Event::new(WORKLOAD, nemesis.name(), Duration::ZERO);
+    if nemesis == Nemesis::RestartServer {
+        serve.kill().await;
+        tokio::time::sleep(OUTAGE).await;
+        let restarted = serve.restart(&[]).await;
+        event.detail = Some(format!(
+            "server killed (SIGKILL), down {} ms, restarted on the same root: {}",
+            OUTAGE.as_millis(),
+            restarted.as_ref().map_or_else(|e| e.to_string(), |_| "ok".into())
+        ));
+        ctx.recorder.events.write(&event);
+        return (serve, 1);
+    }
+    let flags = fault_flags(nemesis, ctx.seed);
+    let opened = serve.restart(&flags).await;
+    event.detail = Some(format!(
+        "fault window opened with {}: {}",
+        flags.join(" "),
+        opened.as_ref().map_or_else(|e| e.to_string(), |_| "ok".into())
+    ));
+    ctx.recorder.events.write(&event);
+    wait_for_progress(ctx, WINDOW_OPS, &stop, Some(WINDOW)).await;
+    let closed = serve.restart(&[]).await;
+    let mut event = Event::new(WORKLOAD, nemesis.name(), Duration::ZERO);
+    event.detail = Some(format!(
+        "fault window closed: {}",
+        closed.as_ref().map_or_else(|e| e.to_string(), |_| "ok".into())
+    ));
+    ctx.recorder.events.write(&event);
+    (serve, u64::from(opened.is_ok()))
+}
+
+/// Creates a sandbox with random content and checkpoints it; `None` when the server did not
+/// acknowledge (then nothing was promised).
+async fn take_probe(ctx: &WorkloadContext) -> Option<(CheckpointId, Bytes)> {
+    let mut data = vec![0u8; PROBE_BYTES];
+    ChaCha8Rng::seed_from_u64(ctx.seed ^ 0x0070_726f_6265).fill_bytes(&mut data);
+    let data = Bytes::from(data);
+    let sandbox = ctx.provider.create().await.ok()?;
+    let written = ctx.provider.write_file(&sandbox, PROBE_PATH, data.clone()).await;
+    let checkpoint = match written {
+        Ok(()) => ctx.provider.checkpoint(&sandbox).await.ok(),
+        Err(_) => None,
+    };
+    let _ = ctx.provider.destroy(&sandbox).await;
+    checkpoint.map(|id| (id, data))
+}
+
+/// Restores an acknowledged probe checkpoint after the restart and compares its content.
+async fn verify_probe(ctx: &WorkloadContext, serve: &ServeChild, id: &CheckpointId, expected: &Bytes) {
+    ctx.recorder.plan(WORKLOAD);
+    let started = Instant::now();
+    let mut event = Event::new(WORKLOAD, "verify_probe", Duration::ZERO);
+    event.op = Some(format!("probe-{}", id.0));
+    let outcome = match ctx.provider.restore(id).await {
+        Err(e) if e.status == Some(404) => Outcome::corrupted(
+            "acknowledged checkpoint",
+            format!("{} restorable after the server restart", id.0),
+            format!("gone: {}", e.message),
+        ),
+        Err(e) => infra(format!("restore of probe {}: {}", id.0, e.message)),
+        Ok(sandbox) => {
+            let read = ctx.provider.read_file(&sandbox, PROBE_PATH).await;
+            let _ = ctx.provider.destroy(&sandbox).await;
+            match read {
+                Err(e) => infra(format!("read of probe {}: {}", id.0, e.message)),
+                Ok(found) if found == *expected => Outcome::Verified,
+                Ok(found) => {
+                    let files = vec![
+                        (
+                            "expected.txt",
+                            format!("sha256 {}\nsize {}\n", hex_digest(expected), expected.len()).into_bytes(),
+                        ),
+                        (
+                            "found.txt",
+                            format!(
+                                "sha256 {}\nsize {}\nfirst differing byte {:?}\n",
+                                hex_digest(&found),
+                                found.len(),
+                                first_difference(expected, &found)
+                            )
+                            .into_bytes(),
+                        ),
+                        ("server-log.txt", serve.log_tail().into_bytes()),
+                    ];
+                    event.evidence = ctx.recorder.evidence.write(&format!("probe-{}", id.0), &files);
+                    Outcome::corrupted(
+                        "acknowledged checkpoint",
+                        format!("{PROBE_PATH} sha256 {}", hex_digest(expected)),
+                        format!("sha256 {}", hex_digest(&found)),
+                    )
+                }
+            }
+        }
+    };
+    event.duration_ms = crate::record::ms(started.elapsed());
+    ctx.recorder.finish(WORKLOAD, event, &outcome);
+}

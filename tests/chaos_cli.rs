@@ -1,0 +1,353 @@
+//! Contention and chaos through the binary, the way the issue checks them: the correct store passes
+//! and the naive one is caught, a hang ends as a timeout, SIGKILLs lose no acknowledged write, a
+//! server restarted mid-run keeps every acknowledged checkpoint, unquiesced checkpoints are caught
+//! torn, and the chaos profile passes with a pass rate per scenario. Reports match the schema.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use support::{assert_accounting, read_report};
+
+fn run(dir: &Path, name: &str, args: &[&str]) -> (Option<i32>, serde_json::Value, std::path::PathBuf) {
+    let out = dir.join(name);
+    let output = Command::cargo_bin("stress-action")
+        .unwrap()
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_ACTIONS")
+        .args(["run", "-q", "--seed", "9", "--out"])
+        .arg(&out)
+        .args(args)
+        .timeout(Duration::from_secs(240))
+        .output()
+        .unwrap();
+    let code = output.status.code();
+    assert!(
+        out.join("report.json").is_file(),
+        "no report (exit {code:?}): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = read_report(&out);
+    assert_accounting(&report);
+    assert_valid(name, &report);
+    (code, report, out)
+}
+
+fn assert_valid(what: &str, report: &serde_json::Value) {
+    let text = std::fs::read_to_string("schema/report.schema.json").unwrap();
+    let mut compiler = boon::Compiler::new();
+    compiler.enable_format_assertions();
+    compiler
+        .add_resource("file:///report.schema.json", serde_json::from_str(&text).unwrap())
+        .unwrap();
+    let mut schemas = boon::Schemas::new();
+    let index = compiler.compile("file:///report.schema.json", &mut schemas).unwrap();
+    if let Err(e) = schemas.validate(report, index) {
+        panic!("{what}: report.json does not match the schema: {e:#}");
+    }
+}
+
+fn n(v: &serde_json::Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
+}
+
+fn evidence_dirs(out: &Path) -> usize {
+    std::fs::read_dir(out.join("evidence")).map_or(0, |d| d.count())
+}
+
+#[test]
+fn flock_store_keeps_all_1000_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--workload",
+        "contention",
+        "--contention-target",
+        "flock",
+        "--writers",
+        "10",
+        "--writes",
+        "100",
+    ];
+    let (code, report, out) = run(dir.path(), "flock", &args);
+    let c = &report["contention"];
+    assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(
+        (
+            n(&c["acknowledged"]),
+            n(&c["present"]),
+            n(&c["lost"]),
+            n(&c["duplicates"])
+        ),
+        (1000, 1000, 0, 0)
+    );
+    assert_eq!(
+        n(&c["write_ms"]["count"]),
+        1000,
+        "every write is in the latency histogram"
+    );
+    assert!(report["histograms"]["contention.all.write_ms"].is_string());
+    assert_eq!(evidence_dirs(&out), 0);
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("### Contention"), "{summary}");
+}
+
+#[test]
+fn naive_store_loses_updates_and_fails_with_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--workload",
+        "contention",
+        "--contention-target",
+        "naive",
+        "--writers",
+        "10",
+        "--writes",
+        "50",
+    ];
+    let (code, report, out) = run(dir.path(), "naive", &args);
+    assert_eq!(code, Some(1));
+    assert_eq!(report["verdict"], "fail");
+    assert!(n(&report["contention"]["lost"]) > 0, "{}", report["contention"]);
+    assert!(n(&report["totals"]["corrupted"]) >= n(&report["contention"]["lost"]));
+    let evidence = out.join("evidence/contention-store");
+    let problems = std::fs::read_to_string(evidence.join("problems.txt")).unwrap();
+    assert!(problems.contains("lost w"), "{problems}");
+    assert!(evidence.join("listing.txt").is_file());
+    let details = std::fs::read_to_string(out.join("error-details.log")).unwrap();
+    assert!(
+        details.contains("evidence: evidence/contention-store"),
+        "linked from error-details.log"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("lost update"), "summarized in summary.md");
+}
+
+#[test]
+fn a_hanging_writer_is_a_timeout_and_the_run_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let args = [
+        "--workload",
+        "contention",
+        "--writers",
+        "2",
+        "--writes",
+        "2",
+        "--write-cmd",
+        "sh -c '[ {writer} = 1 ] && sleep 60; echo {id} >> store.txt'",
+        "--list-cmd",
+        "cat store.txt",
+        "--write-timeout-ms",
+        "300",
+    ];
+    let (code, report, out) = run(dir.path(), "hang", &args);
+    assert!(started.elapsed() < Duration::from_secs(40), "the hang was cut off");
+    let c = &report["contention"];
+    assert_eq!(
+        (n(&c["acknowledged"]), n(&c["indeterminate"]), n(&c["lost"])),
+        (2, 2, 0)
+    );
+    assert_eq!(n(&report["infra_classes"]["timeout"]), 2);
+    assert_eq!(n(&report["totals"]["corrupted"]), 0);
+    // Half the writes hung: exactly at the default --max-infra-rate, so still a pass.
+    assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
+    let details = std::fs::read_to_string(out.join("error-details.log")).unwrap();
+    assert!(details.contains("possible deadlock"), "{details}");
+}
+
+#[test]
+fn kill9_loses_no_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--workload",
+        "contention",
+        "--contention-target",
+        "flock",
+        "--nemesis",
+        "kill9",
+        "--writers",
+        "6",
+        "--writes",
+        "40",
+    ];
+    let (code, report, out) = run(dir.path(), "kill9", &args);
+    let c = &report["contention"];
+    assert!(n(&c["kills"]) > 0, "the schedule hit writers: {c}");
+    assert!(n(&c["indeterminate"]) > 0, "killed writes are indeterminate: {c}");
+    assert_eq!((n(&c["lost"]), n(&c["duplicates"]), n(&c["unknown"])), (0, 0, 0), "{c}");
+    assert_eq!(n(&c["acknowledged"]) + n(&c["indeterminate"]) + n(&c["failed"]), 240);
+    assert_eq!(n(&report["totals"]["corrupted"]), 0);
+    assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
+    let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
+    for outcome in ["\"invoke\"", "\"ok\"", "\"indeterminate\""] {
+        assert!(events.contains(outcome), "events.jsonl records {outcome}");
+    }
+    assert!(events.contains("\"phase\":\"kill9\""));
+}
+
+#[test]
+fn restart_server_keeps_acknowledged_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--workload",
+        "chaos",
+        "--nemesis",
+        "restart-server",
+        "-n",
+        "16",
+        "-r",
+        "2",
+    ];
+    let (code, report, out) = run(dir.path(), "restart", &args);
+    let s = &report["chaos"]["scenarios"][0];
+    assert_eq!(s["name"], "restart-server");
+    assert!(n(&s["infra"]) > 0, "requests failed during the outage: {s}");
+    assert_eq!(n(&s["corrupted"]), 0, "{s}");
+    assert_eq!(n(&s["faults_injected"]), 1);
+    assert_eq!((n(&s["runs"]), n(&s["passed"])), (1, 1), "{s}");
+    assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
+    let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
+    let probe = events
+        .lines()
+        .find(|l| l.contains("\"verify_probe\""))
+        .expect("the acknowledged probe checkpoint was checked after the restart");
+    assert!(probe.contains("\"outcome\":\"verified\""), "{probe}");
+}
+
+#[test]
+fn unquiesced_checkpoints_are_caught_corrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--workload",
+        "checkpoint",
+        "-n",
+        "6",
+        "--marker-size",
+        "1",
+        "--nemesis",
+        "unquiesced-checkpoint",
+    ];
+    let (code, report, out) = run(dir.path(), "unquiesced", &args);
+    assert_eq!(code, Some(1));
+    assert!(n(&report["totals"]["corrupted"]) > 0);
+    assert!(evidence_dirs(&out) > 0, "evidence written for the torn restores");
+}
+
+#[test]
+fn chaos_profile_passes_and_reports_a_pass_rate_per_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--profile",
+        "chaos",
+        "--repeat",
+        "2",
+        "-n",
+        "12",
+        "--writers",
+        "4",
+        "--writes",
+        "30",
+    ];
+    let (code, report, out) = run(dir.path(), "chaos", &args);
+    assert_eq!(code, Some(0), "{} {}", report["verdict_reasons"], report["chaos"]);
+    assert_eq!(report["verdict"], "pass");
+    let scenarios = report["chaos"]["scenarios"].as_array().unwrap();
+    let names: Vec<&str> = scenarios.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["kill9", "restart-server", "latency", "reset", "5xx"]);
+    for s in scenarios {
+        assert_eq!((n(&s["runs"]), n(&s["passed"])), (2, 2), "{s}");
+        assert_eq!(s["pass_rate"], 1.0);
+        assert!(n(&s["faults_injected"]) >= 2, "{s}");
+    }
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("### Chaos") && summary.contains("| restart-server |"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_chaos_scenario_built_to_corrupt_fails_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--workload",
+        "chaos",
+        "--nemesis",
+        "unquiesced-checkpoint",
+        "-n",
+        "4",
+        "--marker-size",
+        "1",
+    ];
+    let (code, report, _) = run(dir.path(), "chaos-fail", &args);
+    assert_eq!(code, Some(1));
+    let s = &report["chaos"]["scenarios"][0];
+    assert_eq!(
+        (n(&s["runs"]), n(&s["passed"]), s["pass_rate"].as_f64()),
+        (1, 0, Some(0.0))
+    );
+    assert!(!s["failures"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn bad_chaos_flags_name_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--nemesis", "meteor"], "--nemesis"),
+        (
+            &["--workload", "checkpoint", "--nemesis", "restart-server"],
+            "--nemesis",
+        ),
+        (&["--workload", "checkpoint", "--repeat", "2"], "--repeat"),
+        (
+            &["--workload", "contention", "--contention-target", "magic"],
+            "--contention-target",
+        ),
+        (&["--workload", "contention", "--write-cmd", "echo {id}"], "--list-cmd"),
+        (&["--workload", "contention", "--writers", "0"], "--writers"),
+    ];
+    for (args, flag) in cases {
+        let out = Command::cargo_bin("stress-action")
+            .unwrap()
+            .args(["run", "-q", "--out"])
+            .arg(dir.path().join("never"))
+            .args(*args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(flag), "{args:?} should name {flag}: {stderr}");
+    }
+    assert!(!dir.path().join("never").exists());
+}
+
+#[test]
+fn the_fault_schedule_can_live_in_a_chaos_table_of_stress_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stress.toml");
+    let body = "workload = \"chaos\"\nrestores = 4\nmarker-size = 1\n\n[chaos]\nnemesis = [\"unquiesced-checkpoint\"]\nrepeat = 2\n";
+    std::fs::write(&path, body).unwrap();
+    let (code, report, _) = run(dir.path(), "from-file", &["--config", path.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "the unsafe scenario is caught");
+    let s = &report["chaos"]["scenarios"][0];
+    assert_eq!(
+        (s["name"].as_str(), n(&s["runs"]), n(&s["passed"])),
+        (Some("unquiesced-checkpoint"), 2, 0)
+    );
+
+    std::fs::write(&path, "workload = \"chaos\"\n[chaos]\nnemesis = [\"meteor\"]\n").unwrap();
+    let out = Command::cargo_bin("stress-action")
+        .unwrap()
+        .args(["run", "-q", "--config"])
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.path().join("never"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--nemesis"));
+}
