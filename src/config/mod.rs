@@ -7,6 +7,7 @@
 pub mod file;
 mod profile;
 mod provider;
+pub mod shard;
 pub mod workloads;
 
 use std::path::PathBuf;
@@ -80,6 +81,10 @@ pub struct RunArgs {
     pub baseline: Option<String>,
     pub fail_on_regression: Option<f64>,
     pub save_baseline: Option<String>,
+    /// This run's slice of a matrix, `I/N` (see [`shard`]).
+    pub shard: Option<String>,
+    pub group: Option<String>,
+    pub start_at: Option<String>,
 }
 
 impl RunArgs {
@@ -141,6 +146,8 @@ pub struct RunConfig {
     pub exec_timeout: Duration,
     pub checkpoint: CheckpointConfig,
     pub workloads: WorkloadsConfig,
+    /// Set when this run is one shard of a matrix; the workloads are already cut to its slice.
+    pub shard: Option<shard::ShardSpec>,
 }
 
 const MAX_MARKER_MB: f64 = 1024.0;
@@ -195,9 +202,10 @@ impl RunConfig {
         let seed = args.seed.unwrap_or_else(rand::random);
         let out_dir = args
             .out
+            .clone()
             .unwrap_or_else(|| PathBuf::from("results").join(chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string()));
 
-        Ok(RunConfig {
+        let mut cfg = RunConfig {
             profile,
             provider,
             out_dir,
@@ -214,7 +222,10 @@ impl RunConfig {
                 write_during_checkpoint: false,
             },
             workloads,
-        })
+            shard: None,
+        };
+        shard::configure(&args, &mut cfg)?;
+        Ok(cfg)
     }
 }
 
