@@ -109,6 +109,13 @@ pub fn share(total: u64, index: u32, count: u32) -> u64 {
     total / n + u64::from(i < total % n)
 }
 
+/// FNV-1a of the group id: the base seed of shards started without `--seed`.
+fn seed_of_group(group: &str) -> u64 {
+    group
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// A shard's seed: a SplitMix64 step of the base seed and the index, so shards differ and the same
 /// `--seed --shard` pair always gives the same markers.
 pub fn derive_seed(base: u64, index: u32) -> u64 {
@@ -133,6 +140,10 @@ pub fn configure(args: &super::RunArgs, cfg: &mut RunConfig) -> Result<(), Confi
     let (index, count) = parse_shard(text)?;
     let env = |k: &str| std::env::var(k).ok();
     let (group, _generated) = group_id(args.group.as_deref(), &env)?;
+    if args.seed.is_none() {
+        // Shards started without --seed still share a base seed: the group's.
+        cfg.seed = seed_of_group(&group);
+    }
     let spec = ShardSpec {
         index,
         count,

@@ -11,6 +11,7 @@ mod html;
 mod markdown;
 pub mod svg;
 pub mod view;
+mod view_host;
 
 use std::path::{Path, PathBuf};
 

@@ -24,6 +24,11 @@ pub struct SummaryView {
     pub corruptions: Vec<Vec<String>>,
     pub corruptions_total: u64,
     pub environment: Vec<(String, String)>,
+    /// Which shard this run was, or what an aggregate merged.
+    pub shard_line: Option<String>,
+    pub shards: Vec<Vec<String>>,
+    /// The tool's own peak memory, CPU and open files.
+    pub host_line: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -235,5 +240,8 @@ pub fn build(result: &RunResult, corruptions: &[CorruptionDetail]) -> SummaryVie
         corruptions,
         corruptions_total: t.corrupted,
         environment: result.environment.iter().map(|(k, v)| (cell(k), cell(v))).collect(),
+        shard_line: super::view_host::shard_line(result),
+        shards: super::view_host::shard_rows(result),
+        host_line: result.host.as_ref().map(super::view_host::host_line),
     }
 }
