@@ -48,7 +48,10 @@ pub async fn aggregate_cmd(cmd: AggregateCmd) -> i32 {
             );
             if !done.missing.is_empty() {
                 let list: Vec<String> = done.missing.iter().map(u32::to_string).collect();
-                eprintln!("error: missing shard(s) {}: the aggregate is incomplete", list.join(", "));
+                eprintln!(
+                    "error: missing shard(s) {}: the aggregate is incomplete",
+                    list.join(", ")
+                );
             }
             ExitStatus::from_verdict(r.verdict, false).code()
         }

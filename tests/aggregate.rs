@@ -26,7 +26,17 @@ fn stress() -> Command {
 
 fn burst(url: &str, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
     stress()
-        .args(["run", "--profile", "burst", "--burst-size", "400", "--provider", "http", "--endpoint", url])
+        .args([
+            "run",
+            "--profile",
+            "burst",
+            "--burst-size",
+            "400",
+            "--provider",
+            "http",
+            "--endpoint",
+            url,
+        ])
         .args(["--seed", "11", "--quiet", "--out"])
         .arg(out)
         .args(extra)
@@ -60,15 +70,22 @@ fn four_shards_of_a_burst_add_up_to_one_run_and_merge_exactly() {
 
     let shards: Vec<PathBuf> = (1..=4).map(|i| dir.path().join(format!("shard-{i}"))).collect();
     for (i, shard) in shards.iter().enumerate() {
-        burst(&server.url, shard, &["--shard", &format!("{}/4", i + 1), "--group", "g400"]).code(0);
+        burst(
+            &server.url,
+            shard,
+            &["--shard", &format!("{}/4", i + 1), "--group", "g400"],
+        )
+        .code(0);
         let r = read_report(shard);
         assert_eq!(r["shard"]["index"], i + 1);
         assert_eq!(r["shard"]["group"], "g400");
         assert_eq!(r["lifecycle"]["burst"]["count"], 100, "an even slice");
         assert!(r["host"]["peak_rss_mb"].as_f64().unwrap() > 0.0);
     }
-    let seeds: std::collections::BTreeSet<u64> =
-        shards.iter().map(|s| read_report(s)["shard"]["seed"].as_u64().unwrap()).collect();
+    let seeds: std::collections::BTreeSet<u64> = shards
+        .iter()
+        .map(|s| read_report(s)["shard"]["seed"].as_u64().unwrap())
+        .collect();
     assert_eq!(seeds.len(), 4, "each shard draws from its own seed");
 
     let agg = dir.path().join("agg");
@@ -90,7 +107,10 @@ fn four_shards_of_a_burst_add_up_to_one_run_and_merge_exactly() {
 
     // The merged histogram is the histogram of every sample of every shard.
     let mut samples = new_histogram();
-    let n: u64 = shards.iter().map(|s| tti_samples(&s.join("events.jsonl"), &mut samples)).sum();
+    let n: u64 = shards
+        .iter()
+        .map(|s| tti_samples(&s.join("events.jsonl"), &mut samples))
+        .sum();
     assert_eq!(n, 400);
     let merged = decode_histogram(all["histograms"]["lifecycle.burst.tti_ms"].as_str().unwrap()).unwrap();
     assert_eq!(merged.len(), samples.len());
@@ -100,7 +120,11 @@ fn four_shards_of_a_burst_add_up_to_one_run_and_merge_exactly() {
         assert!(m.abs_diff(s) <= s / 500 + 2, "q{q}: merged {m} vs samples {s}");
     }
     let summary: LatencySummary = serde_json::from_value(ba["tti_ms"].clone()).unwrap();
-    assert_eq!(summary, LatencySummary::from_histogram(&merged), "summaries come from the merged histogram");
+    assert_eq!(
+        summary,
+        LatencySummary::from_histogram(&merged),
+        "summaries come from the merged histogram"
+    );
 
     // The timeline spans the shards on the wall clock, and the events carry their shard.
     let peak = ba["peak_concurrency"].as_u64().unwrap();
@@ -109,7 +133,10 @@ fn four_shards_of_a_burst_add_up_to_one_run_and_merge_exactly() {
     assert_eq!(events.lines().count(), 400);
     assert!(events.lines().all(|l| l.contains("\"shard\":")));
     let summary_md = std::fs::read_to_string(agg.join("summary.md")).unwrap();
-    assert!(summary_md.contains("aggregate of 4 of 4 shards of group `g400`"), "{summary_md}");
+    assert!(
+        summary_md.contains("aggregate of 4 of 4 shards of group `g400`"),
+        "{summary_md}"
+    );
     assert!(summary_md.contains("### Shards"), "{summary_md}");
     assert!(agg.join("report.html").is_file() && agg.join("tti-burst.svg").is_file());
 
@@ -129,7 +156,16 @@ fn four_shards_of_a_burst_add_up_to_one_run_and_merge_exactly() {
 fn checkpoint_shard(dir: &Path, name: &str, shard: &str, group: &str, extra: &[&str]) -> (PathBuf, i32) {
     let out = dir.join(name);
     let code = stress()
-        .args(["run", "--workload", "checkpoint", "-n", "6", "--marker-size", "0.1", "--quiet"])
+        .args([
+            "run",
+            "--workload",
+            "checkpoint",
+            "-n",
+            "6",
+            "--marker-size",
+            "0.1",
+            "--quiet",
+        ])
         .args(["--shard", shard, "--group", group, "--work-dir"])
         .arg(dir.join(format!("{name}-work")))
         .arg("--out")
@@ -198,29 +234,46 @@ fn inputs_that_are_not_the_shards_of_one_run_are_refused() {
         .stderr(contains("2 different groups"))
         .stderr(contains("group-a"))
         .stderr(contains("group-b"));
-    assert!(!agg.join("report.json").exists(), "nothing is written for refused inputs");
+    assert!(
+        !agg.join("report.json").exists(),
+        "nothing is written for refused inputs"
+    );
 
     // The same shard twice.
-    aggregate(&agg, &[a.clone(), a.clone()]).code(2).stderr(contains("given twice"));
+    aggregate(&agg, &[a.clone(), a.clone()])
+        .code(2)
+        .stderr(contains("given twice"));
     // A directory holding shard directories is read like the shards themselves (download-artifact).
     let (a2, _) = checkpoint_shard(dir.path(), "a2", "2/2", "group-a", &[]);
     let holder = dir.path().join("artifacts");
     std::fs::create_dir_all(&holder).unwrap();
     std::fs::rename(&a, holder.join("shard-1")).unwrap();
     std::fs::rename(&a2, holder.join("shard-2")).unwrap();
-    aggregate(&agg, &[holder.clone()]).code(0);
+    aggregate(&agg, std::slice::from_ref(&holder)).code(0);
     assert_eq!(read_report(&agg)["aggregate"]["count"], 2);
 
     // A run that is no shard, and a path that is no run.
     let plain = dir.path().join("plain");
     stress()
-        .args(["run", "--workload", "checkpoint", "-n", "2", "--marker-size", "0.1", "--quiet", "--out"])
+        .args([
+            "run",
+            "--workload",
+            "checkpoint",
+            "-n",
+            "2",
+            "--marker-size",
+            "0.1",
+            "--quiet",
+            "--out",
+        ])
         .arg(&plain)
         .arg("--work-dir")
         .arg(dir.path().join("plain-work"))
         .assert()
         .code(0);
-    aggregate(&dir.path().join("agg2"), &[plain]).code(2).stderr(contains("not a shard"));
+    aggregate(&dir.path().join("agg2"), &[plain])
+        .code(2)
+        .stderr(contains("not a shard"));
     aggregate(&dir.path().join("agg3"), &[dir.path().join("nothing-here")])
         .code(2)
         .stderr(contains("nothing-here"));

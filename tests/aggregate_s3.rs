@@ -26,7 +26,16 @@ fn stress() -> Command {
 fn shard(dir: &Path, index: u32) -> PathBuf {
     let out = dir.join(format!("shard-{index}"));
     stress()
-        .args(["run", "--workload", "checkpoint", "-n", "6", "--marker-size", "0.1", "--quiet"])
+        .args([
+            "run",
+            "--workload",
+            "checkpoint",
+            "-n",
+            "6",
+            "--marker-size",
+            "0.1",
+            "--quiet",
+        ])
         .args(["--shard", &format!("{index}/2"), "--group", "s3g", "--work-dir"])
         .arg(dir.join(format!("work-{index}")))
         .arg("--out")

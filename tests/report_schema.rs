@@ -108,7 +108,10 @@ fn an_aggregate_of_every_section_matches_the_schema() {
         inputs,
         s3_endpoint: None,
     };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let done = rt.block_on(aggregate(&opts, &|_| {})).unwrap();
     let one = full_result(Scenario::Pass);
     assert_eq!(done.result.totals.planned, 2 * one.totals.planned);

@@ -38,7 +38,12 @@ const MAX_SHARDS: u32 = 10_000;
 
 /// `I/N` with `1 <= I <= N`.
 pub fn parse_shard(text: &str) -> Result<(u32, u32), ConfigError> {
-    let bad = |why: &str| ConfigError::new("--shard", format!("{why} (expected I/N with 1 <= I <= N, got {text:?})"));
+    let bad = |why: &str| {
+        ConfigError::new(
+            "--shard",
+            format!("{why} (expected I/N with 1 <= I <= N, got {text:?})"),
+        )
+    };
     let (i, n) = text.trim().split_once('/').ok_or_else(|| bad("missing '/'"))?;
     let index: u32 = i.trim().parse().map_err(|_| bad("I is not a whole number"))?;
     let count: u32 = n.trim().parse().map_err(|_| bad("N is not a whole number"))?;
@@ -57,7 +62,8 @@ pub fn group_id(given: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Re
     if let Some(g) = given {
         let ok = !g.is_empty()
             && g.len() <= 100
-            && g.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            && g.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
         if !ok {
             return Err(ConfigError::new(
                 "--group",
@@ -67,7 +73,9 @@ pub fn group_id(given: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Re
         return Ok((g.to_string(), false));
     }
     if let Some(run_id) = env("GITHUB_RUN_ID").filter(|v| !v.is_empty()) {
-        let attempt = env("GITHUB_RUN_ATTEMPT").filter(|v| !v.is_empty()).unwrap_or_else(|| "1".into());
+        let attempt = env("GITHUB_RUN_ATTEMPT")
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| "1".into());
         return Ok((format!("gh-{run_id}-{attempt}"), false));
     }
     Ok((format!("local-{:016x}", rand::random::<u64>()), true))
@@ -89,7 +97,10 @@ pub fn parse_start_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, C
     if past > MAX_START_AT_PAST {
         return Err(ConfigError::new(
             "--start-at",
-            format!("{text} is {} s in the past (more than an hour: a stale value?)", past.as_secs()),
+            format!(
+                "{text} is {} s in the past (more than an hour: a stale value?)",
+                past.as_secs()
+            ),
         ));
     }
     let ahead = (at - now).to_std().unwrap_or_default();
@@ -111,9 +122,9 @@ pub fn share(total: u64, index: u32, count: u32) -> u64 {
 
 /// FNV-1a of the group id: the base seed of shards started without `--seed`.
 fn seed_of_group(group: &str) -> u64 {
-    group
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    group.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A shard's seed: a SplitMix64 step of the base seed and the index, so shards differ and the same

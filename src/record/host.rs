@@ -107,7 +107,10 @@ fn rusage() -> (f64, f64) {
         ru.ru_maxrss as f64
     };
     let round = |v: f64, p: f64| (v * p).round() / p;
-    (round(rss_kib / 1024.0, 10.0), round(secs(ru.ru_utime) + secs(ru.ru_stime), 1000.0))
+    (
+        round(rss_kib / 1024.0, 10.0),
+        round(secs(ru.ru_utime) + secs(ru.ru_stime), 1000.0),
+    )
 }
 
 fn fd_limit() -> u64 {
@@ -126,7 +129,9 @@ mod tests {
     #[test]
     fn sees_descriptors_memory_and_cpu() {
         let sampler = HostSampler::start();
-        let files: Vec<std::fs::File> = (0..20).filter_map(|_| std::fs::File::open("/proc/self/stat").ok()).collect();
+        let files: Vec<std::fs::File> = (0..20)
+            .filter_map(|_| std::fs::File::open("/proc/self/stat").ok())
+            .collect();
         std::thread::sleep(Duration::from_millis(300));
         let stats = sampler.finish();
         drop(files);

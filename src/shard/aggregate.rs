@@ -55,7 +55,9 @@ pub struct Aggregated {
 
 pub async fn aggregate(opts: &AggregateOptions, warn: &dyn Fn(&str)) -> Result<Aggregated, AggregateError> {
     if opts.inputs.is_empty() {
-        return Err(AggregateError::Input("name at least one INPUT (a run directory or s3://bucket/prefix)".into()));
+        return Err(AggregateError::Input(
+            "name at least one INPUT (a run directory or s3://bucket/prefix)".into(),
+        ));
     }
     let staging = opts.out.join(".shards");
     let mut found: Vec<Found> = Vec::new();
@@ -143,8 +145,8 @@ fn concat_events(parts: &[Part], events: &[Option<PathBuf>], path: &Path) -> Res
     for (part, events) in parts.iter().zip(events) {
         let index = part.index();
         if let Some(events) = events {
-            let file = File::open(events)
-                .map_err(|e| AggregateError::Io(format!("cannot read {}: {e}", events.display())))?;
+            let file =
+                File::open(events).map_err(|e| AggregateError::Io(format!("cannot read {}: {e}", events.display())))?;
             for line in BufReader::new(file).lines() {
                 let line = line.map_err(|e| AggregateError::Io(format!("cannot read {}: {e}", events.display())))?;
                 let Ok(serde_json::Value::Object(mut event)) = serde_json::from_str::<serde_json::Value>(&line) else {

@@ -77,7 +77,11 @@ pub async fn from_s3(url: &str, endpoint: Option<&str>, staging: &Path) -> Resul
         .ok_or_else(|| AggregateError::Input(format!("{url:?} is not an s3://bucket/prefix URL")))?;
     let prefix = prefix.trim_end_matches('/').to_string();
     let client = s3::client(endpoint).await;
-    let list_prefix = if prefix.is_empty() { String::new() } else { format!("{prefix}/") };
+    let list_prefix = if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{prefix}/")
+    };
     let mut keys = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -103,7 +107,9 @@ pub async fn from_s3(url: &str, endpoint: Option<&str>, staging: &Path) -> Resul
     }
     keys.sort();
     if keys.is_empty() {
-        return Err(AggregateError::Input(format!("{url}: no run directory (no report.json) under this prefix")));
+        return Err(AggregateError::Input(format!(
+            "{url}: no run directory (no report.json) under this prefix"
+        )));
     }
     let mut found = Vec::new();
     for (n, key) in keys.iter().enumerate() {
@@ -115,7 +121,8 @@ pub async fn from_s3(url: &str, endpoint: Option<&str>, staging: &Path) -> Resul
             .await
             .map_err(|e| AggregateError::S3(e.to_string()))?;
         let report = local.join("report.json");
-        std::fs::write(&report, bytes).map_err(|e| AggregateError::Io(format!("cannot write {}: {e}", report.display())))?;
+        std::fs::write(&report, bytes)
+            .map_err(|e| AggregateError::Io(format!("cannot write {}: {e}", report.display())))?;
         let part = read_part(format!("s3://{bucket}/{dir_key}"), &report)?;
         let events_key = format!("{dir_key}events.jsonl");
         let events = match s3::get_bytes(&client, &bucket, &events_key).await {

@@ -37,7 +37,10 @@ pub struct MergedHistograms {
 
 impl MergedHistograms {
     pub fn summary(&self, key: &str) -> LatencySummary {
-        self.map.get(key).map(LatencySummary::from_histogram).unwrap_or_default()
+        self.map
+            .get(key)
+            .map(LatencySummary::from_histogram)
+            .unwrap_or_default()
     }
 }
 
@@ -204,8 +207,17 @@ mod tests {
 
     #[test]
     fn round_keys_move_past_earlier_shards() {
-        assert_eq!(renumber_round_key("checkpoint.round2.restore_ms", 3), "checkpoint.round5.restore_ms");
-        assert_eq!(renumber_round_key("checkpoint.all.restore_ms", 3), "checkpoint.all.restore_ms");
-        assert_eq!(renumber_round_key("lifecycle.burst.tti_ms", 3), "lifecycle.burst.tti_ms");
+        assert_eq!(
+            renumber_round_key("checkpoint.round2.restore_ms", 3),
+            "checkpoint.round5.restore_ms"
+        );
+        assert_eq!(
+            renumber_round_key("checkpoint.all.restore_ms", 3),
+            "checkpoint.all.restore_ms"
+        );
+        assert_eq!(
+            renumber_round_key("lifecycle.burst.tti_ms", 3),
+            "lifecycle.burst.tti_ms"
+        );
     }
 }

@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::merge::{MergedHistograms, Part};
-use crate::report::{
-    CheckpointReport, LifecycleReport, ModeReport, StorageReport, StorageSizeReport, TimelinePoint,
-};
+use crate::report::{CheckpointReport, LifecycleReport, ModeReport, StorageReport, StorageSizeReport, TimelinePoint};
 use crate::workload::lifecycle::BUCKET;
 use crate::workload::storage;
 
@@ -103,7 +101,12 @@ fn mode(name: &str, modes: &[(&Part, &ModeReport)], hist: &MergedHistograms) -> 
     // Each shard's origin on the wall clock: the mode's own start, else its run's start.
     let origins: Vec<Option<DateTime<Utc>>> = modes
         .iter()
-        .map(|(p, m)| m.started_at.as_deref().or(Some(&p.result.started_at)).and_then(parse_time))
+        .map(|(p, m)| {
+            m.started_at
+                .as_deref()
+                .or(Some(&p.result.started_at))
+                .and_then(parse_time)
+        })
         .collect();
     let Some(base) = origins.iter().flatten().min().copied() else {
         out.peak_concurrency = modes.iter().map(|(_, m)| m.peak_concurrency).max().unwrap_or(0);

@@ -21,8 +21,8 @@ use crate::report::{LifecycleReport, ModeReport};
 use crate::workload::schedule::{self, Schedule};
 use crate::workload::{WorkloadContext, CANCEL_GRACE};
 pub use sandbox::{class_key, SandboxResult, Status};
-pub use timeline::BUCKET;
 use sandbox::{run_sandbox, ModeShared};
+pub use timeline::BUCKET;
 
 pub const WORKLOAD: &str = "lifecycle";
 
