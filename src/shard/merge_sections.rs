@@ -203,3 +203,75 @@ pub fn storage(parts: &[Part], hist: &MergedHistograms) -> Option<StorageReport>
     }
     Some(StorageReport { sizes })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{RunResult, ShardInfo};
+
+    fn part(index: u32, started_at: &str, alive: &[u64], wall: f64) -> Part {
+        let result: RunResult = serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "tool_version": "t", "verdict": "pass", "verdict_reasons": [],
+            "interrupted": false, "seed": 1, "profile": "burst", "provider": "http",
+            "started_at": started_at, "finished_at": started_at, "duration_s": 1.0,
+            "config": { "restores": 0, "rounds": 0, "concurrency": 1, "marker_size_mb": 1.0,
+                        "inject_corruption": 0.0, "max_infra_rate": 0.5, "exec_timeout_ms": 1 },
+            "totals": { "planned": 0, "verified": 0, "corrupted": 0, "infra": 0, "lost": 0 },
+            "infra_classes": {}, "histograms": {}
+        }))
+        .unwrap();
+        let mode = ModeReport {
+            count: 2,
+            started_at: Some(started_at.to_string()),
+            timeline: alive
+                .iter()
+                .enumerate()
+                .map(|(i, a)| TimelinePoint {
+                    t_ms: i as u64 * 100,
+                    alive: *a,
+                })
+                .collect(),
+            peak_concurrency: alive.iter().copied().max().unwrap_or(0),
+            wall_clock_ms: wall,
+            time_to_first_ready_ms: Some(50.0),
+            ..Default::default()
+        };
+        Part {
+            source: format!("s{index}"),
+            result: RunResult {
+                shard: Some(ShardInfo {
+                    index,
+                    count: 2,
+                    group: "g".into(),
+                    seed: 0,
+                }),
+                lifecycle: Some(LifecycleReport {
+                    burst: Some(mode),
+                    ..Default::default()
+                }),
+                ..result
+            },
+        }
+    }
+
+    #[test]
+    fn timelines_are_laid_on_the_wall_clock() {
+        // Shard 2 starts 200 ms after shard 1: its buckets move two places right.
+        let parts = vec![
+            part(1, "2026-01-01T00:00:00.000Z", &[2, 2, 0], 150.0),
+            part(2, "2026-01-01T00:00:00.200Z", &[2, 2, 0], 150.0),
+        ];
+        let hist = MergedHistograms {
+            map: Default::default(),
+        };
+        let lc = lifecycle(&parts, &hist).unwrap();
+        let m = lc.burst.unwrap();
+        let alive: Vec<u64> = m.timeline.iter().map(|p| p.alive).collect();
+        assert_eq!(alive, vec![2, 2, 2, 2, 0]);
+        assert_eq!(m.peak_concurrency, 2);
+        assert_eq!(m.count, 4);
+        assert_eq!(m.wall_clock_ms, 350.0, "first start to the last ready on either shard");
+        assert_eq!(m.time_to_first_ready_ms, Some(50.0));
+        assert_eq!(m.started_at.as_deref(), Some("2026-01-01T00:00:00.000Z"));
+    }
+}
