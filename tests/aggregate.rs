@@ -300,3 +300,56 @@ fn bad_shard_flags_are_usage_errors() {
     }
     assert!(!dir.path().join("never").exists());
 }
+
+#[test]
+fn the_burst_waits_for_start_at_and_a_late_start_only_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = chrono::Utc::now() + chrono::Duration::milliseconds(2500);
+    let at_text = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let out = dir.path().join("timed");
+    stress()
+        .args([
+            "run",
+            "--workload",
+            "lifecycle",
+            "--modes",
+            "burst",
+            "--burst-size",
+            "4",
+            "--quiet",
+        ])
+        .args(["--shard", "1/2", "--start-at", &at_text, "--work-dir"])
+        .arg(dir.path().join("work"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let r = read_report(&out);
+    assert_eq!(r["lifecycle"]["burst"]["count"], 2);
+    let started = r["lifecycle"]["burst"]["started_at"].as_str().unwrap();
+    let started = chrono::DateTime::parse_from_rfc3339(started).unwrap();
+    assert!(
+        started >= at,
+        "burst released at {started}, before --start-at {at_text}"
+    );
+
+    let late = (chrono::Utc::now() - chrono::Duration::seconds(30)).to_rfc3339();
+    stress()
+        .args([
+            "run",
+            "--workload",
+            "lifecycle",
+            "--modes",
+            "burst",
+            "--burst-size",
+            "2",
+            "--quiet",
+        ])
+        .args(["--start-at", &late, "--work-dir"])
+        .arg(dir.path().join("work2"))
+        .arg("--out")
+        .arg(dir.path().join("late"))
+        .assert()
+        .code(0)
+        .stderr(contains("releasing the burst now"));
+}
