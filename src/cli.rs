@@ -128,7 +128,7 @@ pub struct RunCmd {
     /// Do shard I of N (1-based) of every workload; `stress-action aggregate` merges the shards.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Id shared by the shards of one run (default gh-<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>, else generated).
+    /// Id shared by the shards of one run (default gh-<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>, else `local`).
     #[arg(long, value_name = "ID")]
     pub group: Option<String>,
     /// Release the burst at this RFC 3339 instant (the same for every shard); late shards start at once.

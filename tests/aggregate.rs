@@ -166,7 +166,13 @@ fn checkpoint_shard(dir: &Path, name: &str, shard: &str, group: &str, extra: &[&
             "0.1",
             "--quiet",
         ])
-        .args(["--shard", shard, "--group", group, "--work-dir"])
+        .args(["--shard", shard])
+        .args(if group.is_empty() {
+            vec![]
+        } else {
+            vec!["--group", group]
+        })
+        .arg("--work-dir")
         .arg(dir.join(format!("{name}-work")))
         .arg("--out")
         .arg(&out)
@@ -352,4 +358,21 @@ fn the_burst_waits_for_start_at_and_a_late_start_only_warns() {
         .assert()
         .code(0)
         .stderr(contains("releasing the burst now"));
+}
+
+#[test]
+fn shards_started_by_hand_without_a_group_still_aggregate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s1, _) = checkpoint_shard(dir.path(), "s1", "1/2", "", &[]);
+    let (s2, _) = checkpoint_shard(dir.path(), "s2", "2/2", "", &[]);
+    assert_eq!(read_report(&s1)["shard"]["group"], "local");
+    assert_eq!(
+        read_report(&s1)["seed"],
+        read_report(&s2)["seed"],
+        "one base seed, from the group"
+    );
+    assert_ne!(read_report(&s1)["shard"]["seed"], read_report(&s2)["shard"]["seed"]);
+    let agg = dir.path().join("agg");
+    aggregate(&agg, &[s1, s2]).code(0);
+    assert_eq!(read_report(&agg)["totals"]["verified"], 6);
 }

@@ -35,6 +35,8 @@ pub const MAX_START_AT_PAST: Duration = Duration::from_secs(3600);
 /// Waiting longer than this for a start instant is a mistake too.
 pub const MAX_START_AT_FUTURE: Duration = Duration::from_secs(24 * 3600);
 const MAX_SHARDS: u32 = 10_000;
+/// The group of shards started outside GitHub Actions without `--group`.
+pub const LOCAL_GROUP: &str = "local";
 
 /// `I/N` with `1 <= I <= N`.
 pub fn parse_shard(text: &str) -> Result<(u32, u32), ConfigError> {
@@ -56,8 +58,9 @@ pub fn parse_shard(text: &str) -> Result<(u32, u32), ConfigError> {
     Ok((index, count))
 }
 
-/// The group id: `--group`, else `GITHUB_RUN_ID-GITHUB_RUN_ATTEMPT` (the same in every job of one
-/// workflow run), else a random id the caller prints so the other shards can be given it.
+/// The group id: `--group`, else `gh-GITHUB_RUN_ID-GITHUB_RUN_ATTEMPT` (the same in every job of one
+/// workflow run), else `local`: shards started by hand without `--group` must still agree without
+/// talking to each other, so the fallback is a constant (the `bool` says it was a fallback).
 pub fn group_id(given: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Result<(String, bool), ConfigError> {
     if let Some(g) = given {
         let ok = !g.is_empty()
@@ -78,7 +81,7 @@ pub fn group_id(given: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Re
             .unwrap_or_else(|| "1".into());
         return Ok((format!("gh-{run_id}-{attempt}"), false));
     }
-    Ok((format!("local-{:016x}", rand::random::<u64>()), true))
+    Ok((LOCAL_GROUP.to_string(), true))
 }
 
 /// Parses `--start-at` and refuses instants that can only be mistakes: more than an hour in the past
@@ -269,6 +272,6 @@ mod tests {
             _ => None,
         };
         assert_eq!(group_id(None, &gh).unwrap(), ("gh-42-2".into(), false));
-        assert!(group_id(None, &none).unwrap().1);
+        assert_eq!(group_id(None, &none).unwrap(), ("local".into(), true));
     }
 }

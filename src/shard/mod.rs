@@ -24,9 +24,12 @@ pub use aggregate::{aggregate, AggregateError, AggregateOptions};
 pub fn announce(cfg: &RunConfig, console: &Console) {
     if let Some(s) = &cfg.shard {
         console.say(&format!(
-            "shard {}/{} of group {} (shard seed {}; pass --group {} to every shard of this run)",
-            s.index, s.count, s.group, s.seed, s.group
+            "shard {}/{} of group {} (shard seed {}; every shard of this run needs the same --group)",
+            s.index, s.count, s.group, s.seed
         ));
+        if s.group == crate::config::shard::LOCAL_GROUP {
+            console.warn("no --group and no GITHUB_RUN_ID: using group `local`; pass --group ID to tell runs apart");
+        }
     }
 }
 
