@@ -180,6 +180,23 @@ pub fn apply(cfg: &mut RunConfig, spec: &ShardSpec) -> Result<(), ConfigError> {
         )
     };
     let w = &cfg.workloads;
+    // Only these workloads have a count to split; any other (one shared store under contention, a
+    // fault schedule) would run whole on every shard and be counted N times, so it is refused.
+    let splittable = |k: &WorkloadKind| {
+        matches!(
+            k,
+            WorkloadKind::Checkpoint | WorkloadKind::Lifecycle | WorkloadKind::Storage
+        )
+    };
+    if let Some(kind) = w.selected.iter().find(|k| !splittable(k)) {
+        return Err(ConfigError::new(
+            "--shard",
+            format!(
+                "the {} workload is not split across shards; run it without --shard",
+                kind.name()
+            ),
+        ));
+    }
     if w.runs(WorkloadKind::Checkpoint) {
         let total = u64::from(cfg.checkpoint.restores);
         if total < u64::from(n) {
