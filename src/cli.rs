@@ -32,6 +32,8 @@ pub enum Command {
     Publish(crate::cli_publish::PublishCmd),
     /// Compare two runs (run directories or report.json files) metric by metric.
     Compare(crate::cli_publish::CompareCmd),
+    /// Merge the run directories of `run --shard I/N` (local or s3://) into one run directory.
+    Aggregate(crate::cli_aggregate::AggregateCmd),
 }
 
 #[derive(Args, Debug)]
@@ -125,6 +127,15 @@ pub struct RunCmd {
     pub publish: bool,
     #[command(flatten)]
     pub publishing: crate::cli_publish::PublishFlags,
+    /// Do shard I of N (1-based) of every workload; `stress-action aggregate` merges the shards.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Id shared by the shards of one run (default gh-<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>, else `local`).
+    #[arg(long, value_name = "ID")]
+    pub group: Option<String>,
+    /// Release the burst at this RFC 3339 instant (the same for every shard); late shards start at once.
+    #[arg(long, value_name = "RFC3339")]
+    pub start_at: Option<String>,
     #[command(flatten)]
     pub chaos: ChaosFlags,
 }
@@ -219,6 +230,9 @@ impl RunCmd {
             nemesis: self.chaos.nemesis,
             repeat: self.chaos.repeat,
             chaos: None,
+            shard: self.shard,
+            group: self.group,
+            start_at: self.start_at,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod record;
 pub mod report;
 pub mod run;
 pub mod server;
+pub mod shard;
 pub mod verify;
 pub mod workload;
 

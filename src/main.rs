@@ -1,6 +1,7 @@
 //! The binary: parse flags, run, and map the outcome to the exit codes promised in DESIGN.md.
 
 mod cli;
+mod cli_aggregate;
 mod cli_publish;
 mod cmd_publish;
 
@@ -60,6 +61,7 @@ async fn dispatch(cli: cli::Cli) -> i32 {
         },
         cli::Command::Publish(cmd) => cmd_publish::publish_cmd(cmd).await,
         cli::Command::Compare(cmd) => cmd_publish::compare_cmd(cmd),
+        cli::Command::Aggregate(cmd) => cli_aggregate::aggregate_cmd(cmd).await,
     }
 }
 

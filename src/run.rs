@@ -95,6 +95,7 @@ pub async fn run_with_provider(
         .map_err(|e| RunError::io("cannot write run.log", e))?;
     let recorder = Arc::new(Recorder::create(&out).map_err(|e| RunError::io("cannot open the run's event logs", e))?);
 
+    let host = crate::record::host::HostSampler::start();
     let started_at = chrono::Utc::now();
     let cp = &cfg.checkpoint;
     console.say(&format!(
@@ -112,6 +113,7 @@ pub async fn run_with_provider(
         cfg.seed
     ));
     console.say(&format!("results: {}", out.display()));
+    crate::shard::announce(&cfg, &console);
 
     let ctx = Arc::new(WorkloadContext {
         provider: provider.clone(),
@@ -119,7 +121,7 @@ pub async fn run_with_provider(
         console: console.clone(),
         cancel: cancel.clone(),
         exec_timeout: cfg.exec_timeout,
-        seed: cfg.seed,
+        seed: cfg.workload_seed(),
     });
     let reports = runner::run_selected(ctx, &cfg).await;
 
@@ -184,6 +186,9 @@ pub async fn run_with_provider(
         chaos: reports.chaos,
         histograms: recorder.histograms.encode_all(),
         environment: provider.environment().into_iter().collect(),
+        shard: crate::shard::shard_info(&cfg),
+        aggregate: None,
+        host: Some(host.finish()),
     };
     write_report(&result, &out)?;
     report::export::render_after_run(&result, &out, &|m| console.warn(m));

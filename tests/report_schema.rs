@@ -75,3 +75,54 @@ fn the_schema_rejects_what_the_tool_never_writes() {
     bad["histograms"]["lifecycle.burst.tti_ms"] = "not base64!".into();
     assert!(schemas.validate(&bad, index).is_err(), "broken histogram accepted");
 }
+
+#[test]
+fn an_aggregate_of_every_section_matches_the_schema() {
+    use stress_action::report::{HostStats, ShardInfo};
+    use stress_action::shard::{aggregate, AggregateOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let mut inputs = Vec::new();
+    for index in 1..=2 {
+        let mut r = full_result(Scenario::Pass);
+        r.shard = Some(ShardInfo {
+            index,
+            count: 2,
+            group: "g".into(),
+            seed: u64::from(index),
+        });
+        r.host = Some(HostStats {
+            peak_rss_mb: 40.0,
+            cpu_s: 1.5,
+            max_open_fds: 300,
+            fds_source: "sampled".into(),
+            fd_limit: 1024,
+            cpus: 2,
+        });
+        let shard_dir = dir.path().join(format!("shard-{index}"));
+        report_support::write_run_dir(&shard_dir, &r);
+        inputs.push(shard_dir.to_string_lossy().to_string());
+    }
+    let out = dir.path().join("agg");
+    let opts = AggregateOptions {
+        out: out.clone(),
+        inputs,
+        s3_endpoint: None,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let done = rt.block_on(aggregate(&opts, &|_| {})).unwrap();
+    let one = full_result(Scenario::Pass);
+    assert_eq!(done.result.totals.planned, 2 * one.totals.planned);
+    let (a, b) = (
+        done.result.lifecycle.as_ref().unwrap().burst.as_ref().unwrap(),
+        one.lifecycle.as_ref().unwrap().burst.as_ref().unwrap(),
+    );
+    assert_eq!(a.count, 2 * b.count);
+    assert_eq!(a.tti_ms.count, 2 * b.tti_ms.count);
+    // Same start, same timeline shape: the merged timeline is the sum of the two.
+    assert_eq!(a.peak_concurrency, 2 * b.peak_concurrency);
+    let text = std::fs::read_to_string(out.join("report.json")).unwrap();
+    assert_valid("an aggregate", &serde_json::from_str(&text).unwrap());
+}

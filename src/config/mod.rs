@@ -8,6 +8,7 @@ pub mod chaos;
 pub mod file;
 mod profile;
 mod provider;
+pub mod shard;
 pub mod workloads;
 
 use std::path::PathBuf;
@@ -93,6 +94,10 @@ pub struct RunArgs {
     pub repeat: Option<i64>,
     /// `[chaos]` in stress.toml: the fault schedule as a table; `nemesis`/`repeat` above win.
     pub chaos: Option<chaos::ChaosTable>,
+    /// This run's slice of a matrix, `I/N` (see [`shard`]).
+    pub shard: Option<String>,
+    pub group: Option<String>,
+    pub start_at: Option<String>,
 }
 
 impl RunArgs {
@@ -156,6 +161,8 @@ pub struct RunConfig {
     pub workloads: WorkloadsConfig,
     pub contention: crate::workload::contention::ContentionConfig,
     pub chaos: ChaosConfig,
+    /// Set when this run is one shard of a matrix; the workloads are already cut to its slice.
+    pub shard: Option<shard::ShardSpec>,
 }
 
 const MAX_MARKER_MB: f64 = 1024.0;
@@ -216,9 +223,10 @@ impl RunConfig {
         let seed = args.seed.unwrap_or_else(rand::random);
         let out_dir = args
             .out
+            .clone()
             .unwrap_or_else(|| PathBuf::from("results").join(chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string()));
 
-        Ok(RunConfig {
+        let mut cfg = RunConfig {
             profile,
             provider,
             out_dir,
@@ -238,7 +246,10 @@ impl RunConfig {
             workloads,
             contention,
             chaos,
-        })
+            shard: None,
+        };
+        shard::configure(&args, &mut cfg)?;
+        Ok(cfg)
     }
 }
 

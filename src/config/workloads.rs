@@ -87,6 +87,8 @@ pub struct LifecycleConfig {
     pub ready_cmd: Vec<String>,
     pub create_timeout: Duration,
     pub ready_timeout: Duration,
+    /// `--start-at`: the burst is released at this wall-clock instant (shards of a matrix agree on it).
+    pub start_at: Option<std::time::SystemTime>,
 }
 
 impl LifecycleConfig {
@@ -210,6 +212,7 @@ pub fn build(args: &RunArgs, profile: Profile) -> Result<WorkloadsConfig, Config
             ready_cmd,
             create_timeout: CREATE_TIMEOUT,
             ready_timeout: READY_TIMEOUT,
+            start_at: None,
         },
         storage: StorageConfig { sizes_mb, iterations },
     })

@@ -9,6 +9,7 @@ mod error_log;
 mod events;
 pub mod evidence;
 mod histograms;
+pub mod host;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

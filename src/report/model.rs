@@ -44,6 +44,15 @@ pub struct RunResult {
     /// Facts about the platform worth knowing when reading numbers (e.g. `clone_mode: copy`).
     #[serde(default)]
     pub environment: BTreeMap<String, String>,
+    /// Set when this run was one shard of a matrix (`run --shard`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<super::ShardInfo>,
+    /// Set on the report `stress-action aggregate` writes: the shards it merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<super::AggregateInfo>,
+    /// The tool's own peak memory, CPU time and open files (absent in reports of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<super::HostStats>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

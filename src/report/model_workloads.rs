@@ -77,6 +77,9 @@ pub struct ModeReport {
     pub mean_concurrency: f64,
     /// Sandboxes alive per 100 ms.
     pub timeline: Vec<TimelinePoint>,
+    /// Wall-clock instant the timeline's `t_ms` counts from, so shards' timelines can be merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
 }
 
 impl ModeReport {

@@ -105,11 +105,11 @@ pub async fn run(ctx: &WorkloadContext, cfg: &StorageConfig) -> StorageReport {
     report
 }
 
-fn key(size_mb: f64, metric: &str) -> String {
+pub fn key(size_mb: f64, metric: &str) -> String {
     format!("{WORKLOAD}.{size_mb}mb.{metric}")
 }
 
-fn throughput(size_mb: f64, mean_ms: f64) -> f64 {
+pub fn throughput(size_mb: f64, mean_ms: f64) -> f64 {
     if mean_ms <= 0.0 {
         return 0.0;
     }

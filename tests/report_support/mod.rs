@@ -92,6 +92,7 @@ fn mode(name: &str, count: u64, base_ms: f64, histograms: &mut BTreeMap<String, 
         peak_concurrency: peak,
         mean_concurrency: peak as f64 * 0.8,
         timeline,
+        started_at: None,
     }
 }
 
@@ -234,6 +235,9 @@ pub fn full_result(scenario: Scenario) -> RunResult {
         chaos: None,
         histograms,
         environment: BTreeMap::from([("clone_mode".to_string(), "copy".to_string())]),
+        shard: None,
+        aggregate: None,
+        host: None,
     }
 }
 

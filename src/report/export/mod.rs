@@ -12,6 +12,7 @@ mod markdown;
 pub mod svg;
 pub mod view;
 mod view_chaos;
+mod view_host;
 
 use std::path::{Path, PathBuf};
 

@@ -27,6 +27,11 @@ pub struct SummaryView {
     /// Contention and chaos sections (`view_chaos.rs`).
     #[serde(flatten)]
     pub chaos: super::view_chaos::ChaosView,
+    /// Which shard this run was, or what an aggregate merged.
+    pub shard_line: Option<String>,
+    pub shards: Vec<Vec<String>>,
+    /// The tool's own peak memory, CPU and open files.
+    pub host_line: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -243,5 +248,8 @@ pub fn build(result: &RunResult, corruptions: &[CorruptionDetail]) -> SummaryVie
         corruptions_total: t.corrupted,
         environment: result.environment.iter().map(|(k, v)| (cell(k), cell(v))).collect(),
         chaos: super::view_chaos::build(result),
+        shard_line: super::view_host::shard_line(result),
+        shards: super::view_host::shard_rows(result),
+        host_line: result.host.as_ref().map(super::view_host::host_line),
     }
 }

@@ -22,6 +22,7 @@ use crate::workload::schedule::{self, Schedule};
 use crate::workload::{WorkloadContext, CANCEL_GRACE};
 pub use sandbox::{class_key, SandboxResult, Status};
 use sandbox::{run_sandbox, ModeShared};
+pub use timeline::BUCKET;
 
 pub const WORKLOAD: &str = "lifecycle";
 
@@ -73,6 +74,10 @@ fn schedule_for(mode: LifecycleMode, cfg: &LifecycleConfig) -> Schedule {
 }
 
 async fn run_mode(ctx: &Arc<WorkloadContext>, cfg: &LifecycleConfig, mode: LifecycleMode) -> ModeReport {
+    if let (LifecycleMode::Burst, Some(at)) = (mode, cfg.start_at) {
+        crate::shard::wait_until(at, &ctx.console, &ctx.cancel).await;
+    }
+    let started_at = crate::shard::rfc3339(std::time::SystemTime::now());
     let shared = Arc::new(ModeShared::new(mode, cfg.clone()));
     let mut launched = schedule::launch(schedule_for(mode, cfg), cfg.count_for(mode), &ctx.cancel, |slot| {
         ctx.recorder.plan(WORKLOAD);
@@ -82,6 +87,7 @@ async fn run_mode(ctx: &Arc<WorkloadContext>, cfg: &LifecycleConfig, mode: Lifec
 
     let mut report = ModeReport {
         count: launched.count,
+        started_at: Some(started_at),
         ..Default::default()
     };
     // Hold everyone until the mode settled (or the grace period after Ctrl-C ran out).

@@ -1,0 +1,141 @@
+//! Finding shard run directories: a run directory, a directory of run directories (what
+//! `actions/download-artifact` leaves), or an `s3://bucket/prefix` holding run directories uploaded
+//! by `publish`. S3 shards are fetched (report.json and events.jsonl only) into a staging directory.
+
+use std::path::{Path, PathBuf};
+
+use super::aggregate::AggregateError;
+use super::merge::Part;
+use crate::publish::config::parse_s3_url;
+use crate::publish::s3;
+use crate::report::RunResult;
+
+/// A shard found, with where its events are on local disk (if it has any).
+pub struct Found {
+    pub part: Part,
+    pub events: Option<PathBuf>,
+}
+
+/// Run directories at or right under `dir` (one level: a run directory is never nested deeper by
+/// download-artifact), in name order.
+fn run_dirs(dir: &Path) -> Result<Vec<PathBuf>, AggregateError> {
+    if dir.join("report.json").is_file() {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        AggregateError::Input(format!(
+            "{}: not a run directory and not readable as a directory of runs ({e})",
+            dir.display()
+        ))
+    })?;
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("report.json").is_file())
+        .collect();
+    out.sort();
+    if out.is_empty() {
+        return Err(AggregateError::Input(format!(
+            "{}: holds no report.json, nor do its subdirectories (is it a run directory?)",
+            dir.display()
+        )));
+    }
+    Ok(out)
+}
+
+fn read_part(source: String, report: &Path) -> Result<Part, AggregateError> {
+    let result = RunResult::read(report).map_err(|e| AggregateError::Input(format!("{source}: {e}")))?;
+    if result.shard.is_none() && result.aggregate.is_none() {
+        return Err(AggregateError::Input(format!(
+            "{source}: not a shard (its report.json has no `shard`; run each shard with --shard I/N)"
+        )));
+    }
+    Ok(Part { source, result })
+}
+
+pub fn local(dir: &Path) -> Result<Vec<Found>, AggregateError> {
+    run_dirs(dir)?
+        .into_iter()
+        .map(|d| {
+            let part = read_part(d.display().to_string(), &d.join("report.json"))?;
+            let events = d.join("events.jsonl");
+            Ok(Found {
+                part,
+                events: events.is_file().then_some(events),
+            })
+        })
+        .collect()
+}
+
+/// Every run directory under `s3://bucket/prefix`, staged under `staging/<n>/`.
+pub async fn from_s3(url: &str, endpoint: Option<&str>, staging: &Path) -> Result<Vec<Found>, AggregateError> {
+    let (bucket, prefix) = parse_s3_url(url)
+        .or_else(|| {
+            let bucket = url.strip_prefix("s3://")?.trim_end_matches('/');
+            (!bucket.is_empty() && !bucket.contains('/')).then(|| (bucket.to_string(), String::new()))
+        })
+        .ok_or_else(|| AggregateError::Input(format!("{url:?} is not an s3://bucket/prefix URL")))?;
+    let prefix = prefix.trim_end_matches('/').to_string();
+    let client = s3::client(endpoint).await;
+    let list_prefix = if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{prefix}/")
+    };
+    let mut keys = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_objects_v2()
+            .bucket(&bucket)
+            .prefix(&list_prefix)
+            .set_continuation_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| AggregateError::S3(format!("cannot list {url}: {}", s3::describe(&e))))?;
+        keys.extend(
+            page.contents()
+                .iter()
+                .filter_map(|o| o.key())
+                .filter(|k| *k == "report.json" || k.ends_with("/report.json"))
+                .map(str::to_string),
+        );
+        token = page.next_continuation_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    keys.sort();
+    if keys.is_empty() {
+        return Err(AggregateError::Input(format!(
+            "{url}: no run directory (no report.json) under this prefix"
+        )));
+    }
+    let mut found = Vec::new();
+    for (n, key) in keys.iter().enumerate() {
+        let dir_key = key.trim_end_matches("report.json");
+        let local = staging.join(n.to_string());
+        std::fs::create_dir_all(&local)
+            .map_err(|e| AggregateError::Io(format!("cannot create {}: {e}", local.display())))?;
+        let bytes = s3::get_bytes(&client, &bucket, key)
+            .await
+            .map_err(|e| AggregateError::S3(e.to_string()))?;
+        let report = local.join("report.json");
+        std::fs::write(&report, bytes)
+            .map_err(|e| AggregateError::Io(format!("cannot write {}: {e}", report.display())))?;
+        let part = read_part(format!("s3://{bucket}/{dir_key}"), &report)?;
+        let events_key = format!("{dir_key}events.jsonl");
+        let events = match s3::get_bytes(&client, &bucket, &events_key).await {
+            Ok(bytes) => {
+                let path = local.join("events.jsonl");
+                std::fs::write(&path, bytes)
+                    .map_err(|e| AggregateError::Io(format!("cannot write {}: {e}", path.display())))?;
+                Some(path)
+            }
+            // A shard without events still merges: its counts and histograms are in report.json.
+            Err(_) => None,
+        };
+        found.push(Found { part, events });
+    }
+    Ok(found)
+}

@@ -1,0 +1,226 @@
+//! Merging shard reports into one: the parts that are the same in every section (histograms,
+//! totals, verdict, run metadata). Section-specific merging lives in `merge_sections`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use hdrhistogram::Histogram;
+
+use super::merge_sections;
+use crate::record::{decode_histogram, encode_histogram, new_histogram, LatencySummary};
+use crate::report::{self, AggregateInfo, RunResult, ShardSummary, Totals, Verdict};
+
+/// One shard's report and where it came from.
+pub struct Part {
+    pub source: String,
+    pub result: RunResult,
+}
+
+impl Part {
+    pub fn index(&self) -> u32 {
+        self.result.shard.as_ref().map_or(0, |s| s.index)
+    }
+
+    /// Checkpoint rounds this shard ran: the aggregate numbers rounds shard after shard.
+    pub fn rounds(&self) -> u32 {
+        self.result
+            .checkpoint
+            .as_ref()
+            .map_or(0, |c| c.rounds.iter().map(|r| r.round).max().unwrap_or(0))
+    }
+}
+
+/// Histograms added key by key; the merged set is what every summary of the aggregate comes from.
+pub struct MergedHistograms {
+    pub map: BTreeMap<String, Histogram<u64>>,
+}
+
+impl MergedHistograms {
+    pub fn summary(&self, key: &str) -> LatencySummary {
+        self.map
+            .get(key)
+            .map(LatencySummary::from_histogram)
+            .unwrap_or_default()
+    }
+}
+
+/// `checkpoint.round3.restore_ms` of a shard whose rounds start after `offset` others.
+fn renumber_round_key(key: &str, offset: u32) -> String {
+    let Some(rest) = key.strip_prefix("checkpoint.round") else {
+        return key.to_string();
+    };
+    let Some((num, metric)) = rest.split_once('.') else {
+        return key.to_string();
+    };
+    match num.parse::<u32>() {
+        Ok(n) => format!("checkpoint.round{}.{metric}", n + offset),
+        Err(_) => key.to_string(),
+    }
+}
+
+pub fn merge_histograms(parts: &[Part]) -> Result<MergedHistograms, String> {
+    let mut map: BTreeMap<String, Histogram<u64>> = BTreeMap::new();
+    let mut offset = 0;
+    for part in parts {
+        for (key, text) in &part.result.histograms {
+            let h = decode_histogram(text).map_err(|e| format!("{}: histogram {key}: {e}", part.source))?;
+            let merged = map.entry(renumber_round_key(key, offset)).or_insert_with(new_histogram);
+            merged
+                .add(&h)
+                .map_err(|e| format!("{}: histogram {key} cannot be merged: {e:?}", part.source))?;
+        }
+        offset += part.rounds();
+    }
+    Ok(MergedHistograms { map })
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+}
+
+fn fmt_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn sum_totals(parts: &[Part]) -> Totals {
+    let mut t = Totals::default();
+    for p in parts {
+        let s = &p.result.totals;
+        t.planned += s.planned;
+        t.verified += s.verified;
+        t.corrupted += s.corrupted;
+        t.infra += s.infra;
+        t.lost += s.lost;
+        t.cancelled += s.cancelled;
+        t.injected += s.injected;
+        t.injected_detected += s.injected_detected;
+    }
+    t
+}
+
+/// The aggregate of `parts` (sorted by shard index). `missing` lists shard indexes that were not
+/// found: the aggregate then fails, whatever the others say, because its totals are incomplete.
+pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result<RunResult, String> {
+    let first = &parts.first().ok_or("no shard to merge")?.result;
+    let hist = merge_histograms(parts)?;
+    let totals = sum_totals(parts);
+    let max_infra_rate = first.config.max_infra_rate;
+    let (mut verdict, mut reasons) = report::decide(&totals, max_infra_rate);
+    for p in parts {
+        if p.result.verdict == Verdict::Fail {
+            if verdict != Verdict::Fail {
+                verdict = Verdict::Fail;
+                reasons.clear();
+            }
+            reasons.push(format!(
+                "shard {}/{count} failed: {}",
+                p.index(),
+                p.result.verdict_reasons.join("; ")
+            ));
+        }
+    }
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(|i| format!("{i}/{count}")).collect();
+        verdict = Verdict::Fail;
+        reasons.insert(
+            0,
+            format!(
+                "shard {} of group {group} missing: the totals cover {} of {count} shards",
+                list.join(", "),
+                parts.len()
+            ),
+        );
+    }
+    let interrupted = parts.iter().any(|p| p.result.interrupted);
+    if interrupted {
+        reasons.push("a shard was interrupted: its unissued operations are counted as cancelled".into());
+    }
+
+    let started = parts.iter().filter_map(|p| parse_time(&p.result.started_at)).min();
+    let finished = parts.iter().filter_map(|p| parse_time(&p.result.finished_at)).max();
+    let (started_at, finished_at, duration_s) = match (started, finished) {
+        (Some(s), Some(f)) => (fmt_time(s), fmt_time(f), (f - s).num_milliseconds() as f64 / 1000.0),
+        _ => (first.started_at.clone(), first.finished_at.clone(), first.duration_s),
+    };
+
+    let mut config = first.config.clone();
+    config.restores = parts.iter().map(|p| p.result.config.restores).sum();
+    config.rounds = parts.iter().map(|p| p.result.config.rounds).sum();
+    config.lifecycle_count = parts.iter().map(|p| p.result.config.lifecycle_count).sum();
+    config.burst_size = parts.iter().map(|p| p.result.config.burst_size).sum();
+    config.storage_iterations = parts.iter().map(|p| p.result.config.storage_iterations).sum();
+
+    let mut infra_classes: BTreeMap<String, u64> = BTreeMap::new();
+    for p in parts {
+        for (k, v) in &p.result.infra_classes {
+            *infra_classes.entry(k.clone()).or_default() += v;
+        }
+    }
+    let mut environment = first.environment.clone();
+    environment.insert("shards".into(), format!("{} of {count} (group {group})", parts.len()));
+
+    Ok(RunResult {
+        schema_version: report::SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        verdict,
+        verdict_reasons: reasons,
+        interrupted,
+        seed: first.seed,
+        profile: first.profile.clone(),
+        provider: first.provider.clone(),
+        started_at,
+        finished_at,
+        duration_s,
+        config,
+        totals,
+        infra_classes,
+        checkpoint: merge_sections::checkpoint(parts, &hist),
+        lifecycle: merge_sections::lifecycle(parts, &hist),
+        storage: merge_sections::storage(parts, &hist),
+        histograms: hist.map.iter().map(|(k, h)| (k.clone(), encode_histogram(h))).collect(),
+        environment,
+        // `--shard` refuses the contention and chaos workloads, so shards never carry them.
+        contention: None,
+        chaos: None,
+        shard: None,
+        aggregate: Some(AggregateInfo {
+            group: group.to_string(),
+            count,
+            shards: parts
+                .iter()
+                .map(|p| ShardSummary {
+                    index: p.index(),
+                    source: p.source.clone(),
+                    verdict: p.result.verdict,
+                    started_at: p.result.started_at.clone(),
+                    duration_s: p.result.duration_s,
+                    planned: p.result.totals.planned,
+                    corrupted: p.result.totals.corrupted,
+                    host: p.result.host.clone(),
+                })
+                .collect(),
+        }),
+        host: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_keys_move_past_earlier_shards() {
+        assert_eq!(
+            renumber_round_key("checkpoint.round2.restore_ms", 3),
+            "checkpoint.round5.restore_ms"
+        );
+        assert_eq!(
+            renumber_round_key("checkpoint.all.restore_ms", 3),
+            "checkpoint.all.restore_ms"
+        );
+        assert_eq!(
+            renumber_round_key("lifecycle.burst.tti_ms", 3),
+            "lifecycle.burst.tti_ms"
+        );
+    }
+}
