@@ -178,7 +178,11 @@ pub async fn run_with_provider(
         lifecycle: reports.lifecycle,
         storage: reports.storage,
         histograms: recorder.histograms.encode_all(),
-        environment: provider.environment().into_iter().collect(),
+        environment: provider
+            .environment()
+            .into_iter()
+            .chain(crate::fdlimit::current().map(|l| ("open_files_limit".to_string(), l.to_string())))
+            .collect(),
     };
     write_report(&result, &out)?;
     report::export::render_after_run(&result, &out, &|m| console.warn(m));

@@ -81,6 +81,12 @@ pub struct LifecycleConfig {
     pub ready_cmd: Vec<String>,
     pub create_timeout: Duration,
     pub ready_timeout: Duration,
+    /// Lifecycle requests in flight at once (`--max-in-flight`). Requests past it wait their turn
+    /// in order; the wait counts in every latency (measured from the scheduled start) but not
+    /// against a step's timeout, which is the platform's.
+    pub max_in_flight: u64,
+    /// Whether `max_in_flight` was derived from the open-file limit rather than given.
+    pub max_in_flight_auto: bool,
 }
 
 impl LifecycleConfig {
@@ -127,6 +133,9 @@ const MAX_SANDBOXES: i64 = 10_000_000;
 const MAX_STORAGE_MB: f64 = 1024.0;
 pub const CREATE_TIMEOUT: Duration = Duration::from_secs(120);
 pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Ceiling of the automatic `--max-in-flight`: past a few thousand concurrent connections one
+/// runner mostly measures itself (memory, its own scheduler), not the platform; shard instead.
+pub const AUTO_MAX_IN_FLIGHT: u64 = 4096;
 
 /// Profile defaults: (workloads, modes, count per mode, burst size, storage sizes, iterations).
 fn profile_defaults(profile: Profile) -> (Vec<WorkloadKind>, Vec<LifecycleMode>, u64, u64, Vec<f64>, u32) {
@@ -182,6 +191,13 @@ pub fn build(args: &RunArgs, profile: Profile) -> Result<WorkloadsConfig, Config
             argv
         }
     };
+    let (max_in_flight, max_in_flight_auto) = match args.max_in_flight {
+        Some(_) => (
+            int_in("--max-in-flight", args.max_in_flight, 1, 1, MAX_SANDBOXES)? as u64,
+            false,
+        ),
+        None => (auto_max_in_flight(), true),
+    };
     let sizes_mb = match &args.storage_sizes {
         None => sizes,
         Some(text) => parse_sizes(text)?,
@@ -203,9 +219,18 @@ pub fn build(args: &RunArgs, profile: Profile) -> Result<WorkloadsConfig, Config
             ready_cmd,
             create_timeout: CREATE_TIMEOUT,
             ready_timeout: READY_TIMEOUT,
+            max_in_flight,
+            max_in_flight_auto,
         },
         storage: StorageConfig { sizes_mb, iterations },
     })
+}
+
+/// What the open-file limit allows (see [`crate::fdlimit`]), at most [`AUTO_MAX_IN_FLIGHT`].
+pub fn auto_max_in_flight() -> u64 {
+    crate::fdlimit::in_flight_budget()
+        .unwrap_or(AUTO_MAX_IN_FLIGHT)
+        .min(AUTO_MAX_IN_FLIGHT)
 }
 
 /// A comma-separated list of names, deduplicated and put in canonical (run) order.

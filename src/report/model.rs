@@ -68,6 +68,11 @@ pub struct ConfigSnapshot {
     pub storage_sizes_mb: Vec<f64>,
     #[serde(default)]
     pub storage_iterations: u32,
+    /// Lifecycle requests in flight at once, and whether the open-file limit chose it.
+    #[serde(default)]
+    pub max_in_flight: u64,
+    #[serde(default)]
+    pub max_in_flight_auto: bool,
 }
 
 /// `planned == verified + corrupted + infra + lost`. `planned` counts operations issued; when a run is
