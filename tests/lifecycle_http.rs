@@ -113,8 +113,9 @@ fn queueing_in_the_tool_counts_because_latency_starts_at_the_scheduled_launch() 
     assert_eq!(run(&server, free.path(), &staggered), 0);
     let creates = per_launch(free.path(), "staggered", "create_ms");
     assert_eq!(creates.len(), 5);
+    // Queued behind four creates, the last would be >= 2100 ms; slack for a loaded machine.
     assert!(
-        creates.iter().all(|c| (500.0..1000.0).contains(c)),
+        creates.iter().all(|c| *c >= 500.0) && creates[4] < 1500.0,
         "without a cap nothing queues: {creates:?}"
     );
 
