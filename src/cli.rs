@@ -107,6 +107,10 @@ pub struct RunCmd {
     /// First command in each sandbox (time to interactive) and liveness probe (default `true`).
     #[arg(long, value_name = "CMD")]
     pub ready_cmd: Option<String>,
+    /// Lifecycle requests in flight at once, each holding one connection (default: what the
+    /// open-file limit allows); all sandboxes of a burst are still released together.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub max_in_flight: Option<i64>,
     /// Storage file sizes in MB, comma-separated (default 1,4,10,16).
     #[arg(long, value_name = "LIST")]
     pub storage_sizes: Option<String>,
@@ -202,6 +206,7 @@ impl RunCmd {
             burst_size: self.burst_size,
             stagger_ms: self.stagger_ms,
             ready_cmd: self.ready_cmd,
+            max_in_flight: self.max_in_flight,
             storage_sizes: self.storage_sizes,
             storage_iterations: self.storage_iterations,
             endpoint: self.endpoint,

@@ -9,6 +9,7 @@ pub mod cancel;
 pub mod config;
 pub mod console;
 pub mod error;
+pub mod fdlimit;
 pub mod provider;
 pub mod publish;
 pub mod record;

@@ -14,6 +14,8 @@ use stress_action::ExitStatus;
 
 fn main() {
     let cli = cli::Cli::parse();
+    // Bursts hold one descriptor per request in flight (run) or per connection (serve).
+    stress_action::fdlimit::raise_soft_to_hard();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -185,7 +185,11 @@ pub async fn run_with_provider(
         contention: reports.contention,
         chaos: reports.chaos,
         histograms: recorder.histograms.encode_all(),
-        environment: provider.environment().into_iter().collect(),
+        environment: provider
+            .environment()
+            .into_iter()
+            .chain(crate::fdlimit::current().map(|l| ("open_files_limit".to_string(), l.to_string())))
+            .collect(),
         shard: crate::shard::shard_info(&cfg),
         aggregate: None,
         host: Some(host.finish()),

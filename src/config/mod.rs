@@ -63,6 +63,7 @@ pub struct RunArgs {
     pub burst_size: Option<i64>,
     pub stagger_ms: Option<i64>,
     pub ready_cmd: Option<String>,
+    pub max_in_flight: Option<i64>,
     pub storage_sizes: Option<String>,
     pub storage_iterations: Option<i64>,
     pub endpoint: Option<String>,

@@ -89,6 +89,12 @@ pub struct LifecycleConfig {
     pub ready_timeout: Duration,
     /// `--start-at`: the burst is released at this wall-clock instant (shards of a matrix agree on it).
     pub start_at: Option<std::time::SystemTime>,
+    /// Lifecycle requests in flight at once (`--max-in-flight`). Requests past it wait their turn
+    /// in order; the wait counts in every latency (measured from the scheduled start) but not
+    /// against a step's timeout, which is the platform's.
+    pub max_in_flight: u64,
+    /// Whether `max_in_flight` was derived from the open-file limit rather than given.
+    pub max_in_flight_auto: bool,
 }
 
 impl LifecycleConfig {
@@ -135,6 +141,9 @@ const MAX_SANDBOXES: i64 = 10_000_000;
 const MAX_STORAGE_MB: f64 = 1024.0;
 pub const CREATE_TIMEOUT: Duration = Duration::from_secs(120);
 pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Ceiling of the automatic `--max-in-flight`: past a few thousand concurrent connections one
+/// runner mostly measures itself (memory, its own scheduler), not the platform; shard instead.
+pub const AUTO_MAX_IN_FLIGHT: u64 = 4096;
 
 /// Profile defaults: (workloads, modes, count per mode, burst size, storage sizes, iterations).
 fn profile_defaults(profile: Profile) -> (Vec<WorkloadKind>, Vec<LifecycleMode>, u64, u64, Vec<f64>, u32) {
@@ -191,6 +200,13 @@ pub fn build(args: &RunArgs, profile: Profile) -> Result<WorkloadsConfig, Config
             argv
         }
     };
+    let (max_in_flight, max_in_flight_auto) = match args.max_in_flight {
+        Some(_) => (
+            int_in("--max-in-flight", args.max_in_flight, 1, 1, MAX_SANDBOXES)? as u64,
+            false,
+        ),
+        None => (auto_max_in_flight(), true),
+    };
     let sizes_mb = match &args.storage_sizes {
         None => sizes,
         Some(text) => parse_sizes(text)?,
@@ -213,9 +229,18 @@ pub fn build(args: &RunArgs, profile: Profile) -> Result<WorkloadsConfig, Config
             create_timeout: CREATE_TIMEOUT,
             ready_timeout: READY_TIMEOUT,
             start_at: None,
+            max_in_flight,
+            max_in_flight_auto,
         },
         storage: StorageConfig { sizes_mb, iterations },
     })
+}
+
+/// What the open-file limit allows (see [`crate::fdlimit`]), at most [`AUTO_MAX_IN_FLIGHT`].
+pub fn auto_max_in_flight() -> u64 {
+    crate::fdlimit::in_flight_budget()
+        .unwrap_or(AUTO_MAX_IN_FLIGHT)
+        .min(AUTO_MAX_IN_FLIGHT)
 }
 
 /// A comma-separated list of names, deduplicated and put in canonical (run) order.

@@ -81,6 +81,12 @@ pub struct ConfigSnapshot {
     pub storage_sizes_mb: Vec<f64>,
     #[serde(default)]
     pub storage_iterations: u32,
+    /// Lifecycle requests in flight at once (`--max-in-flight`), and whether the open-file limit
+    /// chose it; absent in reports written before the cap existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight_auto: Option<bool>,
 }
 
 /// `planned == verified + corrupted + infra + lost`. `planned` counts operations issued; when a run is

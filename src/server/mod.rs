@@ -159,7 +159,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         jobs,
         idempotency: IdempotencyCache::default(),
     });
-    let listener = TcpListener::bind(opts.addr).await.map_err(|source| ServeError::Bind {
+    let listener = listen(opts.addr).map_err(|source| ServeError::Bind {
         addr: opts.addr,
         source,
     })?;
@@ -182,7 +182,12 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         tokio::select! {
             _ = &mut stop => break,
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let Ok((stream, _)) = accepted else {
+                    // Out of descriptors (EMFILE): retrying at once would spin a core while the
+                    // connections that would free them cannot run.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 connections.spawn(serve_connection(stream, router.clone(), shutdown_rx.clone()));
             }
@@ -231,6 +236,23 @@ async fn serve_connection(stream: tokio::net::TcpStream, router: axum::Router, m
             }
         }
     }
+}
+
+/// Connections a burst may open before the accept loop takes them. `TcpListener::bind` asks for
+/// 1024; a burst of 2000 sandboxes overflowed that queue, and every dropped SYN cost its sandbox a
+/// 1-3-7 s retransmission wait that then showed up as platform latency. The kernel clamps this to
+/// `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 65_535;
+
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 async fn stop_signal() {

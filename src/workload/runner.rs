@@ -69,6 +69,8 @@ pub fn snapshot_workloads(cfg: &RunConfig, snapshot: &mut ConfigSnapshot) {
     snapshot.ready_cmd = w.lifecycle.ready_cmd.join(" ");
     snapshot.storage_sizes_mb = w.storage.sizes_mb.clone();
     snapshot.storage_iterations = w.storage.iterations;
+    snapshot.max_in_flight = Some(w.lifecycle.max_in_flight);
+    snapshot.max_in_flight_auto = Some(w.lifecycle.max_in_flight_auto);
 }
 
 async fn run_checkpoint(ctx: Arc<WorkloadContext>, cp: &CheckpointConfig) -> CheckpointReport {

@@ -220,6 +220,7 @@ pub fn full_result(scenario: Scenario) -> RunResult {
             ready_cmd: "true".into(),
             storage_sizes_mb: vec![1.0, 4.0, 10.0, 16.0],
             storage_iterations: 3,
+            ..Default::default()
         },
         totals,
         infra_classes,

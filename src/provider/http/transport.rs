@@ -58,7 +58,10 @@ pub enum Body {
 impl Transport {
     pub fn new(base: &str, token: Option<Secret>) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(256)
+            // No cap below the callers' own concurrency (workload concurrency, --max-in-flight):
+            // a cap of idle connections under it made every wave of a burst reconnect, churning
+            // ports into TIME_WAIT. Idle connections still close after the idle timeout.
+            .pool_max_idle_per_host(usize::MAX)
             .pool_idle_timeout(Duration::from_secs(60))
             .connect_timeout(Duration::from_secs(10))
             .tcp_nodelay(true)

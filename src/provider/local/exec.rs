@@ -16,14 +16,12 @@ pub async fn run_in_dir(dir: &Path, request: &ExecRequest) -> ProviderResult<Exe
     let Some((program, args)) = request.argv.split_first() else {
         return Err(ProviderError::provider("exec: empty command"));
     };
-    let mut cmd = Command::new(program);
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    let mut cmd = Command::new(resolve_program(program, &path));
     cmd.args(args)
         .current_dir(dir)
         .env_clear()
-        .env(
-            "PATH",
-            std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into()),
-        )
+        .env("PATH", &path)
         .env("HOME", dir)
         .env("LANG", "C")
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -78,6 +76,23 @@ pub fn kill_group(pid: u32) {
     }
 }
 
+/// `program` as a path, searched in `path` the way execvp would. Why: given a bare name and a PATH
+/// of its own, std cannot use posix_spawn (vfork) and falls back to fork, which copies the page
+/// tables of this whole process for every command; serving a burst of 100,000 ready commands that
+/// was most of the server's time. Not found: the name is kept, so spawn reports the usual error.
+fn resolve_program(program: &str, path: &std::ffi::OsStr) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    if program.contains('/') {
+        return program.into();
+    }
+    std::env::split_paths(path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| {
+            std::fs::metadata(candidate).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+        .unwrap_or_else(|| program.into())
+}
+
 async fn read_bounded<R: AsyncRead + Unpin>(pipe: Option<R>) -> (Vec<u8>, bool) {
     let Some(mut pipe) = pipe else {
         return (Vec::new(), false);
@@ -123,6 +138,18 @@ mod tests {
             .unwrap();
         assert_eq!(out.signal, Some(11));
         assert_eq!(out.status_text(), "exit 139 (SIGSEGV)");
+    }
+
+    #[test]
+    fn bare_names_are_resolved_on_the_path_like_execvp() {
+        let path = std::ffi::OsString::from("/nonexistent:/bin:/usr/bin");
+        let sh = resolve_program("sh", &path);
+        assert!(sh.is_absolute() && sh.ends_with("sh"), "{sh:?}");
+        assert_eq!(resolve_program("./x", &path), std::path::PathBuf::from("./x"));
+        assert_eq!(
+            resolve_program("no-such-program-here", &path),
+            std::path::PathBuf::from("no-such-program-here")
+        );
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@
 //! still alive. Per-sandbox results go to `events.jsonl` as they happen and into HdrHistograms
 //! (`lifecycle.<mode>.<metric>`); nothing is kept per sandbox beyond the ones in flight.
 
+mod gate;
 mod sandbox;
 mod timeline;
 
@@ -34,10 +35,16 @@ pub async fn run_with_progress(ctx: Arc<WorkloadContext>, cfg: &LifecycleConfig)
         .map(|m| format!("{} x{}", m.name(), cfg.count_for(*m)))
         .collect();
     ctx.console.say(&format!(
-        "lifecycle: {} (stagger {} ms, ready command `{}`)",
+        "lifecycle: {} (stagger {} ms, ready command `{}`, at most {} requests in flight{})",
         modes.join(", "),
         cfg.stagger.as_millis(),
-        cfg.ready_cmd.join(" ")
+        cfg.ready_cmd.join(" "),
+        cfg.max_in_flight,
+        if cfg.max_in_flight_auto {
+            " (auto, from the open-file limit)"
+        } else {
+            ""
+        }
     ));
     let counts = {
         let recorder = ctx.recorder.clone();

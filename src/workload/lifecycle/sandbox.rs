@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::gate::Gate;
 use super::timeline::ModeClock;
 use super::WORKLOAD;
 use crate::cancel::CancelToken;
@@ -49,16 +50,20 @@ pub struct ModeShared {
     /// Sandboxes created and not yet destroyed: what the final sweep must clean up. Bounded by the
     /// number in flight.
     pub alive: Mutex<HashSet<SandboxId>>,
+    /// Every provider call of a sandbox passes it: at most `--max-in-flight` at once.
+    gate: Gate,
 }
 
 impl ModeShared {
     pub fn new(mode: LifecycleMode, cfg: LifecycleConfig) -> Self {
+        let gate = Gate::new(cfg.max_in_flight);
         Self {
             mode,
             cfg,
             clock: ModeClock::new(),
             hold: CancelToken::new(),
             alive: Mutex::default(),
+            gate,
         }
     }
 
@@ -156,7 +161,11 @@ pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut
     };
     let provider = ctx.provider.as_ref();
 
-    let created = match tokio::time::timeout(shared.cfg.create_timeout, provider.create()).await {
+    let created = match shared
+        .gate
+        .run(|| tokio::time::timeout(shared.cfg.create_timeout, provider.create()))
+        .await
+    {
         Ok(r) => r,
         Err(_) => Err(ProviderError::timeout(format!(
             "create did not answer within {} s",
@@ -204,7 +213,7 @@ pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut
     };
 
     let destroy_started = Instant::now();
-    let destroy_failure = match provider.destroy(&sandbox).await {
+    let destroy_failure = match shared.gate.run(|| provider.destroy(&sandbox)).await {
         Ok(()) => {
             let t = destroy_started.elapsed();
             ctx.recorder.histograms.record(&shared.key("destroy_ms"), t);
@@ -239,7 +248,11 @@ async fn probe(ctx: &WorkloadContext, shared: &ModeShared, sb: &SandboxId, step:
     };
     // The provider's own timeout plus a margin: a platform that never answers is a timeout too.
     let limit = shared.cfg.ready_timeout + Duration::from_secs(5);
-    match tokio::time::timeout(limit, ctx.provider.exec(sb, &request)).await {
+    let answer = shared
+        .gate
+        .run(|| tokio::time::timeout(limit, ctx.provider.exec(sb, &request)))
+        .await;
+    match answer {
         Err(_) => Err(StepFailure {
             class: InfraClass::Timeout,
             status: None,
