@@ -211,10 +211,17 @@ impl RunConfig {
             ));
         }
         let inject_corruption = fraction("--inject-corruption", args.inject_corruption.unwrap_or(0.0))?;
-        let max_infra_rate = fraction("--max-infra-rate", args.max_infra_rate.unwrap_or(0.5))?;
         let exec_timeout_ms = int_in("--exec-timeout-ms", args.exec_timeout_ms, 60_000, 1, 3_600_000)?;
 
         let workloads = workloads::build(&args, profile)?;
+        // Chaos scenarios cause infra errors on purpose (a server down for seconds fails most requests),
+        // and each scenario's own rule (something verified, nothing corrupted or lost, the fault fired)
+        // decides; the infra threshold would only turn a survived outage into "inconclusive".
+        let default_infra_rate = match workloads.selected.contains(&WorkloadKind::Chaos) {
+            true => 1.0,
+            false => 0.5,
+        };
+        let max_infra_rate = fraction("--max-infra-rate", args.max_infra_rate.unwrap_or(default_infra_rate))?;
         let chaos_profile = profile == Profile::Chaos;
         let mut contention = chaos::build_contention(&args, chaos_profile)?;
         let chaos = chaos::build_chaos(&args, &workloads.selected, &provider, chaos_profile)?;
