@@ -29,3 +29,18 @@ pub struct WorkloadContext {
     pub exec_timeout: Duration,
     pub seed: u64,
 }
+
+impl WorkloadContext {
+    /// The same run (recorder, console, cancellation) against another provider or seed: chaos
+    /// scenarios swap in the unsafe local provider or a child `serve`, and vary the seed per repeat.
+    pub fn derive(&self, provider: Arc<dyn Provider>, seed: u64) -> Arc<Self> {
+        Arc::new(WorkloadContext {
+            provider,
+            recorder: self.recorder.clone(),
+            console: self.console.clone(),
+            cancel: self.cancel.clone(),
+            exec_timeout: self.exec_timeout,
+            seed,
+        })
+    }
+}

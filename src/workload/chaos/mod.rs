@@ -54,14 +54,7 @@ pub async fn run(ctx: Arc<WorkloadContext>, cfg: &RunConfig) -> ChaosReport {
                 cfg.chaos.repeat
             ));
             let before = ctx.recorder.accounting.total();
-            let scenario_ctx = Arc::new(WorkloadContext {
-                provider: ctx.provider.clone(),
-                recorder: ctx.recorder.clone(),
-                console: ctx.console.clone(),
-                cancel: ctx.cancel.clone(),
-                exec_timeout: ctx.exec_timeout,
-                seed: ctx.seed.wrapping_add(u64::from(attempt)),
-            });
+            let scenario_ctx = ctx.derive(ctx.provider.clone(), ctx.seed.wrapping_add(u64::from(attempt)));
             let outcome = run_once(scenario_ctx, cfg, *nemesis).await;
             let after = ctx.recorder.accounting.total();
             let delta = Counts {
@@ -147,14 +140,7 @@ async fn unquiesced(ctx: Arc<WorkloadContext>, cfg: &RunConfig) -> ScenarioRun {
             }
         }
     };
-    let ctx = Arc::new(WorkloadContext {
-        provider: provider.clone(),
-        recorder: ctx.recorder.clone(),
-        console: ctx.console.clone(),
-        cancel: ctx.cancel.clone(),
-        exec_timeout: ctx.exec_timeout,
-        seed: ctx.seed,
-    });
+    let ctx = ctx.derive(provider.clone(), ctx.seed);
     let mut cp = cfg.checkpoint.clone();
     cp.write_during_checkpoint = true;
     let report = checkpoint::run(ctx, &cp).await;

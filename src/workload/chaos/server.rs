@@ -95,14 +95,7 @@ async fn drive(
             return;
         }
     };
-    let ctx = Arc::new(WorkloadContext {
-        provider: provider.clone(),
-        recorder: ctx.recorder.clone(),
-        console: ctx.console.clone(),
-        cancel: ctx.cancel.clone(),
-        exec_timeout: ctx.exec_timeout,
-        seed: ctx.seed,
-    });
+    let ctx = ctx.derive(provider.clone(), ctx.seed);
     let before = ctx.recorder.accounting.workload(checkpoint::WORKLOAD);
     // The acknowledged checkpoint the restart must not lose, taken before the load starts.
     let probes: Vec<_> = match nemesis {
