@@ -127,6 +127,48 @@ pub fn sanitize(svg: &str) -> String {
     out
 }
 
+/// A bar chart per category slot with lines over it on the secondary axis.
+pub(crate) type SlotChart<'a, 'b> = plotters::chart::DualCoordChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<Slots, plotters::coord::types::RangedCoordf64>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// Draws each series as a line with dots at the slot centres on the secondary axis, then the legend:
+/// the restores and storage charts put their latencies over their bars this way.
+pub(crate) fn draw_slot_lines_and_legend<'a, T>(
+    chart: &mut SlotChart<'a, 'a>,
+    items: &[T],
+    lines: &[Series<T>],
+    legend_at: SeriesLabelPosition,
+    err: impl Fn(DrawingAreaErrorKind<std::io::Error>) -> ExportError,
+) -> Result<(), ExportError> {
+    for &(label, value, color) in lines {
+        let points: Vec<(f64, f64)> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (i as f64 + 0.5, value(item)))
+            .collect();
+        chart
+            .draw_secondary_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
+            .map_err(&err)?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        chart
+            .draw_secondary_series(points.iter().map(|p| Circle::new(*p, 4, color.filled())))
+            .map_err(&err)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(legend_at)
+        .background_style(WHITE)
+        .border_style(GREY)
+        .label_font((FONT, 13))
+        .draw()
+        .map_err(&err)
+}
+
 /// Category axis: `n` slots of width 1, with ticks (and labels) at slot centres only.
 #[derive(Clone)]
 pub(crate) struct Slots {

@@ -4,8 +4,8 @@
 use plotters::prelude::*;
 
 use super::{
-    axis_max, bar, category_axis, category_label, chart_error, draw_svg, tick, Series, BLUE, FONT, GREEN, GREY, ORANGE,
-    PURPLE, RED,
+    axis_max, bar, category_axis, category_label, chart_error, draw_slot_lines_and_legend, draw_svg, tick, Series,
+    BLUE, FONT, GREEN, GREY, ORANGE, PURPLE, RED,
 };
 use crate::report::export::{ExportError, Rendered};
 use crate::report::CheckpointReport;
@@ -77,30 +77,7 @@ pub fn render(cp: &CheckpointReport) -> Result<Option<Rendered>, ExportError> {
             ("restore p50", |r| r.restore_ms.p50, BLUE),
             ("verify p50", |r| r.verify_ms.p50, PURPLE),
         ];
-        for (label, value, color) in lines {
-            let points: Vec<(f64, f64)> = rounds
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (i as f64 + 0.5, value(r)))
-                .collect();
-            chart
-                .draw_secondary_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
-                .map_err(err)?
-                .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-            chart
-                .draw_secondary_series(points.iter().map(|p| Circle::new(*p, 4, color.filled())))
-                .map_err(err)?;
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE)
-            .border_style(GREY)
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(err)?;
-        Ok(())
+        draw_slot_lines_and_legend(&mut chart, rounds, &lines, SeriesLabelPosition::UpperLeft, err)
     })
     .map(Some)
 }
