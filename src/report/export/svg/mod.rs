@@ -127,6 +127,55 @@ pub fn sanitize(svg: &str) -> String {
     out
 }
 
+/// What differs between the bars-per-slot charts (restores per round, storage per size): the rest of
+/// their frame — margins, fonts, label areas, the second axis — is the same and drawn by [`slot_chart`].
+pub(crate) struct SlotAxes<'l> {
+    pub caption: &'l str,
+    pub labels: &'l [String],
+    pub y_max: f64,
+    pub y_desc: &'l str,
+    pub y2_max: f64,
+    pub y2_desc: &'l str,
+}
+
+/// Builds the chart and draws both axes; bars go on the primary axis, latency lines on the secondary.
+pub(crate) fn slot_chart<'a, 'b: 'a>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    axes: SlotAxes<'_>,
+    err: impl Fn(DrawingAreaErrorKind<std::io::Error>) -> ExportError,
+) -> Result<SlotChart<'a, 'b>, ExportError> {
+    let n = axes.labels.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(axes.caption, (FONT, 22).into_font().color(&GREY))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .right_y_label_area_size(64)
+        .build_cartesian_2d(category_axis(n), 0f64..axes.y_max)
+        .map_err(&err)?
+        .set_secondary_coord(0f64..n as f64, 0f64..axes.y2_max);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_label_formatter(&|x| category_label(axes.labels, *x))
+        .y_desc(axes.y_desc)
+        .label_style((FONT, 13))
+        .y_label_formatter(&tick)
+        .axis_desc_style((FONT, 14))
+        .light_line_style(WHITE)
+        .draw()
+        .map_err(&err)?;
+    chart
+        .configure_secondary_axes()
+        .y_desc(axes.y2_desc)
+        .label_style((FONT, 13))
+        .y_label_formatter(&tick)
+        .axis_desc_style((FONT, 14))
+        .draw()
+        .map_err(&err)?;
+    Ok(chart)
+}
+
 /// A bar chart per category slot with lines over it on the secondary axis.
 pub(crate) type SlotChart<'a, 'b> = plotters::chart::DualCoordChartContext<
     'a,
@@ -137,8 +186,8 @@ pub(crate) type SlotChart<'a, 'b> = plotters::chart::DualCoordChartContext<
 
 /// Draws each series as a line with dots at the slot centres on the secondary axis, then the legend:
 /// the restores and storage charts put their latencies over their bars this way.
-pub(crate) fn draw_slot_lines_and_legend<'a, T>(
-    chart: &mut SlotChart<'a, 'a>,
+pub(crate) fn draw_slot_lines_and_legend<'a, 'b: 'a, T>(
+    chart: &mut SlotChart<'a, 'b>,
     items: &[T],
     lines: &[Series<T>],
     legend_at: SeriesLabelPosition,

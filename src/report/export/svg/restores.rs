@@ -4,8 +4,8 @@
 use plotters::prelude::*;
 
 use super::{
-    axis_max, bar, category_axis, category_label, chart_error, draw_slot_lines_and_legend, draw_svg, tick, Series,
-    BLUE, FONT, GREEN, GREY, ORANGE, PURPLE, RED,
+    axis_max, bar, chart_error, draw_slot_lines_and_legend, draw_svg, slot_chart, Series, SlotAxes, BLUE, GREEN,
+    ORANGE, PURPLE, RED,
 };
 use crate::report::export::{ExportError, Rendered};
 use crate::report::CheckpointReport;
@@ -29,37 +29,17 @@ pub fn render(cp: &CheckpointReport) -> Result<Option<Rendered>, ExportError> {
             .map(|r| r.restore_ms.p50.max(r.verify_ms.p50))
             .fold(0.0, f64::max),
     );
-    let n = rounds.len();
     draw_svg(name, |root| {
         let err = |e| chart_error(name, e);
-        let mut chart = ChartBuilder::on(root)
-            .caption("Restores per round", (FONT, 22).into_font().color(&GREY))
-            .margin(16)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
-            .right_y_label_area_size(64)
-            .build_cartesian_2d(category_axis(n), 0f64..count_max)
-            .map_err(err)?
-            .set_secondary_coord(0f64..n as f64, 0f64..ms_max);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_label_formatter(&|x| category_label(&labels, *x))
-            .y_desc("restores")
-            .label_style((FONT, 13))
-            .y_label_formatter(&tick)
-            .axis_desc_style((FONT, 14))
-            .light_line_style(WHITE)
-            .draw()
-            .map_err(err)?;
-        chart
-            .configure_secondary_axes()
-            .y_desc("p50 (ms)")
-            .label_style((FONT, 13))
-            .y_label_formatter(&tick)
-            .axis_desc_style((FONT, 14))
-            .draw()
-            .map_err(err)?;
+        let axes = SlotAxes {
+            caption: "Restores per round",
+            labels: &labels,
+            y_max: count_max,
+            y_desc: "restores",
+            y2_max: ms_max,
+            y2_desc: "p50 (ms)",
+        };
+        let mut chart = slot_chart(root, axes, err)?;
         let stacks: [(&str, RGBColor); 3] = [("verified", GREEN), ("corrupted", RED), ("infra", ORANGE)];
         for (k, (label, color)) in stacks.into_iter().enumerate() {
             let bars = rounds.iter().enumerate().map(|(slot, r)| {

@@ -4,8 +4,8 @@
 use plotters::prelude::*;
 
 use super::{
-    axis_max, bar, category_axis, category_label, chart_error, draw_slot_lines_and_legend, draw_svg, tick, Series,
-    BLUE, FONT, GREY, ORANGE, PURPLE, RED,
+    axis_max, bar, chart_error, draw_slot_lines_and_legend, draw_svg, slot_chart, Series, SlotAxes, BLUE, ORANGE,
+    PURPLE, RED,
 };
 use crate::report::export::{ExportError, Rendered};
 use crate::report::{StorageReport, StorageSizeReport};
@@ -29,40 +29,17 @@ pub fn render(st: &StorageReport) -> Result<Option<Rendered>, ExportError> {
             .map(|s| s.upload_ms.p95.max(s.download_ms.p95))
             .fold(0.0, f64::max),
     );
-    let n = sizes.len();
     draw_svg(name, |root| {
         let err = |e| chart_error(name, e);
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                "Storage throughput and p95 latency per file size",
-                (FONT, 22).into_font().color(&GREY),
-            )
-            .margin(16)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
-            .right_y_label_area_size(64)
-            .build_cartesian_2d(category_axis(n), 0f64..rate_max)
-            .map_err(err)?
-            .set_secondary_coord(0f64..n as f64, 0f64..ms_max);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_label_formatter(&|x| category_label(&labels, *x))
-            .y_desc("throughput (MB/s)")
-            .label_style((FONT, 13))
-            .y_label_formatter(&tick)
-            .axis_desc_style((FONT, 14))
-            .light_line_style(WHITE)
-            .draw()
-            .map_err(err)?;
-        chart
-            .configure_secondary_axes()
-            .y_desc("p95 (ms)")
-            .label_style((FONT, 13))
-            .y_label_formatter(&tick)
-            .axis_desc_style((FONT, 14))
-            .draw()
-            .map_err(err)?;
+        let axes = SlotAxes {
+            caption: "Storage throughput and p95 latency per file size",
+            labels: &labels,
+            y_max: rate_max,
+            y_desc: "throughput (MB/s)",
+            y2_max: ms_max,
+            y2_desc: "p95 (ms)",
+        };
+        let mut chart = slot_chart(root, axes, err)?;
         let bars: [Series<StorageSizeReport>; 2] = [
             ("upload MB/s", |s| s.upload_mb_s, BLUE),
             ("download MB/s", |s| s.download_mb_s, ORANGE),
