@@ -82,7 +82,8 @@ pub struct RunCmd {
     /// Self-test: damage this fraction of restores before verification (0..1).
     #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
     pub inject_corruption: Option<f64>,
-    /// Above this fraction of infra errors the verdict is inconclusive (default 0.5).
+    /// Above this fraction of infra errors a workload is inconclusive; judged per workload, the
+    /// chaos workload excepted (default 0.1).
     #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
     pub max_infra_rate: Option<f64>,
     /// Timeout of each command run in a sandbox, in milliseconds (default 60000).

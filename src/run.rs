@@ -145,13 +145,6 @@ pub async fn run_with_provider(
         totals.injected += count.injected;
         totals.injected_detected += count.detected;
     }
-    let (verdict, mut reasons) = report::decide(&totals, cfg.max_infra_rate);
-    if interrupted {
-        reasons.push(format!(
-            "interrupted: {} planned operations were never issued",
-            totals.cancelled
-        ));
-    }
     let finished_at = chrono::Utc::now();
     let mut config = ConfigSnapshot {
         restores: cp.restores,
@@ -164,11 +157,23 @@ pub async fn run_with_provider(
         ..Default::default()
     };
     runner::snapshot_workloads(&cfg, &mut config);
-    let result = RunResult {
+    let workloads = cfg
+        .workloads
+        .selected
+        .iter()
+        .map(|kind| {
+            (
+                kind.name().to_string(),
+                recorder.accounting.workload_result(kind.name()),
+            )
+        })
+        .collect();
+    let mut result = RunResult {
         schema_version: report::SCHEMA_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        verdict,
-        verdict_reasons: reasons,
+        // Decided below by `report::judge`, from the report's own contents.
+        verdict: report::Verdict::Inconclusive,
+        verdict_reasons: Vec::new(),
         interrupted,
         seed: cfg.seed,
         profile: cfg.profile.name().to_string(),
@@ -178,6 +183,10 @@ pub async fn run_with_provider(
         duration_s: (finished_at - started_at).num_milliseconds() as f64 / 1000.0,
         config,
         totals,
+        workloads,
+        retries: Default::default(),
+        thresholds: Vec::new(),
+        provider_failure: None,
         infra_classes: recorder.accounting.infra_classes(),
         checkpoint: reports.checkpoint,
         lifecycle: reports.lifecycle,
@@ -194,6 +203,7 @@ pub async fn run_with_provider(
         aggregate: None,
         host: Some(host.finish()),
     };
+    report::judge(&mut result);
     write_report(&result, &out)?;
     report::export::render_after_run(&result, &out, &|m| console.warn(m));
     console.say(&format!("\n{}", report::console_view::render(&result)));

@@ -71,4 +71,9 @@ fn sigint_mid_run_writes_partial_results_and_exits_130() {
         "a full run cannot have finished: {t}"
     );
     assert_eq!(t["planned"].as_u64().unwrap() + t["cancelled"].as_u64().unwrap(), 1000);
+    // Published later, an interrupted run must never read as green.
+    assert_eq!(report["verdict"], "inconclusive", "{}", report["verdict_reasons"]);
+    let reasons = report["verdict_reasons"].to_string();
+    let expected = format!("interrupted after {} of 1000 operations", t["planned"]);
+    assert!(reasons.contains(&expected), "{reasons}");
 }

@@ -23,7 +23,11 @@ fn summary_of_a_passing_run() {
 #[test]
 fn summary_of_a_run_with_corruption() {
     let md = summary_of(Scenario::Corruption);
-    assert!(md.contains("❌ **fail**: 27 of 192 operations corrupted"), "{md}");
+    assert!(
+        md.contains("❌ **fail**: checkpoint: 27 of 150 restores corrupted"),
+        "{md}"
+    );
+    assert!(md.contains("| checkpoint | ❌ fail | 123 / 150 | 27 |"), "{md}");
     assert!(md.contains("<details>") && md.contains("first 20 of 27"), "{md}");
     insta::assert_snapshot!("summary_corruption", md);
 }

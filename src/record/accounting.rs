@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use crate::report::WorkloadResult;
 use crate::verify::{InfraClass, Outcome};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +39,13 @@ pub struct Accounting {
 struct State {
     per_workload: BTreeMap<&'static str, Counts>,
     infra_classes: BTreeMap<String, u64>,
+    per_workload_classes: BTreeMap<&'static str, BTreeMap<String, u64>>,
+    first_infra: BTreeMap<&'static str, String>,
+    leaked: BTreeMap<&'static str, u64>,
 }
+
+/// How much of the first infra failure's detail a verdict reason quotes.
+const FIRST_INFRA_CHARS: usize = 200;
 
 impl Accounting {
     pub fn plan(&self, workload: &'static str) {
@@ -51,11 +58,42 @@ impl Accounting {
         match outcome {
             Outcome::Verified => counts.verified += 1,
             Outcome::Corrupted { .. } => counts.corrupted += 1,
-            Outcome::Infra { class, status, .. } => {
+            Outcome::Infra { class, status, detail } => {
                 counts.infra += 1;
-                *state.infra_classes.entry(class_key(*class, *status)).or_default() += 1;
+                let key = class_key(*class, *status);
+                *state.infra_classes.entry(key.clone()).or_default() += 1;
+                *state
+                    .per_workload_classes
+                    .entry(workload)
+                    .or_default()
+                    .entry(key.clone())
+                    .or_default() += 1;
+                state.first_infra.entry(workload).or_insert_with(|| {
+                    let text: String = detail.chars().take(FIRST_INFRA_CHARS).collect();
+                    if text.is_empty() {
+                        key
+                    } else {
+                        text
+                    }
+                });
             }
         }
+    }
+
+    /// Counts sandboxes (or files) of `workload` that the platform left behind and a sweep removed.
+    pub fn leak(&self, workload: &'static str, n: u64) {
+        *self.lock().leaked.entry(workload).or_default() += n;
+    }
+
+    /// The workload's counts in the shape report.json judges (`verdict` still to be decided).
+    pub fn workload_result(&self, workload: &str) -> WorkloadResult {
+        let state = self.lock();
+        let c = state.per_workload.get(workload).copied().unwrap_or_default();
+        let mut result = WorkloadResult::counted(c.planned, c.verified, c.corrupted, c.infra, c.lost());
+        result.leaked = state.leaked.get(workload).copied().unwrap_or(0);
+        result.infra_classes = state.per_workload_classes.get(workload).cloned().unwrap_or_default();
+        result.first_infra = state.first_infra.get(workload).cloned();
+        result
     }
 
     pub fn workload(&self, workload: &'static str) -> Counts {

@@ -73,11 +73,45 @@ pub fn render(result: &RunResult) -> String {
         let classes: Vec<String> = result.infra_classes.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push_str(&format!("\ninfra errors by class: {}\n", classes.join(", ")));
     }
+    out.push_str(&workloads_table(result));
     out.push_str(&format!(
         "\nverdict: {}{} ({})\n",
         result.verdict.as_str().to_uppercase(),
         if result.interrupted { " (interrupted)" } else { "" },
         result.verdict_reasons.join("; ")
     ));
+    out
+}
+
+/// One row per workload, each judged on its own, right above the run's verdict.
+fn workloads_table(result: &RunResult) -> String {
+    if result.workloads.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<Vec<String>> = result
+        .workloads
+        .iter()
+        .map(|(name, w)| {
+            vec![
+                name.clone(),
+                w.verdict.as_str().to_uppercase(),
+                format!("{} / {}", w.verified, w.planned),
+                w.corrupted.to_string(),
+                w.infra.to_string(),
+                w.lost.to_string(),
+                w.reasons.join("; "),
+            ]
+        })
+        .collect();
+    let mut out = String::from("\nPer workload\n");
+    out.push_str(&render_table(
+        &["workload", "verdict", "verified", "corrupted", "infra", "lost", "why"],
+        &rows,
+    ));
+    for (name, w) in &result.workloads {
+        for line in &w.warnings {
+            out.push_str(&format!("warning: {name}: {line}\n"));
+        }
+    }
     out
 }

@@ -13,4 +13,4 @@ pub mod verdict;
 pub use model::{CheckpointReport, ConfigSnapshot, RoundReport, RunResult, Totals, SCHEMA_VERSION};
 pub use model_shard::{AggregateInfo, HostStats, ShardInfo, ShardSummary};
 pub use model_workloads::{LifecycleReport, ModeReport, StatusCounts, StorageReport, StorageSizeReport, TimelinePoint};
-pub use verdict::{decide, Verdict};
+pub use verdict::{judge, ProviderFailure, RetryStats, ThresholdResult, Verdict, WorkloadResult};

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::model_workloads::{LifecycleReport, StorageReport};
+use super::verdict::{ProviderFailure, RetryStats, ThresholdResult, WorkloadResult};
 use super::Verdict;
 use crate::record::LatencySummary;
 
@@ -27,6 +28,18 @@ pub struct RunResult {
     pub duration_s: f64,
     pub config: ConfigSnapshot,
     pub totals: Totals,
+    /// Every selected workload judged on its own; the run's `verdict` is the worst of them.
+    #[serde(default)]
+    pub workloads: BTreeMap<String, WorkloadResult>,
+    /// Provider calls by kind (`create`, `exec`, ...): how many needed a retry or gave up.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub retries: BTreeMap<String, RetryStats>,
+    /// `--threshold` expressions and what the run measured for each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<ThresholdResult>,
+    /// Set when the provider died for good during the run (a plugin that exited, a server gone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_failure: Option<ProviderFailure>,
     /// Infra failures by class (`timeout`, `http_error_502`, ...).
     pub infra_classes: BTreeMap<String, u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,6 +100,9 @@ pub struct ConfigSnapshot {
     pub max_in_flight: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_in_flight_auto: Option<bool>,
+    /// `--threshold` expressions, kept so `aggregate` can evaluate them on the merged histograms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<String>,
 }
 
 /// `planned == verified + corrupted + infra + lost`. `planned` counts operations issued; when a run is
@@ -118,8 +134,15 @@ pub struct CheckpointReport {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InjectionCount {
+    /// Damages applied and confirmed (the object is gone, the marker's hash changed).
     pub injected: u64,
     pub detected: u64,
+    /// Confirmed damages the checks did not catch: any fails the run.
+    #[serde(default)]
+    pub missed: u64,
+    /// Damages that could not be applied or confirmed: they tested nothing, so the run cannot pass.
+    #[serde(default)]
+    pub unapplied: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

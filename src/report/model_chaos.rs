@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Verdict;
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ChaosReport {
     /// How many times every scenario was run (`--repeat`).
@@ -19,6 +21,12 @@ pub struct ScenarioReport {
     pub runs: u32,
     /// Runs with no corrupted or lost operation and at least one verified.
     pub passed: u32,
+    /// The worst run's verdict: corrupted or lost fail; a fault that never hit, nothing verified
+    /// or a failed setup is inconclusive. Absent in reports of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
     pub pass_rate: f64,
     /// Faults that hit something: kills, server restarts, fault windows opened.
     pub faults_injected: u64,

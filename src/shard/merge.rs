@@ -8,7 +8,9 @@ use hdrhistogram::Histogram;
 
 use super::merge_sections;
 use crate::record::{decode_histogram, encode_histogram, new_histogram, LatencySummary};
-use crate::report::{self, AggregateInfo, RunResult, ShardSummary, Totals, Verdict};
+use crate::report::{
+    self, AggregateInfo, ProviderFailure, RetryStats, RunResult, ShardSummary, Totals, Verdict, WorkloadResult,
+};
 
 /// One shard's report and where it came from.
 pub struct Part {
@@ -104,38 +106,7 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
     let first = &parts.first().ok_or("no shard to merge")?.result;
     let hist = merge_histograms(parts)?;
     let totals = sum_totals(parts);
-    let max_infra_rate = first.config.max_infra_rate;
-    let (mut verdict, mut reasons) = report::decide(&totals, max_infra_rate);
-    for p in parts {
-        if p.result.verdict == Verdict::Fail {
-            if verdict != Verdict::Fail {
-                verdict = Verdict::Fail;
-                reasons.clear();
-            }
-            reasons.push(format!(
-                "shard {}/{count} failed: {}",
-                p.index(),
-                p.result.verdict_reasons.join("; ")
-            ));
-        }
-    }
-    if !missing.is_empty() {
-        let list: Vec<String> = missing.iter().map(|i| format!("{i}/{count}")).collect();
-        verdict = Verdict::Fail;
-        reasons.insert(
-            0,
-            format!(
-                "shard {} of group {group} missing: the totals cover {} of {count} shards",
-                list.join(", "),
-                parts.len()
-            ),
-        );
-    }
     let interrupted = parts.iter().any(|p| p.result.interrupted);
-    if interrupted {
-        reasons.push("a shard was interrupted: its unissued operations are counted as cancelled".into());
-    }
-
     let started = parts.iter().filter_map(|p| parse_time(&p.result.started_at)).min();
     let finished = parts.iter().filter_map(|p| parse_time(&p.result.finished_at)).max();
     let (started_at, finished_at, duration_s) = match (started, finished) {
@@ -159,11 +130,11 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
     let mut environment = first.environment.clone();
     environment.insert("shards".into(), format!("{} of {count} (group {group})", parts.len()));
 
-    Ok(RunResult {
+    let mut merged = RunResult {
         schema_version: report::SCHEMA_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        verdict,
-        verdict_reasons: reasons,
+        verdict: Verdict::Inconclusive,
+        verdict_reasons: Vec::new(),
         interrupted,
         seed: first.seed,
         profile: first.profile.clone(),
@@ -173,6 +144,11 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         duration_s,
         config,
         totals,
+        workloads: merge_workloads(parts),
+        retries: merge_retries(parts),
+        // Thresholds are evaluated again on the merged histograms by the caller.
+        thresholds: Vec::new(),
+        provider_failure: merge_provider_failures(parts),
         infra_classes,
         checkpoint: merge_sections::checkpoint(parts, &hist),
         lifecycle: merge_sections::lifecycle(parts, &hist),
@@ -201,7 +177,82 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
                 .collect(),
         }),
         host: None,
-    })
+    };
+    report::judge(&mut merged);
+    overrule_with_shards(&mut merged, parts, group, count, missing);
+    Ok(merged)
+}
+
+fn merge_workloads(parts: &[Part]) -> BTreeMap<String, WorkloadResult> {
+    let mut map: BTreeMap<String, WorkloadResult> = BTreeMap::new();
+    for p in parts {
+        for (name, w) in &p.result.workloads {
+            match map.get_mut(name) {
+                Some(m) => m.add(w),
+                None => {
+                    map.insert(name.clone(), w.clone());
+                }
+            }
+        }
+    }
+    map
+}
+
+fn merge_retries(parts: &[Part]) -> BTreeMap<String, RetryStats> {
+    let mut map: BTreeMap<String, RetryStats> = BTreeMap::new();
+    for p in parts {
+        for (op, r) in &p.result.retries {
+            map.entry(op.clone()).or_default().add(r);
+        }
+    }
+    map
+}
+
+fn merge_provider_failures(parts: &[Part]) -> Option<ProviderFailure> {
+    let failures: Vec<(u32, &ProviderFailure)> = parts
+        .iter()
+        .filter_map(|p| p.result.provider_failure.as_ref().map(|f| (p.index(), f)))
+        .collect();
+    if failures.is_empty() {
+        return None;
+    }
+    let mut workloads: Vec<String> = failures.iter().flat_map(|(_, f)| f.workloads.clone()).collect();
+    workloads.sort();
+    workloads.dedup();
+    let message = failures
+        .iter()
+        .map(|(i, f)| format!("shard {i}: {}", f.message))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Some(ProviderFailure { message, workloads })
+}
+
+/// A failed shard fails the aggregate whatever the merged counts say, and a missing shard makes its
+/// totals incomplete, which also fails it.
+fn overrule_with_shards(merged: &mut RunResult, parts: &[Part], group: &str, count: u32, missing: &[u32]) {
+    for p in parts.iter().filter(|p| p.result.verdict == Verdict::Fail) {
+        if merged.verdict != Verdict::Fail {
+            merged.verdict = Verdict::Fail;
+            merged.verdict_reasons.clear();
+        }
+        merged.verdict_reasons.push(format!(
+            "shard {}/{count} failed: {}",
+            p.index(),
+            p.result.verdict_reasons.join("; ")
+        ));
+    }
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(|i| format!("{i}/{count}")).collect();
+        merged.verdict = Verdict::Fail;
+        merged.verdict_reasons.insert(
+            0,
+            format!(
+                "shard {} of group {group} missing: the totals cover {} of {count} shards",
+                list.join(", "),
+                parts.len()
+            ),
+        );
+    }
 }
 
 #[cfg(test)]

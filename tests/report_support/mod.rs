@@ -8,8 +8,8 @@ use std::path::Path;
 use stress_action::record::{encode_histogram, new_histogram, LatencySummary};
 use stress_action::report::model::InjectionCount;
 use stress_action::report::{
-    decide, CheckpointReport, ConfigSnapshot, LifecycleReport, ModeReport, RoundReport, RunResult, StatusCounts,
-    StorageReport, StorageSizeReport, TimelinePoint, Totals, SCHEMA_VERSION,
+    judge, CheckpointReport, ConfigSnapshot, LifecycleReport, ModeReport, RoundReport, RunResult, StatusCounts,
+    StorageReport, StorageSizeReport, TimelinePoint, Totals, WorkloadResult, SCHEMA_VERSION,
 };
 
 /// Which story the fixture tells.
@@ -140,6 +140,7 @@ pub fn full_result(scenario: Scenario) -> RunResult {
             InjectionCount {
                 injected: 3,
                 detected: 3,
+                ..Default::default()
             },
         );
     }
@@ -191,12 +192,24 @@ pub fn full_result(scenario: Scenario) -> RunResult {
         infra_classes.insert("http_error_503".to_string(), 2 * failed);
     }
     let max_infra_rate = 0.3;
-    let (verdict, verdict_reasons) = decide(&totals, max_infra_rate);
-    RunResult {
+    let mut workloads = BTreeMap::new();
+    let checkpoint_infra = 3 * infra_per_round;
+    let mut cp = WorkloadResult::counted(150, 150 - corrupted - checkpoint_infra, corrupted, checkpoint_infra, 0);
+    if checkpoint_infra > 0 {
+        cp.infra_classes.insert("timeout".to_string(), checkpoint_infra);
+    }
+    workloads.insert("checkpoint".to_string(), cp);
+    let mut lc = WorkloadResult::counted(30, 30 - 2 * failed, 0, 2 * failed, 0);
+    if failed > 0 {
+        lc.infra_classes.insert("http_error_503".to_string(), 2 * failed);
+    }
+    workloads.insert("lifecycle".to_string(), lc);
+    workloads.insert("storage".to_string(), WorkloadResult::counted(12, 12, 0, 0, 0));
+    let mut result = RunResult {
         schema_version: SCHEMA_VERSION,
         tool_version: "0.1.0".to_string(),
-        verdict,
-        verdict_reasons,
+        verdict: stress_action::report::Verdict::Inconclusive,
+        verdict_reasons: Vec::new(),
         interrupted: false,
         seed: 42,
         profile: "smoke".to_string(),
@@ -223,6 +236,10 @@ pub fn full_result(scenario: Scenario) -> RunResult {
             ..Default::default()
         },
         totals,
+        workloads,
+        retries: BTreeMap::new(),
+        thresholds: Vec::new(),
+        provider_failure: None,
         infra_classes,
         checkpoint: Some(CheckpointReport {
             rounds,
@@ -239,7 +256,9 @@ pub fn full_result(scenario: Scenario) -> RunResult {
         shard: None,
         aggregate: None,
         host: None,
-    }
+    };
+    judge(&mut result);
+    result
 }
 
 /// Writes `report.json` and an `events.jsonl` whose corrupted lines match the totals.

@@ -12,6 +12,10 @@ pub const CORRUPTION_DETAILS: usize = 20;
 #[derive(Serialize)]
 pub struct SummaryView {
     pub verdict_line: String,
+    /// One row per workload under the headline: each is judged on its own.
+    pub workloads: Vec<Vec<String>>,
+    /// Things to know that did not change the verdict (leaked sandboxes).
+    pub warnings: Vec<String>,
     pub run_line: String,
     pub interrupted: bool,
     pub integrity: Vec<String>,
@@ -50,12 +54,16 @@ pub struct MermaidView {
     pub p99: String,
 }
 
+fn icon(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "✅",
+        Verdict::Fail => "❌",
+        Verdict::Inconclusive => "⚠️",
+    }
+}
+
 pub fn verdict_line(result: &RunResult) -> String {
-    let (icon, word) = match result.verdict {
-        Verdict::Pass => ("✅", "pass"),
-        Verdict::Fail => ("❌", "fail"),
-        Verdict::Inconclusive => ("⚠️", "inconclusive"),
-    };
+    let (icon, word) = (icon(result.verdict), result.verdict.as_str());
     let reasons = result.verdict_reasons.join("; ");
     if reasons.is_empty() {
         format!("{icon} **{word}**")
@@ -93,6 +101,36 @@ pub fn cell(text: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// `| workload | verdict | verified | corrupted | infra | lost | why |`, in run order.
+fn workload_rows(result: &RunResult) -> Vec<Vec<String>> {
+    let order = &result.config.workloads;
+    let mut names: Vec<&String> = result.workloads.keys().collect();
+    names.sort_by_key(|n| order.iter().position(|o| o == *n).unwrap_or(usize::MAX));
+    names
+        .into_iter()
+        .map(|name| {
+            let w = &result.workloads[name];
+            vec![
+                cell(name),
+                format!("{} {}", icon(w.verdict), w.verdict.as_str()),
+                format!("{} / {}", w.verified, w.planned),
+                w.corrupted.to_string(),
+                w.infra.to_string(),
+                w.lost.to_string(),
+                cell(&w.reasons.join("; ")),
+            ]
+        })
+        .collect()
+}
+
+fn warnings(result: &RunResult) -> Vec<String> {
+    result
+        .workloads
+        .iter()
+        .flat_map(|(name, w)| w.warnings.iter().map(move |line| cell(&format!("{name}: {line}"))))
+        .collect()
 }
 
 pub fn build(result: &RunResult, corruptions: &[CorruptionDetail]) -> SummaryView {
@@ -235,6 +273,8 @@ pub fn build(result: &RunResult, corruptions: &[CorruptionDetail]) -> SummaryVie
         .collect();
     SummaryView {
         verdict_line: verdict_line(result),
+        workloads: workload_rows(result),
+        warnings: warnings(result),
         run_line,
         interrupted: result.interrupted,
         integrity,
