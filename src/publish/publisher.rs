@@ -13,6 +13,7 @@ use super::github::{CommentOutcome, GitHubClient};
 use super::github_retry::RetryPolicy;
 use super::s3;
 use super::s3_upload::{list_files, object_key, upload_dir, Manifest};
+use super::sticky::StickyComment;
 use crate::report::RunResult;
 
 /// Files linked from the comment besides the charts.
@@ -105,7 +106,8 @@ pub async fn publish(
                 .push(format!("{} is not set: calling GitHub without a token", gh.token_env));
         }
         let client = GitHubClient::new(&gh.api_url, token, opts.github_retry)?;
-        let outcome = client.upsert_comment(&gh.repo, gh.pr, &gh.key, &body).await?;
+        let sticky = StickyComment::new(&gh.key, gh.author.as_deref());
+        let outcome = client.upsert_comment(&gh.repo, gh.pr, &sticky, &body).await?;
         match &outcome {
             CommentOutcome::Created(id) => println!("created PR comment {id} on {}#{}", gh.repo, gh.pr),
             CommentOutcome::Updated(id) => println!("updated PR comment {id} on {}#{}", gh.repo, gh.pr),
