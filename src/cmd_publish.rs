@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use stress_action::config::ConfigError;
-use stress_action::publish::actions::set_outputs_from_env;
+use stress_action::publish::actions::{result_outputs, set_outputs_from_env};
 use stress_action::publish::compare::{compare, load_report};
 use stress_action::publish::config::{process_env, PublishArgs, PublishConfig};
 use stress_action::publish::publisher::{publish, PublishOptions, PublishReport};
@@ -15,6 +15,11 @@ use stress_action::ExitStatus;
 use crate::cli_publish::{CompareCmd, PublishCmd};
 
 pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
+    // First of all, so the action's `verdict` output is report.json's whatever fails below
+    // (a bad flag, an unreachable S3); a missing or invalid report.json is reported by `publish`.
+    if let Ok(result) = load_report(&cmd.dir) {
+        set_outputs_from_env(&result_outputs(&result), &|m| eprintln!("warning: {m}"));
+    }
     let env = process_env();
     let cfg = match PublishConfig::build(cmd.flags.into_args(), &env) {
         Ok(cfg) => cfg,
@@ -27,8 +32,6 @@ pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
         Ok(report) => report,
         Err(e) => return crate::fail(&e, e.exit_status()),
     };
-    // The verdict output must equal report.json's even when a step below failed.
-    set_outputs_from_env(&report.outputs, &|m| eprintln!("warning: {m}"));
     let code = regression_exit(&report, ExitStatus::Pass);
     for e in &report.failures {
         crate::fail(e, ExitStatus::PublishFailed);

@@ -161,3 +161,23 @@ fn run_publish_with_s3_down_still_comments_and_keeps_the_verdicts_exit_code() {
     assert_links_nothing_uploaded(&ours[0].body);
     assert!(ours[0].body.contains("pass"), "{}", ours[0].body);
 }
+
+#[test]
+fn a_usage_error_still_leaves_report_jsons_verdict_as_the_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run_dir(tmp.path(), "run");
+    edit_report(&dir, |v| v["verdict"] = serde_json::json!("fail"));
+    let outputs = tmp.path().join("github-output");
+    cli()
+        .env("GITHUB_OUTPUT", &outputs)
+        .args(["publish", dir.to_str().unwrap()])
+        .args(["--baseline", tmp.path().join("no-such-baseline").to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("invalid --baseline"));
+    let outputs = std::fs::read_to_string(&outputs).unwrap();
+    assert!(
+        outputs.contains("verdict<<STRESS_ACTION_EOF\nfail\nSTRESS_ACTION_EOF\n"),
+        "{outputs}"
+    );
+}

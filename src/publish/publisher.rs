@@ -45,8 +45,6 @@ pub struct PublishReport {
     pub report_url: Option<String>,
     /// Steps that failed; every other step was still attempted.
     pub failures: Vec<PublishError>,
-    /// The report's verdict and counts as GitHub step outputs, so they exist on every path.
-    pub outputs: Vec<(&'static str, String)>,
 }
 
 /// Retry timing of GitHub calls; tests shorten it.
@@ -74,10 +72,7 @@ pub async fn publish(
         true => Some(s3::client(cfg.s3_endpoint.as_deref()).await),
         false => None,
     };
-    let mut report = PublishReport {
-        outputs: super::actions::result_outputs(&result),
-        ..Default::default()
-    };
+    let mut report = PublishReport::default();
     let mut notices = Vec::new();
     if let Some(source) = &cfg.baseline {
         match load_baseline(source, client.as_ref()).await {
