@@ -3,12 +3,19 @@
 #
 # Inputs arrive only through the environment and are passed as separate argv elements, never through
 # eval or an unquoted expansion, so an input like `$(touch /tmp/pwned)` is a literal string. The
-# step fails exactly when the verdict is fail (exit 1) or the configuration is unusable (exit 2);
-# an inconclusive run or a failed upload is a warning. With INPUT_PUBLISH_DIR the step publishes an
-# existing run directory instead (the fork-PR recipe) and fails when publishing fails.
+# step fails when the verdict is fail (exit 1), inconclusive (exit 3, unless fail-on-inconclusive is
+# false: a platform that could not be tested is not green), or the configuration is unusable (exit
+# 2); a failed upload after a run is a warning. With INPUT_PUBLISH_DIR the step publishes an
+# existing run directory instead (the fork-PR recipe) and fails when publishing fails. The `verdict`
+# output is always written by the tool from report.json, never made up here.
 set -uo pipefail
 
 bin=${STRESS_ACTION_BIN:?the install step did not provide a binary}
+fail_on_inconclusive=${INPUT_FAIL_ON_INCONCLUSIVE:-true}
+case $fail_on_inconclusive in
+  true | false) ;;
+  *) echo "::error::input fail-on-inconclusive must be true or false, got '$fail_on_inconclusive'"; exit 2 ;;
+esac
 out_dir=${INPUT_OUT:-}
 if [ -z "$out_dir" ]; then
   out_dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/stress-action/${GITHUB_RUN_ID:-local}-${GITHUB_RUN_ATTEMPT:-1}${INPUT_SHARD:+-shard-${INPUT_SHARD//\//-of-}}"
@@ -52,6 +59,7 @@ if [ -n "${INPUT_S3_BUCKET:-}" ]; then
 fi
 if [ "${INPUT_COMMENT:-true}" = true ] && [ -n "$pr" ]; then
   publish+=(--comment-key "${INPUT_COMMENT_KEY:-default}" --pr "$pr")
+  [ -n "${INPUT_COMMENT_AUTHOR:-}" ] && publish+=(--comment-author "$INPUT_COMMENT_AUTHOR")
 fi
 if [ -n "$publish_only" ]; then
   args+=("${publish[@]}")
@@ -72,13 +80,18 @@ echo "stress-action ${args[*]} ${extra[*]}"
 code=$?
 
 # Outputs the tool did not write (e.g. it stopped before rendering) still get a value.
-if [ -n "${GITHUB_OUTPUT:-}" ] && ! grep -q '^report-dir=' "$GITHUB_OUTPUT" 2>/dev/null; then
+if [ -n "${GITHUB_OUTPUT:-}" ] && ! grep -Eq '^report-dir(=|<<)' "$GITHUB_OUTPUT" 2>/dev/null; then
   echo "report-dir=$out_dir" >> "$GITHUB_OUTPUT"
 fi
 case $code in
   0) ;;
   1) echo "::error::stress-action: verdict fail (see $out_dir/summary.md)"; exit 1 ;;
-  3) echo "::warning::stress-action: verdict inconclusive: too little was verified to tell" ;;
+  3)
+    if [ "$fail_on_inconclusive" = true ]; then
+      echo "::error::stress-action: verdict inconclusive: too little was verified to tell (see $out_dir/summary.md; fail-on-inconclusive: false only warns)"
+      exit 3
+    fi
+    echo "::warning::stress-action: verdict inconclusive: too little was verified to tell" ;;
   4)
     if [ -n "$publish_only" ]; then
       echo "::error::stress-action: publishing failed; the run directory is $out_dir"; exit 4

@@ -224,6 +224,7 @@ impl RunCmd {
             pr: self.publishing.pr,
             github_api_url: self.publishing.github_api_url,
             comment_key: self.publishing.comment_key,
+            comment_author: self.publishing.comment_author,
             baseline: self.publishing.baseline,
             fail_on_regression: self.publishing.fail_on_regression,
             save_baseline: self.publishing.save_baseline,

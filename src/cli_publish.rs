@@ -39,6 +39,10 @@ pub struct PublishFlags {
     /// One sticky comment per key (default "default").
     #[arg(long, value_name = "KEY")]
     pub comment_key: Option<String>,
+    /// Login that owns the sticky comment besides bots: the user of a personal token (a marker
+    /// quoted by anyone else is never edited).
+    #[arg(long, value_name = "LOGIN")]
+    pub comment_author: Option<String>,
     /// Baseline run: a run directory, a report.json, or s3://bucket/key.
     #[arg(long, value_name = "PATH|S3_URL")]
     pub baseline: Option<String>,
@@ -63,6 +67,7 @@ impl PublishFlags {
             pr: self.pr,
             github_api_url: self.github_api_url,
             comment_key: self.comment_key,
+            comment_author: self.comment_author,
             baseline: self.baseline,
             fail_on_regression: self.fail_on_regression,
             save_baseline: self.save_baseline,

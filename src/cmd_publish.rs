@@ -1,10 +1,12 @@
 //! The binary's publishing commands: `publish DIR`, `compare BASE CURRENT`, and the step that
 //! `run --publish` / `run --baseline` take after the run. Publishing never changes the verdict
-//! of a run unless `--fail-on-regression` says so.
+//! of a run unless `--fail-on-regression` says so. `publish` exits 1 on a regression, else 4 when
+//! any step failed (after attempting them all), else 0.
 
 use std::path::Path;
 
 use stress_action::config::ConfigError;
+use stress_action::publish::actions::{result_outputs, set_outputs_from_env};
 use stress_action::publish::compare::{compare, load_report};
 use stress_action::publish::config::{process_env, PublishArgs, PublishConfig};
 use stress_action::publish::publisher::{publish, PublishOptions, PublishReport};
@@ -13,6 +15,11 @@ use stress_action::ExitStatus;
 use crate::cli_publish::{CompareCmd, PublishCmd};
 
 pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
+    // First of all, so the action's `verdict` output is report.json's whatever fails below
+    // (a bad flag, an unreachable S3); a missing or invalid report.json is reported by `publish`.
+    if let Ok(result) = load_report(&cmd.dir) {
+        set_outputs_from_env(&result_outputs(&result), &|m| eprintln!("warning: {m}"));
+    }
     let env = process_env();
     let cfg = match PublishConfig::build(cmd.flags.into_args(), &env) {
         Ok(cfg) => cfg,
@@ -21,9 +28,17 @@ pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
     if cfg.s3.is_none() && cfg.github.is_none() && cfg.baseline.is_none() && cfg.save_baseline.is_none() {
         eprintln!("warning: nothing to publish to (no --s3-bucket, no --repo/--pr); wrote comment.md only");
     }
-    match publish(&cmd.dir, &cfg, &env, &PublishOptions::default()).await {
-        Ok(report) => regression_exit(&report, ExitStatus::Pass),
-        Err(e) => crate::fail(&e, e.exit_status()),
+    let report = match publish(&cmd.dir, &cfg, &env, &PublishOptions::default()).await {
+        Ok(report) => report,
+        Err(e) => return crate::fail(&e, e.exit_status()),
+    };
+    let code = regression_exit(&report, ExitStatus::Pass);
+    for e in &report.failures {
+        crate::fail(e, ExitStatus::PublishFailed);
+    }
+    match (code, report.failures.is_empty()) {
+        (0, false) => ExitStatus::PublishFailed.code(),
+        (code, _) => code,
     }
 }
 
@@ -34,8 +49,9 @@ pub fn check_flags(args: &PublishArgs) -> Option<i32> {
         .map(|e| crate::fail(&e, ExitStatus::Usage))
 }
 
-/// After `run`: with `--publish`, publish; with only `--baseline`, just compare. A publishing failure
-/// is a warning: the run keeps its verdict's exit code and its local results.
+/// After `run`: with `--publish`, publish; with only `--baseline`, just compare. Every publishing
+/// step is attempted; a failed one is a warning: the run keeps its verdict's exit code (or 1 for a
+/// regression of a passing run) and its local results.
 pub async fn after_run(dir: &Path, publish_enabled: bool, args: PublishArgs, verdict: ExitStatus) -> i32 {
     if verdict == ExitStatus::Interrupted {
         // The user asked to stop: leave quickly; `publish DIR` can send the partial results later.
@@ -57,13 +73,19 @@ pub async fn after_run(dir: &Path, publish_enabled: bool, args: PublishArgs, ver
         cfg.github = None;
         cfg.save_baseline = None;
     }
+    let failed = |e: &dyn std::fmt::Display| {
+        eprintln!(
+            "warning: publishing failed ({e}); the results are in {} and `stress-action publish` can retry",
+            dir.display()
+        );
+    };
     match publish(dir, &cfg, &env, &PublishOptions::default()).await {
-        Ok(report) => regression_exit(&report, verdict),
+        Ok(report) => {
+            report.failures.iter().for_each(|e| failed(e));
+            regression_exit(&report, verdict)
+        }
         Err(e) => {
-            eprintln!(
-                "warning: publishing failed ({e}); the results are in {} and `stress-action publish` can retry",
-                dir.display()
-            );
+            failed(&e);
             verdict.code()
         }
     }
@@ -72,7 +94,7 @@ pub async fn after_run(dir: &Path, publish_enabled: bool, args: PublishArgs, ver
 fn regression_exit(report: &PublishReport, verdict: ExitStatus) -> i32 {
     if let Some(url) = &report.report_url {
         println!("report: {url}");
-        stress_action::publish::actions::set_output_from_env("report-url", url, &|m| eprintln!("warning: {m}"));
+        set_outputs_from_env(&[("report-url", url.clone())], &|m| eprintln!("warning: {m}"));
     }
     for w in &report.warnings {
         eprintln!("warning: {w}");

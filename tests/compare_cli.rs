@@ -181,3 +181,123 @@ fn run_with_a_baseline_writes_the_comparison_and_keeps_its_verdict() {
         "a checkpoint-only run has no lifecycle rows: {cmp}"
     );
 }
+
+/// A current run that recorded what it selected (as every run of this version does), with `edit`
+/// applied on top.
+fn current_selecting(parent: &std::path::Path, edit: impl FnOnce(&mut serde_json::Value)) -> std::path::PathBuf {
+    let dir = run_dir(parent, "current");
+    edit_report(&dir, |v| {
+        v["config"]["workloads"] = serde_json::json!(["checkpoint", "lifecycle", "storage"]);
+        v["config"]["lifecycle_modes"] = serde_json::json!(["sequential", "staggered", "burst"]);
+        v["config"]["storage_sizes_mb"] = serde_json::json!([1.0, 4.0, 10.0, 16.0]);
+        edit(v);
+    });
+    dir
+}
+
+fn compare_with_fixture(current: &std::path::Path, gate: Option<&str>) -> assert_cmd::assert::Assert {
+    let mut cmd = cli();
+    cmd.args([
+        "compare",
+        fixture("report-full.json").to_str().unwrap(),
+        current.to_str().unwrap(),
+    ]);
+    if let Some(pct) = gate {
+        cmd.args(["--fail-on-regression", pct]);
+    }
+    cmd.assert()
+}
+
+#[test]
+fn a_selected_lifecycle_mode_missing_from_this_run_is_no_data_and_fails_the_gate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let current = current_selecting(tmp.path(), |v| {
+        v["lifecycle"].as_object_mut().unwrap().remove("burst");
+    });
+    let row = "| Burst | TTI p95 | 720 ms | no data | no data in this run |";
+    compare_with_fixture(&current, None)
+        .success()
+        .stdout(predicate::str::contains(row))
+        .stdout(predicate::str::contains(
+            "| Burst | success rate | 95.00 % | no data | no data in this run |",
+        ));
+    compare_with_fixture(&current, Some("1000"))
+        .code(1)
+        .stdout(predicate::str::contains("better").not())
+        .stderr(predicate::str::contains(
+            "regression: Burst TTI p95: no data in this run (baseline 720 ms, this run no data)",
+        ))
+        .stderr(predicate::str::contains("Sequential").not());
+}
+
+#[test]
+fn a_mode_this_run_did_not_select_is_noted_not_judged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let current = current_selecting(tmp.path(), |v| {
+        v["lifecycle"].as_object_mut().unwrap().remove("burst");
+        v["config"]["lifecycle_modes"] = serde_json::json!(["sequential", "staggered"]);
+    });
+    compare_with_fixture(&current, Some("1"))
+        .success()
+        .stdout(predicate::str::contains("_Not compared: Burst (not run in this run)._"))
+        .stdout(predicate::str::contains("| Burst |").not());
+}
+
+#[test]
+fn an_empty_histogram_is_no_data_never_minus_100_percent_better() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Every restore failed on infrastructure: the restore histogram is empty, its summary all zeros.
+    let empty = serde_json::json!({"count": 0, "min": 0.0, "p50": 0.0, "p90": 0.0, "p95": 0.0,
+        "p99": 0.0, "p999": 0.0, "max": 0.0, "mean": 0.0});
+    let current = current_selecting(tmp.path(), |v| v["checkpoint"]["restore_ms"] = empty);
+    compare_with_fixture(&current, None)
+        .success()
+        .stdout(predicate::str::contains(
+            "| Checkpoint | restore p95 | 72.00 ms | no data | no data in this run |",
+        ))
+        .stdout(predicate::str::contains("-100.0%").not());
+    compare_with_fixture(&current, Some("20"))
+        .code(1)
+        .stderr(predicate::str::contains("Checkpoint restore p95: no data in this run"));
+    // The comment shows the same: no data, and the gate fails `publish` too.
+    cli()
+        .args(["publish", current.to_str().unwrap()])
+        .args(["--baseline", fixture("report-full.json").to_str().unwrap()])
+        .args(["--fail-on-regression", "20"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("Checkpoint restore p95: no data"));
+    let body = std::fs::read_to_string(current.join("comment.md")).unwrap();
+    assert!(
+        body.contains("| restore p95 | 72.00 ms | no data | no data in this run |"),
+        "{body}"
+    );
+    assert!(!body.contains("-100.0%"), "{body}");
+}
+
+#[test]
+fn a_selected_workload_missing_from_report_json_is_no_data_for_every_metric() {
+    let tmp = tempfile::tempdir().unwrap();
+    let current = current_selecting(tmp.path(), |v| {
+        v.as_object_mut().unwrap().remove("storage");
+    });
+    let out = compare_with_fixture(&current, Some("1000"))
+        .code(1)
+        .stderr(predicate::str::contains(
+            "Storage 16 MB download p95: no data in this run",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    for size in ["1", "4", "10", "16"] {
+        for metric in ["upload", "download", "upload p95", "download p95"] {
+            let row = format!("| Storage {size} MB | {metric} |");
+            let line = out
+                .lines()
+                .find(|l| l.starts_with(&row))
+                .unwrap_or_else(|| panic!("no {row} in\n{out}"));
+            assert!(line.ends_with("| no data | no data in this run |"), "{line}");
+        }
+    }
+}

@@ -7,20 +7,7 @@ use fake_github::FakeGitHub;
 use publish_support::{cli, run_dir};
 
 fn publish(dir: &std::path::Path, gh: &FakeGitHub, key: &str) -> assert_cmd::assert::Assert {
-    cli()
-        .env("GITHUB_TOKEN", "test-token-not-secret")
-        .args([
-            "publish",
-            dir.to_str().unwrap(),
-            "--comment-key",
-            key,
-            "--repo",
-            "o/r",
-            "--pr",
-            "7",
-        ])
-        .args(["--github-api-url", &gh.url])
-        .assert()
+    publish_support::publish_to_github(dir, &gh.url, key, &[])
 }
 
 #[test]

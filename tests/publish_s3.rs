@@ -6,6 +6,7 @@ mod publish_support;
 use std::collections::BTreeMap;
 
 use moto::{aws_env, Moto};
+use predicates::prelude::*;
 use publish_support::{cli, run_dir};
 
 const BUCKET: &str = "stress-bucket";
@@ -203,4 +204,76 @@ fn a_public_base_url_links_charts_and_the_full_report() {
         body.contains("[full report](https://cdn.example.test/r/p/1/report.html)"),
         "{body}"
     );
+}
+
+fn keys_under(moto: &Moto, prefix: &str) -> Vec<String> {
+    download_all(moto, BUCKET, prefix).into_keys().collect()
+}
+
+const SAVED: &str = "s3://stress-bucket/baselines/main.json";
+
+#[test]
+fn only_a_passing_run_is_saved_as_the_baseline() {
+    let moto = Moto::start();
+    create_bucket(&moto, BUCKET);
+    let tmp = tempfile::tempdir().unwrap();
+    for verdict in ["fail", "inconclusive"] {
+        let dir = run_dir(tmp.path(), verdict);
+        publish_support::edit_report(&dir, |v| v["verdict"] = serde_json::json!(verdict));
+        let mut cmd = cli();
+        aws_env(&mut cmd)
+            .args(["publish", dir.to_str().unwrap(), "--s3-endpoint", &moto.url])
+            .args(["--save-baseline", SAVED])
+            .assert()
+            .code(0)
+            .stdout(predicates::str::contains("saved the baseline").not())
+            .stderr(predicates::str::contains(format!(
+                "warning: not saving the baseline to {SAVED}: the verdict is {verdict}; only a passing run becomes the baseline"
+            )));
+        assert!(keys_under(&moto, "baselines/").is_empty(), "a {verdict} run was saved");
+    }
+    let pass = run_dir(tmp.path(), "pass");
+    let mut cmd = cli();
+    aws_env(&mut cmd)
+        .args(["publish", pass.to_str().unwrap(), "--s3-endpoint", &moto.url])
+        .args(["--save-baseline", SAVED])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("not saving").not());
+    let saved = download_all(&moto, BUCKET, "baselines/");
+    assert_eq!(
+        saved["baselines/main.json"].0,
+        std::fs::read(pass.join("report.json")).unwrap()
+    );
+}
+
+#[test]
+fn an_inconclusive_run_saves_no_baseline_and_keeps_exit_3() {
+    let moto = Moto::start();
+    create_bucket(&moto, BUCKET);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    // A 1 ms command timeout: nothing can be verified, so the run is inconclusive.
+    let mut cmd = cli();
+    aws_env(&mut cmd)
+        .args([
+            "run",
+            "-q",
+            "--workload",
+            "checkpoint",
+            "-n",
+            "2",
+            "--exec-timeout-ms",
+            "1",
+        ])
+        .args(["--out", out.to_str().unwrap(), "--publish", "--s3-endpoint", &moto.url])
+        .args(["--save-baseline", SAVED])
+        .assert()
+        .code(3)
+        .stderr(
+            predicates::str::contains("not saving the baseline")
+                .and(predicates::str::contains("the verdict is inconclusive")),
+        );
+    assert!(keys_under(&moto, "baselines/").is_empty());
+    assert!(out.join("report.json").is_file());
 }

@@ -58,13 +58,9 @@ pub fn publish(env: &ActionsEnv, result: &RunResult, run_dir: &Path, annotations
         }
     }
     if let Some(target) = &env.output {
-        let outputs = [
-            ("verdict", result.verdict.as_str().to_string()),
-            ("corrupted", result.totals.corrupted.to_string()),
-            ("infra", result.totals.infra.to_string()),
-            ("report-dir", run_dir.display().to_string()),
-            ("summary-path", summary_path.display().to_string()),
-        ];
+        let mut outputs = result_outputs(result);
+        outputs.push(("report-dir", run_dir.display().to_string()));
+        outputs.push(("summary-path", summary_path.display().to_string()));
         let text: String = outputs.iter().map(|(k, v)| output_entry(k, v)).collect();
         if let Err(e) = append(target, &text) {
             warn(&format!("cannot append to GITHUB_OUTPUT {}: {e}", target.display()));
@@ -78,10 +74,22 @@ pub fn publish(env: &ActionsEnv, result: &RunResult, run_dir: &Path, annotations
     }
 }
 
-/// One more step output after `run`'s own (e.g. `report-url`, known only once publishing uploaded).
-pub fn set_output_from_env(name: &str, value: &str, warn: &dyn Fn(&str)) {
+/// The outputs report.json alone decides, so every command that reads a run (`run`, `report`,
+/// `publish`) gives the action the same `verdict` as the file, whatever else fails.
+pub fn result_outputs(result: &RunResult) -> Vec<(&'static str, String)> {
+    vec![
+        ("verdict", result.verdict.as_str().to_string()),
+        ("corrupted", result.totals.corrupted.to_string()),
+        ("infra", result.totals.infra.to_string()),
+    ]
+}
+
+/// Appends step outputs when running inside GitHub Actions (e.g. `report-url`, known only once
+/// publishing uploaded); nothing otherwise.
+pub fn set_outputs_from_env(outputs: &[(&str, String)], warn: &dyn Fn(&str)) {
     if let Some(target) = ActionsEnv::from_env().output {
-        if let Err(e) = append(&target, &output_entry(name, value)) {
+        let text: String = outputs.iter().map(|(k, v)| output_entry(k, v)).collect();
+        if let Err(e) = append(&target, &text) {
             warn(&format!("cannot append to GITHUB_OUTPUT {}: {e}", target.display()));
         }
     }

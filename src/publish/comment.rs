@@ -26,6 +26,8 @@ pub struct CommentInput<'a> {
     pub file_urls: &'a BTreeMap<String, String>,
     pub chart_files: Vec<String>,
     pub run_url: Option<&'a str>,
+    /// Warnings a reader must see before the numbers (e.g. the upload failed), one paragraph each.
+    pub notices: &'a [String],
 }
 
 /// A body section; lower `priority` sections are shortened first.
@@ -57,6 +59,9 @@ pub fn render(input: &CommentInput) -> String {
     if !links.is_empty() {
         header.push_str(&links.join(" · "));
         header.push_str("\n\n");
+    }
+    for notice in input.notices {
+        header.push_str(&format!("> {notice}\n\n"));
     }
     let summary = input
         .summary_md

@@ -23,6 +23,7 @@ pub struct PublishArgs {
     pub pr: Option<i64>,
     pub github_api_url: Option<String>,
     pub comment_key: Option<String>,
+    pub comment_author: Option<String>,
     pub baseline: Option<String>,
     pub fail_on_regression: Option<f64>,
     pub save_baseline: Option<String>,
@@ -51,6 +52,8 @@ pub struct GitHubTarget {
     pub pr: u64,
     pub token_env: String,
     pub key: String,
+    /// The login that owns the sticky comment besides any Bot (a personal token's user).
+    pub author: Option<String>,
 }
 
 /// A baseline report: a local run directory / report.json, or an object in S3.
@@ -193,6 +196,7 @@ fn github_target(args: &PublishArgs, env: &Env, repo_env: Option<&str>) -> Resul
             format!("use letters, digits, '-', '_' or '.', got {key:?}"),
         ));
     }
+    let author = args.comment_author.as_deref().map(validate_login).transpose()?;
     let (Some(repo), Some(pr)) = (repo, pr) else {
         if args.pr.is_some() {
             return Err(ConfigError::new(
@@ -219,7 +223,20 @@ fn github_target(args: &PublishArgs, env: &Env, repo_env: Option<&str>) -> Resul
         pr,
         token_env: args.github_token_env.clone().unwrap_or_else(|| "GITHUB_TOKEN".into()),
         key,
+        author,
     }))
+}
+
+/// A GitHub login (`octocat`, `my-app[bot]`): letters, digits and '-', with an optional `[bot]`.
+fn validate_login(login: &str) -> Result<String, ConfigError> {
+    let name = login.strip_suffix("[bot]").unwrap_or(login);
+    if name.is_empty() || name.len() > 39 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(ConfigError::new(
+            "--comment-author",
+            format!("must be a GitHub login (letters, digits, '-', optionally ending in [bot]), got {login:?}"),
+        ));
+    }
+    Ok(login.to_string())
 }
 
 /// The PR number of a `pull_request` event, or of the PR that triggered a `workflow_run`
@@ -328,5 +345,23 @@ mod tests {
             PublishConfig::build(args, &env(&[])).unwrap_err().field,
             "--save-baseline"
         );
+    }
+
+    #[test]
+    fn comment_author_is_a_login() {
+        let with = |author: &str| PublishArgs {
+            repo: Some("o/r".into()),
+            pr: Some(1),
+            comment_author: Some(author.into()),
+            ..Default::default()
+        };
+        for bad in ["", "a b", "x\"; rm", "[bot]"] {
+            let err = PublishConfig::build(with(bad), &env(&[])).unwrap_err();
+            assert_eq!(err.field, "--comment-author", "{bad:?}");
+        }
+        for good in ["octocat", "ci-runner-2", "my-app[bot]"] {
+            let cfg = PublishConfig::build(with(good), &env(&[])).unwrap();
+            assert_eq!(cfg.github.unwrap().author.as_deref(), Some(good));
+        }
     }
 }

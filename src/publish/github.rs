@@ -1,5 +1,6 @@
-//! The sticky PR comment over GitHub's REST API: find the comment carrying this key's hidden
-//! marker across every page of the PR's comments, then update it in place or create it.
+//! The sticky PR comment over GitHub's REST API: find our comment carrying this key's hidden
+//! marker across every page of the PR's comments (which comment is ours is [`super::sticky`]'s
+//! rule), then update it in place or create it.
 //!
 //! A thin reqwest client rather than octocrab: the four calls needed do not justify octocrab's
 //! extra compile time, and reqwest shares hyper/rustls with the AWS SDK already in the build.
@@ -10,9 +11,10 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LINK, USER_AGENT};
 use reqwest::Method;
 
-use super::comment::{marker, MAX_COMMENT_CHARS};
+use super::comment::MAX_COMMENT_CHARS;
 use super::error::PublishError;
 use super::github_retry::{retry_delay, RateHeaders, RetryPolicy};
+use super::sticky::{Found, IssueComment, StickyComment};
 
 /// Pages of 100 comments followed at most; a PR with more than 10,000 comments is not expected.
 const MAX_PAGES: usize = 100;
@@ -53,12 +55,12 @@ impl GitHubClient {
         })
     }
 
-    /// Creates or updates the one comment of `key` on PR `pr` of `repo` (`owner/name`).
+    /// Creates or updates our one `sticky` comment on PR `pr` of `repo` (`owner/name`).
     pub async fn upsert_comment(
         &self,
         repo: &str,
         pr: u64,
-        key: &str,
+        sticky: &StickyComment,
         body: &str,
     ) -> Result<CommentOutcome, PublishError> {
         let chars = body.chars().count();
@@ -72,7 +74,7 @@ impl GitHubClient {
         // so a flaky GitHub never leaves two comments with the same marker.
         let mut attempt = 0;
         let (reply, existing) = loop {
-            let existing = match self.find_comment(repo, pr, &marker(key)).await? {
+            let existing = match self.find_comment(repo, pr, sticky).await? {
                 Ok(found) => found,
                 Err(skip) => return Ok(skip),
             };
@@ -120,14 +122,15 @@ impl GitHubClient {
         })
     }
 
-    /// `Ok(Ok(id))` when found on any page; `Ok(Err(skip))` when GitHub refused to list.
+    /// `Ok(Ok(id))` when ours is found on any page; `Ok(Err(skip))` when GitHub refused to list.
     async fn find_comment(
         &self,
         repo: &str,
         pr: u64,
-        marker: &str,
+        sticky: &StickyComment,
     ) -> Result<Result<Option<u64>, CommentOutcome>, PublishError> {
         let mut url = format!("{}/repos/{repo}/issues/{pr}/comments?per_page=100", self.api);
+        let mut found = Found::default();
         for _ in 0..MAX_PAGES {
             let reply = self.send(Method::GET, &url, None, true).await?;
             if let Some(skip) = skipped(&reply, &url) {
@@ -140,21 +143,23 @@ impl GitHubClient {
                     first_line(&reply.body)
                 )));
             }
-            let comments: Vec<serde_json::Value> = serde_json::from_str(&reply.body)
+            let page: Vec<IssueComment> = serde_json::from_str(&reply.body)
                 .map_err(|e| PublishError::GitHub(format!("GET {url}: not a list of comments: {e}")))?;
-            if let Some(id) = comments
-                .iter()
-                .find(|c| c["body"].as_str().is_some_and(|b| b.contains(marker)))
-                .and_then(|c| c["id"].as_u64())
-            {
-                return Ok(Ok(Some(id)));
+            if sticky.search_page(&page, &mut found) {
+                break;
             }
             match next_link(&reply.headers) {
                 Some(next) => url = next,
-                None => return Ok(Ok(None)),
+                None => break,
             }
         }
-        Ok(Ok(None))
+        for (id, login) in &found.foreign {
+            eprintln!(
+                "warning: comment {id} by {login:?} quotes the marker but was not written by a bot or \
+                 --comment-author: left untouched"
+            );
+        }
+        Ok(Ok(found.id))
     }
 
     /// Sends with retries; `retry_5xx` is false for calls that are not idempotent (POST).

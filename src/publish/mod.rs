@@ -12,3 +12,4 @@ pub mod github_retry;
 pub mod publisher;
 pub mod s3;
 pub mod s3_upload;
+pub mod sticky;

@@ -1,22 +1,37 @@
 //! `publish DIR` end to end: compare with the baseline, work out the links readers will use,
 //! render the comment (kept as `DIR/comment.md`), upload the directory, post the comment, and store
 //! the new baseline. Each step reads only the run directory.
+//!
+//! Every step is attempted even when an earlier one failed: an unreachable S3 must not also hide
+//! the verdict from the PR. A comment posted after a failed upload says so and links nothing that
+//! was not uploaded (charts fall back to inline Mermaid). The failures are returned together in
+//! [`PublishReport::failures`]; only bad input stops publishing before the first step.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::comment::{self, CommentInput};
 use super::compare::{compare, load_report};
-use super::config::{BaselineSource, Env, LinkMode, PublishConfig};
+use super::config::{BaselineSource, Env, GitHubTarget, LinkMode, PublishConfig, S3Target};
 use super::error::PublishError;
 use super::github::{CommentOutcome, GitHubClient};
 use super::github_retry::RetryPolicy;
 use super::s3;
 use super::s3_upload::{list_files, object_key, upload_dir, Manifest};
-use crate::report::RunResult;
+use super::sticky::StickyComment;
+use crate::report::{RunResult, Verdict};
 
 /// Files linked from the comment besides the charts.
 const LINKED_FILES: [&str; 3] = ["report.html", "report.json", "summary.md"];
+
+/// Shown at the top of a comment posted after the upload failed.
+const UPLOAD_FAILED: &str = "⚠️ **The upload to S3 failed**, so this comment links no uploaded files \
+    (charts are drawn inline). The results are in the run directory of the workflow run; \
+    `stress-action publish` can retry.";
+
+/// Shown when the baseline could not be read from S3.
+const BASELINE_FAILED: &str = "⚠️ **The baseline could not be read**, so there is no comparison \
+    with it (see the workflow log).";
 
 #[derive(Debug, Default)]
 pub struct PublishReport {
@@ -28,6 +43,8 @@ pub struct PublishReport {
     pub warnings: Vec<String>,
     /// Where readers find report.html once uploaded: the public or presigned link, else `s3://`.
     pub report_url: Option<String>,
+    /// Steps that failed; every other step was still attempted.
+    pub failures: Vec<PublishError>,
 }
 
 /// Retry timing of GitHub calls; tests shorten it.
@@ -56,71 +73,166 @@ pub async fn publish(
         false => None,
     };
     let mut report = PublishReport::default();
-
+    let mut notices = Vec::new();
     if let Some(source) = &cfg.baseline {
-        let base = load_baseline(source, client.as_ref()).await?;
-        let cmp = compare(&base, &result);
-        let md = cmp.to_markdown();
-        write(dir, "comparison.md", &md)?;
-        if let Some(pct) = cfg.fail_on_regression {
-            report.regressions = cmp.regressions(pct);
+        match load_baseline(source, client.as_ref()).await {
+            Ok(base) => compare_step(dir, cfg, &base, &result, &mut report),
+            // A baseline file that is not there or not a report is the user's flag to fix.
+            Err(e) if matches!(source, BaselineSource::Path(_)) => return Err(e),
+            Err(e) => {
+                report.failures.push(e);
+                notices.push(BASELINE_FAILED.to_string());
+            }
         }
-        report.comparison_md = Some(md);
     }
 
-    let file_urls = links(dir, cfg, client.as_ref()).await?;
-    let body = comment::render(&CommentInput {
-        key: cfg.github.as_ref().map(|g| g.key.as_str()).unwrap_or("default"),
-        result: &result,
-        summary_md: comment::read_summary(dir),
-        comparison_md: report.comparison_md.clone(),
-        file_urls: &file_urls,
-        chart_files: chart_files(dir)?,
-        run_url: cfg.run_url.as_deref(),
+    let file_urls = links(dir, cfg, client.as_ref()).await.unwrap_or_else(|e| {
+        report.failures.push(e);
+        BTreeMap::new()
     });
-    write(dir, "comment.md", &body)?;
+    let comparison_md = report.comparison_md.clone();
+    let render = |urls: &BTreeMap<String, String>, notices: &[String]| {
+        render_body(dir, cfg, &result, comparison_md.clone(), urls, notices)
+    };
+    let mut body = render(&file_urls, &notices);
+    write_step(dir, "comment.md", &body, &mut report);
 
     if let (Some(target), Some(client)) = (&cfg.s3, &client) {
-        let manifest = upload_dir(client, dir, &target.bucket, &target.prefix).await?;
-        println!(
-            "uploaded {} files and s3-manifest.json to s3://{}/{}",
-            manifest.objects.len(),
-            target.bucket,
-            target.prefix
-        );
-        report.manifest = Some(manifest);
-        if dir.join("report.html").is_file() {
-            report.report_url =
-                Some(file_urls.get("report.html").cloned().unwrap_or_else(|| {
-                    format!("s3://{}/{}", target.bucket, object_key(&target.prefix, "report.html"))
-                }));
+        if !upload_step(dir, target, client, &file_urls, &mut report).await {
+            notices.push(UPLOAD_FAILED.to_string());
+            body = render(&BTreeMap::new(), &notices);
+            write_step(dir, "comment.md", &body, &mut report);
         }
     }
-
     if let Some(gh) = &cfg.github {
-        let token = env.get(&gh.token_env).filter(|t| !t.is_empty()).cloned();
-        if token.is_none() {
-            report
-                .warnings
-                .push(format!("{} is not set: calling GitHub without a token", gh.token_env));
-        }
-        let client = GitHubClient::new(&gh.api_url, token, opts.github_retry)?;
-        let outcome = client.upsert_comment(&gh.repo, gh.pr, &gh.key, &body).await?;
-        match &outcome {
-            CommentOutcome::Created(id) => println!("created PR comment {id} on {}#{}", gh.repo, gh.pr),
-            CommentOutcome::Updated(id) => println!("updated PR comment {id} on {}#{}", gh.repo, gh.pr),
-            CommentOutcome::Skipped(why) => report.warnings.push(format!("PR comment not posted: {why}")),
-        }
-        report.comment = Some(outcome);
+        comment_step(gh, env, opts, &body, &mut report).await;
     }
-
     if let (Some((bucket, key)), Some(client)) = (&cfg.save_baseline, &client) {
-        let data =
-            std::fs::read(dir.join("report.json")).map_err(|e| PublishError::io("cannot read report.json", e))?;
-        s3::put_bytes(client, bucket, key, data, "application/json").await?;
-        println!("saved the baseline to s3://{bucket}/{key}");
+        save_baseline_step(dir, &result, (bucket, key), client, &mut report).await;
     }
     Ok(report)
+}
+
+fn compare_step(dir: &Path, cfg: &PublishConfig, base: &RunResult, result: &RunResult, report: &mut PublishReport) {
+    let cmp = compare(base, result);
+    let md = cmp.to_markdown();
+    write_step(dir, "comparison.md", &md, report);
+    if let Some(pct) = cfg.fail_on_regression {
+        report.regressions = cmp.regressions(pct);
+    }
+    report.comparison_md = Some(md);
+}
+
+fn render_body(
+    dir: &Path,
+    cfg: &PublishConfig,
+    result: &RunResult,
+    comparison_md: Option<String>,
+    file_urls: &BTreeMap<String, String>,
+    notices: &[String],
+) -> String {
+    comment::render(&CommentInput {
+        key: cfg.github.as_ref().map(|g| g.key.as_str()).unwrap_or("default"),
+        result,
+        summary_md: comment::read_summary(dir),
+        comparison_md,
+        file_urls,
+        chart_files: chart_files(dir).unwrap_or_default(),
+        run_url: cfg.run_url.as_deref(),
+        notices,
+    })
+}
+
+/// Uploads the directory; true when every file and the manifest are in the bucket.
+async fn upload_step(
+    dir: &Path,
+    target: &S3Target,
+    client: &aws_sdk_s3::Client,
+    file_urls: &BTreeMap<String, String>,
+    report: &mut PublishReport,
+) -> bool {
+    let manifest = match upload_dir(client, dir, &target.bucket, &target.prefix).await {
+        Ok(manifest) => manifest,
+        Err(e) => {
+            report.failures.push(e);
+            return false;
+        }
+    };
+    println!(
+        "uploaded {} files and s3-manifest.json to s3://{}/{}",
+        manifest.objects.len(),
+        target.bucket,
+        target.prefix
+    );
+    report.manifest = Some(manifest);
+    if dir.join("report.html").is_file() {
+        report.report_url = Some(
+            file_urls
+                .get("report.html")
+                .cloned()
+                .unwrap_or_else(|| format!("s3://{}/{}", target.bucket, object_key(&target.prefix, "report.html"))),
+        );
+    }
+    true
+}
+
+async fn comment_step(gh: &GitHubTarget, env: &Env, opts: &PublishOptions, body: &str, report: &mut PublishReport) {
+    let token = env.get(&gh.token_env).filter(|t| !t.is_empty()).cloned();
+    if token.is_none() {
+        report
+            .warnings
+            .push(format!("{} is not set: calling GitHub without a token", gh.token_env));
+    }
+    let sticky = StickyComment::new(&gh.key, gh.author.as_deref());
+    let outcome = match GitHubClient::new(&gh.api_url, token, opts.github_retry) {
+        Ok(client) => client.upsert_comment(&gh.repo, gh.pr, &sticky, body).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(outcome) => {
+            match &outcome {
+                CommentOutcome::Created(id) => println!("created PR comment {id} on {}#{}", gh.repo, gh.pr),
+                CommentOutcome::Updated(id) => println!("updated PR comment {id} on {}#{}", gh.repo, gh.pr),
+                CommentOutcome::Skipped(why) => report.warnings.push(format!("PR comment not posted: {why}")),
+            }
+            report.comment = Some(outcome);
+        }
+        Err(e) => report.failures.push(e),
+    }
+}
+
+/// Stores report.json as the next baseline, but only for a passing, complete run that did not
+/// regress: anything else would make a broken run the standard the next runs are held to.
+async fn save_baseline_step(
+    dir: &Path,
+    result: &RunResult,
+    (bucket, key): (&str, &str),
+    client: &aws_sdk_s3::Client,
+    report: &mut PublishReport,
+) {
+    let skip = if result.interrupted {
+        Some("the run was interrupted".to_string())
+    } else if result.verdict != Verdict::Pass {
+        Some(format!("the verdict is {}", result.verdict.as_str()))
+    } else if !report.regressions.is_empty() {
+        Some("the run regressed against the baseline (--fail-on-regression)".to_string())
+    } else {
+        None
+    };
+    if let Some(why) = skip {
+        report.warnings.push(format!(
+            "not saving the baseline to s3://{bucket}/{key}: {why}; only a passing run becomes the baseline"
+        ));
+        return;
+    }
+    let saved = match std::fs::read(dir.join("report.json")) {
+        Ok(data) => s3::put_bytes(client, bucket, key, data, "application/json").await,
+        Err(e) => Err(PublishError::io("cannot read report.json", e)),
+    };
+    match saved {
+        Ok(()) => println!("saved the baseline to s3://{bucket}/{key}"),
+        Err(e) => report.failures.push(e),
+    }
 }
 
 async fn load_baseline(
@@ -128,7 +240,9 @@ async fn load_baseline(
     client: Option<&aws_sdk_s3::Client>,
 ) -> Result<RunResult, PublishError> {
     match (source, client) {
-        (BaselineSource::Path(p), _) => load_report(p),
+        (BaselineSource::Path(p), _) => {
+            load_report(p).map_err(|e| PublishError::Input(format!("invalid --baseline: {e}")))
+        }
         (BaselineSource::S3 { bucket, key }, Some(client)) => {
             let data = s3::get_bytes(client, bucket, key).await?;
             serde_json::from_slice(&data).map_err(|e| {
@@ -173,7 +287,12 @@ fn chart_files(dir: &Path) -> Result<Vec<String>, PublishError> {
         .collect())
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> Result<(), PublishError> {
+/// Writes a file of the run directory; a failure is recorded and publishing goes on.
+fn write_step(dir: &Path, name: &str, text: &str, report: &mut PublishReport) {
     let path = dir.join(name);
-    std::fs::write(&path, text).map_err(|e| PublishError::io(format!("cannot write {}", path.display()), e))
+    if let Err(e) = std::fs::write(&path, text) {
+        report
+            .failures
+            .push(PublishError::io(format!("cannot write {}", path.display()), e));
+    }
 }

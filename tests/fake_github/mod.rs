@@ -1,6 +1,7 @@
 //! A small HTTP/1.1 server on 127.0.0.1 that behaves like the part of GitHub's REST API the sticky
-//! comment uses: paginated issue comments with `Link` headers, create (POST) and update (PATCH),
-//! plus scripted failures. It asserts GitHub's 65,536-character body limit on every write.
+//! comment uses: paginated issue comments with `Link` headers and authors (`user.login`,
+//! `user.type`), create (POST, authored by the token's identity) and update (PATCH), plus scripted
+//! failures. It asserts GitHub's 65,536-character body limit on every write.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
@@ -14,7 +15,13 @@ pub const LIMIT: usize = 65_536;
 pub struct Comment {
     pub id: u64,
     pub body: String,
+    pub login: String,
+    /// `User` or `Bot`, as GitHub's `user.type`.
+    pub kind: String,
 }
+
+/// Who the default `GITHUB_TOKEN` writes as.
+pub const ACTIONS_BOT: (&str, &str) = ("github-actions[bot]", "Bot");
 
 #[derive(Default)]
 pub struct State {
@@ -28,6 +35,8 @@ pub struct State {
     pub oversized: usize,
     /// The next POST creates the comment but answers 502 (a lost response).
     pub lose_next_create: bool,
+    /// (login, type) the token writes as: the author of every comment created by POST.
+    pub identity: (String, String),
     next_id: u64,
     base_url: String,
 }
@@ -45,6 +54,7 @@ impl FakeGitHub {
             page_size,
             next_id: 1000,
             base_url: url.clone(),
+            identity: (ACTIONS_BOT.0.into(), ACTIONS_BOT.1.into()),
             ..Default::default()
         }));
         let shared = state.clone();
@@ -57,12 +67,29 @@ impl FakeGitHub {
         FakeGitHub { url, state }
     }
 
+    /// A comment written earlier by the token's identity (the bot, unless changed).
     pub fn add_comment(&self, body: &str) -> u64 {
+        let (login, kind) = self.state.lock().unwrap().identity.clone();
+        self.add_comment_by(&login, &kind, body)
+    }
+
+    /// A comment by someone else, e.g. a human (`"User"`) quoting the marker.
+    pub fn add_comment_by(&self, login: &str, kind: &str, body: &str) -> u64 {
         let mut s = self.state.lock().unwrap();
         s.next_id += 1;
         let id = s.next_id;
-        s.comments.push(Comment { id, body: body.into() });
+        s.comments.push(Comment {
+            id,
+            body: body.into(),
+            login: login.into(),
+            kind: kind.into(),
+        });
         id
+    }
+
+    /// Makes the token write as `login` of `kind` (a personal access token's user, another app).
+    pub fn set_identity(&self, login: &str, kind: &str) {
+        self.state.lock().unwrap().identity = (login.into(), kind.into());
     }
 
     pub fn comments(&self) -> Vec<Comment> {
@@ -158,7 +185,14 @@ fn route(
                 .iter()
                 .skip((page - 1) * size)
                 .take(size)
-                .map(|c| serde_json::json!({"id": c.id, "body": c.body}))
+                .map(|c| {
+                    serde_json::json!({
+                        "id": c.id,
+                        "body": c.body,
+                        "user": {"login": c.login, "type": c.kind},
+                        "html_url": format!("https://github.example/o/r/pull/7#issuecomment-{}", c.id),
+                    })
+                })
                 .collect();
             let link_base = format!("{}{path}", s.base_url);
             let mut links = Vec::new();
@@ -187,7 +221,13 @@ fn route(
             }
             s.next_id += 1;
             let id = s.next_id;
-            s.comments.push(Comment { id, body: text });
+            let (login, kind) = s.identity.clone();
+            s.comments.push(Comment {
+                id,
+                body: text,
+                login,
+                kind,
+            });
             if std::mem::take(&mut s.lose_next_create) {
                 return (502, vec![], r#"{"message":"Bad Gateway"}"#.into());
             }

@@ -49,3 +49,13 @@ pub fn cli() -> Command {
     }
     cmd
 }
+
+/// `publish DIR` to PR o/r#7 of the GitHub-like server at `api_url`, with a token.
+pub fn publish_to_github(dir: &Path, api_url: &str, key: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
+    cli()
+        .env("GITHUB_TOKEN", "test-token-not-secret")
+        .args(["publish", dir.to_str().unwrap(), "--comment-key", key])
+        .args(["--repo", "o/r", "--pr", "7", "--github-api-url", api_url])
+        .args(extra)
+        .assert()
+}
