@@ -9,8 +9,6 @@
 
 pub mod metric;
 
-use std::fmt;
-
 pub use metric::{Histograms, Kind, Metric, Stat};
 
 use super::ConfigError;
@@ -93,12 +91,6 @@ pub struct Threshold {
     pub unit: Unit,
 }
 
-impl fmt::Display for Threshold {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.expr)
-    }
-}
-
 fn error(message: String) -> ConfigError {
     ConfigError::new(FIELD, message)
 }
@@ -106,7 +98,7 @@ fn error(message: String) -> ConfigError {
 /// Parses `METRIC OP VALUE[UNIT]`; every error names the expression and what is wrong with it.
 pub fn parse(text: &str) -> Result<Threshold, ConfigError> {
     let expr = text.trim().to_string();
-    let at = expr.find(['<', '>', '=']).ok_or_else(|| {
+    let at = expr.find(['<', '>', '=', '!']).ok_or_else(|| {
         error(format!(
             "{expr:?} has no operator: write METRIC OP VALUE[UNIT] with OP one of < <= > >= ({EXAMPLE})"
         ))

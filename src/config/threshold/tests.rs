@@ -60,6 +60,7 @@ fn bad_syntax_is_an_error_naming_the_expression() {
         ("lifecycle.burst.tti.p95 2s", "has no operator"),
         ("lifecycle.burst.tti.p95 == 2s", "unknown operator \"==\""),
         ("lifecycle.burst.tti.p95 => 2s", "unknown operator \"=>\""),
+        ("lifecycle.burst.tti.p95 != 2s", "unknown operator \"!=\""),
         ("lifecycle.burst.tti.p95 <", "has no value"),
         ("lifecycle.burst.tti.p95 < fast", "has no number"),
         ("lifecycle.burst.tti.p95 < -1ms", "negative"),

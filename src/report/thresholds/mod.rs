@@ -11,7 +11,7 @@ mod measure;
 use crate::config::threshold::{self, Kind, Threshold, Unit};
 use crate::report::{RunResult, ThresholdResult};
 
-pub use measure::Measured;
+use measure::Measured;
 
 /// Every threshold of `config.thresholds`, evaluated; `judge` reads the results afterwards.
 pub fn evaluate(result: &RunResult) -> Vec<ThresholdResult> {
