@@ -45,6 +45,10 @@ else
   flag stagger-ms "${INPUT_STAGGER_MS:-}"
   flag config "${INPUT_CONFIG:-}"
   flag shard "${INPUT_SHARD:-}"
+  # One threshold per line, each its own argv element: never split on spaces, never evaluated.
+  while IFS= read -r line; do
+    if [[ $line =~ [^[:space:]] ]]; then args+=(--threshold "$line"); fi
+  done <<< "${INPUT_THRESHOLDS:-}"
 fi
 flag baseline "${INPUT_BASELINE:-}"
 flag fail-on-regression "${INPUT_FAIL_ON_REGRESSION:-}"

@@ -141,6 +141,19 @@ pub struct RunCmd {
     /// Release the burst at this RFC 3339 instant (the same for every shard); late shards start at once.
     #[arg(long, value_name = "RFC3339")]
     pub start_at: Option<String>,
+    /// An objective the run must meet, METRIC OP VALUE[UNIT] (repeatable), e.g.
+    /// 'lifecycle.burst.tti.p95 < 2s'. Crossed fails the run, no data is inconclusive.
+    ///
+    /// OP is one of < <= > >=. Metrics and their units:
+    /// lifecycle.<sequential|staggered|burst>.<create|first_command|tti|destroy>.<STAT>,
+    /// checkpoint.<restore|verify>.<STAT>, storage.<upload|download>.<STAT> (all file sizes merged)
+    /// and contention.write.<STAT> are latencies and need ms or s (STAT: p50 p90 p95 p99 p999 max
+    /// mean); lifecycle.<mode>.success_rate, retries.<create|exec|write_file|read_file|checkpoint|restore|destroy>.rate
+    /// and <workload>.infra_rate are rates, a percent (5%) or without a unit a fraction (0.05);
+    /// storage.<upload|download>.mbps is MB/s with or without the unit; <workload>.leaked is a count
+    /// without a unit. Flags replace the list of the config file.
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub threshold: Vec<String>,
     #[command(flatten)]
     pub chaos: ChaosFlags,
 }
@@ -240,6 +253,7 @@ impl RunCmd {
             shard: self.shard,
             group: self.group,
             start_at: self.start_at,
+            thresholds: (!self.threshold.is_empty()).then_some(self.threshold),
         }
     }
 }

@@ -157,6 +157,7 @@ pub async fn run_with_provider(
         ..Default::default()
     };
     runner::snapshot_workloads(&cfg, &mut config);
+    config.thresholds = cfg.thresholds.iter().map(|t| t.expr.clone()).collect();
     let workloads = cfg
         .workloads
         .selected
@@ -203,6 +204,7 @@ pub async fn run_with_provider(
         aggregate: None,
         host: Some(host.finish()),
     };
+    report::thresholds::apply(&mut result);
     report::judge(&mut result);
     write_report(&result, &out)?;
     report::export::render_after_run(&result, &out, &|m| console.warn(m));

@@ -39,9 +39,14 @@ fn a_real_run_matches_the_schema() {
         .arg(&out)
         .arg("--work-dir")
         .arg(dir.path().join("work"))
+        .args(["--threshold", "checkpoint.restore.p95 < 60s"])
         .assert()
         .code(0);
     let text = std::fs::read_to_string(out.join("report.json")).unwrap();
+    assert!(
+        text.contains("\"thresholds\": ["),
+        "thresholds and config.thresholds are checked too"
+    );
     assert_valid("a smoke run", &serde_json::from_str(&text).unwrap());
 }
 

@@ -9,6 +9,7 @@ pub mod file;
 mod profile;
 mod provider;
 pub mod shard;
+pub mod threshold;
 pub mod workloads;
 
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ use std::time::Duration;
 pub use chaos::{ChaosConfig, Nemesis};
 pub use profile::Profile;
 pub use provider::{ProviderConfig, Secret, DEFAULT_TOKEN_ENV};
+pub use threshold::Threshold;
 pub use workloads::{LifecycleConfig, LifecycleMode, StorageConfig, WorkloadKind, WorkloadsConfig};
 
 /// A configuration mistake. `field` is the flag as the user would type it (`--concurrency`).
@@ -100,6 +102,9 @@ pub struct RunArgs {
     pub shard: Option<String>,
     pub group: Option<String>,
     pub start_at: Option<String>,
+    /// `--threshold` (repeatable); `thresholds = [...]` in stress.toml, where flags replace the list.
+    #[serde(alias = "threshold")]
+    pub thresholds: Option<Vec<String>>,
 }
 
 impl RunArgs {
@@ -166,6 +171,8 @@ pub struct RunConfig {
     pub chaos: ChaosConfig,
     /// Set when this run is one shard of a matrix; the workloads are already cut to its slice.
     pub shard: Option<shard::ShardSpec>,
+    /// Objectives judged on the finished report (`--threshold`).
+    pub thresholds: Vec<Threshold>,
 }
 
 const MAX_MARKER_MB: f64 = 1024.0;
@@ -230,6 +237,7 @@ impl RunConfig {
         if chaos.has(Nemesis::Kill9) && contention.target.is_some() {
             chaos::arm_kill9(&mut contention);
         }
+        let thresholds = threshold::parse_all(args.thresholds.as_deref().unwrap_or_default())?;
         let seed = args.seed.unwrap_or_else(rand::random);
         let out_dir = args
             .out
@@ -257,6 +265,7 @@ impl RunConfig {
             contention,
             chaos,
             shard: None,
+            thresholds,
         };
         shard::configure(&args, &mut cfg)?;
         Ok(cfg)

@@ -74,6 +74,7 @@ pub fn render(result: &RunResult) -> String {
         out.push_str(&format!("\ninfra errors by class: {}\n", classes.join(", ")));
     }
     out.push_str(&workloads_table(result));
+    out.push_str(&thresholds_lines(result));
     out.push_str(&format!(
         "\nverdict: {}{} ({})\n",
         result.verdict.as_str().to_uppercase(),
@@ -111,6 +112,23 @@ fn workloads_table(result: &RunResult) -> String {
     for (name, w) in &result.workloads {
         for line in &w.warnings {
             out.push_str(&format!("warning: {name}: {line}\n"));
+        }
+    }
+    out
+}
+
+/// How many thresholds held, then every one that did not: crossed (with the value) or without data.
+fn thresholds_lines(result: &RunResult) -> String {
+    if result.thresholds.is_empty() {
+        return String::new();
+    }
+    let held = result.thresholds.iter().filter(|t| t.ok).count();
+    let mut out = format!("\nthresholds: {held} of {} held\n", result.thresholds.len());
+    for t in result.thresholds.iter().filter(|t| !t.ok) {
+        let measured = t.measured.as_deref().unwrap_or("-");
+        match t.value {
+            Some(_) => out.push_str(&format!("  crossed: {}: measured {measured}\n", t.expr)),
+            None => out.push_str(&format!("  {}: {measured}\n", t.expr)),
         }
     }
     out

@@ -8,6 +8,7 @@ pub mod model_chaos;
 pub mod model_contention;
 pub mod model_shard;
 pub mod model_workloads;
+pub mod thresholds;
 pub mod verdict;
 
 pub use model::{CheckpointReport, ConfigSnapshot, RoundReport, RunResult, Totals, SCHEMA_VERSION};

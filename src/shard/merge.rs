@@ -120,6 +120,7 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
     config.lifecycle_count = parts.iter().map(|p| p.result.config.lifecycle_count).sum();
     config.burst_size = parts.iter().map(|p| p.result.config.burst_size).sum();
     config.storage_iterations = parts.iter().map(|p| p.result.config.storage_iterations).sum();
+    config.thresholds = union_of_thresholds(parts);
 
     let mut infra_classes: BTreeMap<String, u64> = BTreeMap::new();
     for p in parts {
@@ -146,7 +147,7 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         totals,
         workloads: merge_workloads(parts),
         retries: merge_retries(parts),
-        // Thresholds are evaluated again on the merged histograms by the caller.
+        // Evaluated below on the merged histograms: a p95 of the union is not any shard's p95.
         thresholds: Vec::new(),
         provider_failure: merge_provider_failures(parts),
         infra_classes,
@@ -178,9 +179,33 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         }),
         host: None,
     };
+    report::thresholds::apply(&mut merged);
     report::judge(&mut merged);
     overrule_with_shards(&mut merged, parts, group, count, missing);
     Ok(merged)
+}
+
+/// Every shard's `--threshold` expressions, each once, in the order the shards listed them.
+fn union_of_thresholds(parts: &[Part]) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for expr in parts.iter().flat_map(|p| &p.result.config.thresholds) {
+        if !all.contains(expr) {
+            all.push(expr.clone());
+        }
+    }
+    all
+}
+
+/// A shard's verdict on its own data, thresholds aside: a threshold is judged on the merged
+/// histograms only, so a shard whose slice crossed one does not fail the aggregate by itself.
+fn judged_without_thresholds(part: &Part) -> (Verdict, Vec<String>) {
+    if part.result.thresholds.is_empty() {
+        return (part.result.verdict, part.result.verdict_reasons.clone());
+    }
+    let mut own = part.result.clone();
+    own.thresholds.clear();
+    report::judge(&mut own);
+    (own.verdict, own.verdict_reasons)
 }
 
 fn merge_workloads(parts: &[Part]) -> BTreeMap<String, WorkloadResult> {
@@ -227,19 +252,22 @@ fn merge_provider_failures(parts: &[Part]) -> Option<ProviderFailure> {
     Some(ProviderFailure { message, workloads })
 }
 
-/// A failed shard fails the aggregate whatever the merged counts say, and a missing shard makes its
-/// totals incomplete, which also fails it.
+/// A shard that failed on its own data (corruption, loss, a self-test miss) fails the aggregate
+/// whatever the merged counts say, and a missing shard makes its totals incomplete, which also fails
+/// it. A threshold crossed on one shard's slice does not: the merged evaluation decides.
 fn overrule_with_shards(merged: &mut RunResult, parts: &[Part], group: &str, count: u32, missing: &[u32]) {
     for p in parts.iter().filter(|p| p.result.verdict == Verdict::Fail) {
+        let (verdict, reasons) = judged_without_thresholds(p);
+        if verdict != Verdict::Fail {
+            continue;
+        }
         if merged.verdict != Verdict::Fail {
             merged.verdict = Verdict::Fail;
             merged.verdict_reasons.clear();
         }
-        merged.verdict_reasons.push(format!(
-            "shard {}/{count} failed: {}",
-            p.index(),
-            p.result.verdict_reasons.join("; ")
-        ));
+        merged
+            .verdict_reasons
+            .push(format!("shard {}/{count} failed: {}", p.index(), reasons.join("; ")));
     }
     if !missing.is_empty() {
         let list: Vec<String> = missing.iter().map(|i| format!("{i}/{count}")).collect();

@@ -16,6 +16,8 @@ pub struct SummaryView {
     pub workloads: Vec<Vec<String>>,
     /// Things to know that did not change the verdict (leaked sandboxes).
     pub warnings: Vec<String>,
+    /// `| threshold | measured | result |`, one row per `--threshold`.
+    pub thresholds: Vec<Vec<String>>,
     pub run_line: String,
     pub interrupted: bool,
     pub integrity: Vec<String>,
@@ -130,6 +132,23 @@ fn warnings(result: &RunResult) -> Vec<String> {
         .workloads
         .iter()
         .flat_map(|(name, w)| w.warnings.iter().map(move |line| cell(&format!("{name}: {line}"))))
+        .collect()
+}
+
+/// Each threshold with what was measured: held, crossed, or no data (which is never a pass).
+fn threshold_rows(result: &RunResult) -> Vec<Vec<String>> {
+    result
+        .thresholds
+        .iter()
+        .map(|t| {
+            let measured = t.measured.as_deref().unwrap_or("-");
+            let (measured, result) = match (t.ok, t.value) {
+                (true, _) => (measured, "✅ held"),
+                (false, Some(_)) => (measured, "❌ crossed"),
+                (false, None) => (measured.strip_prefix("no data: ").unwrap_or(measured), "⚠️ no data"),
+            };
+            vec![cell(&t.expr), cell(measured), result.to_string()]
+        })
         .collect()
 }
 
@@ -275,6 +294,7 @@ pub fn build(result: &RunResult, corruptions: &[CorruptionDetail]) -> SummaryVie
         verdict_line: verdict_line(result),
         workloads: workload_rows(result),
         warnings: warnings(result),
+        thresholds: threshold_rows(result),
         run_line,
         interrupted: result.interrupted,
         integrity,

@@ -29,9 +29,16 @@ pub(super) fn owner(metric: &str) -> &str {
 /// A threshold that did not hold: crossed fails, no data is inconclusive (never a pass).
 pub(super) fn threshold_line(t: &ThresholdResult) -> (Verdict, String) {
     match (&t.value, &t.measured) {
-        (None, _) => (
+        (None, measured) => (
             Verdict::Inconclusive,
-            format!("threshold `{}` has no data: the run measured nothing for it", t.expr),
+            format!(
+                "threshold `{}` has no data: {}",
+                t.expr,
+                measured
+                    .as_deref()
+                    .map(|m| m.strip_prefix("no data: ").unwrap_or(m))
+                    .unwrap_or("the run measured nothing for it")
+            ),
         ),
         (Some(v), measured) => (
             Verdict::Fail,

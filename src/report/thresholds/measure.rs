@@ -1,0 +1,186 @@
+//! What a run measured for one metric, read from report.json only: latencies from the HdrHistograms
+//! (never from event vectors), rates and counts from the workload results and retry counts.
+
+use hdrhistogram::Histogram;
+
+use crate::config::threshold::{Histograms, Metric, Stat};
+use crate::record::{decode_histogram, new_histogram};
+use crate::report::RunResult;
+
+/// A metric's value in its canonical unit (ms, fraction, MB/s, count), with the facts behind it
+/// (`p95 of 30 samples`); or why there is none, which makes the threshold inconclusive.
+#[derive(Debug, PartialEq)]
+pub enum Measured {
+    Value { value: f64, detail: String },
+    NoData(String),
+}
+
+pub fn measure(result: &RunResult, name: &str, metric: &Metric) -> Measured {
+    match metric {
+        Metric::Latency { histograms, stat } => match histogram(result, histograms) {
+            Ok(h) => latency(&h, name, *stat),
+            Err(why) => Measured::NoData(why),
+        },
+        Metric::SuccessRate { mode } => success_rate(result, mode),
+        Metric::Throughput { metric } => throughput(result, metric),
+        Metric::RetryRate { op } => retry_rate(result, op),
+        Metric::InfraRate { workload } => match ran(result, workload) {
+            Ok(w) => Measured::Value {
+                value: w.infra_rate(),
+                detail: format!("{} of {} operations", w.infra, w.planned),
+            },
+            Err(why) => Measured::NoData(why),
+        },
+        Metric::Leaked { workload } => match ran(result, workload) {
+            Ok(w) => Measured::Value {
+                value: w.leaked as f64,
+                detail: "left behind, removed by the final sweep".into(),
+            },
+            Err(why) => Measured::NoData(why),
+        },
+    }
+}
+
+fn ran<'a>(result: &'a RunResult, workload: &str) -> Result<&'a crate::report::WorkloadResult, String> {
+    match result.workloads.get(workload) {
+        None => Err(format!("the {workload} workload did not run")),
+        Some(w) if w.planned == 0 => Err(format!("the {workload} workload ran no operations")),
+        Some(w) => Ok(w),
+    }
+}
+
+fn latency(h: &Histogram<u64>, name: &str, stat: Stat) -> Measured {
+    let micros = match stat {
+        Stat::Quantile(q) => h.value_at_quantile(q) as f64,
+        Stat::Max => h.max() as f64,
+        Stat::Mean => h.mean(),
+    };
+    let stat_name = name.rsplit('.').next().unwrap_or(name);
+    Measured::Value {
+        value: micros / 1000.0,
+        detail: format!("{stat_name} of {} samples", h.len()),
+    }
+}
+
+/// The histogram a latency metric reads: one key, or every storage size of a direction added.
+fn histogram(result: &RunResult, which: &Histograms) -> Result<Histogram<u64>, String> {
+    let merged = match which {
+        Histograms::Key(key) => match result.histograms.get(key) {
+            Some(text) => decode(key, text)?,
+            None => return Err(missing_key(result, key)),
+        },
+        Histograms::AllStorageSizes(metric) => {
+            let mut all = new_histogram();
+            for (key, text) in storage_histograms(result, metric) {
+                all.add(decode(key, text)?)
+                    .map_err(|e| format!("histogram {key} cannot be added: {e:?}"))?;
+            }
+            if all.is_empty() {
+                return Err(no_transfer(result));
+            }
+            all
+        }
+    };
+    if merged.is_empty() {
+        return Err("no samples recorded".into());
+    }
+    Ok(merged)
+}
+
+fn no_transfer(result: &RunResult) -> String {
+    if result.workloads.contains_key("storage") {
+        "no transfer completed".into()
+    } else {
+        "the storage workload did not run".into()
+    }
+}
+
+fn decode(key: &str, text: &str) -> Result<Histogram<u64>, String> {
+    decode_histogram(text).map_err(|e| format!("histogram {key} is unreadable: {e}"))
+}
+
+/// Why a histogram is absent: its workload or lifecycle mode did not run, or nothing got that far.
+fn missing_key(result: &RunResult, key: &str) -> String {
+    let mut parts = key.split('.');
+    let workload = parts.next().unwrap_or(key);
+    if !result.workloads.contains_key(workload) {
+        return format!("the {workload} workload did not run");
+    }
+    if workload == "lifecycle" {
+        let mode = parts.next().unwrap_or_default();
+        let ran = result
+            .lifecycle
+            .as_ref()
+            .is_some_and(|lc| lc.modes().iter().any(|(m, _)| *m == mode));
+        if !ran {
+            return format!("lifecycle mode {mode} did not run");
+        }
+    }
+    "no samples recorded".into()
+}
+
+/// `(key, base64)` of every `storage.<size>mb.<metric>` histogram, with the size in MB.
+fn storage_histograms<'a>(result: &'a RunResult, metric: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
+    result
+        .histograms
+        .iter()
+        .filter(move |(key, _)| storage_size(key, metric).is_some())
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+fn storage_size(key: &str, metric: &str) -> Option<f64> {
+    let size = key
+        .strip_prefix("storage.")?
+        .strip_suffix(metric)?
+        .strip_suffix("mb.")?;
+    size.parse().ok()
+}
+
+/// Every byte moved in one direction over the time it took, all file sizes together: the mean of
+/// each size's histogram times its count is that size's total time.
+fn throughput(result: &RunResult, metric: &str) -> Measured {
+    let (mut megabytes, mut micros, mut transfers) = (0.0, 0.0, 0u64);
+    for (key, text) in storage_histograms(result, metric) {
+        let h = match decode(key, text) {
+            Ok(h) => h,
+            Err(why) => return Measured::NoData(why),
+        };
+        let size = storage_size(key, metric).unwrap_or(0.0);
+        megabytes += size * h.len() as f64;
+        micros += h.mean() * h.len() as f64;
+        transfers += h.len();
+    }
+    if transfers == 0 || micros <= 0.0 {
+        return Measured::NoData(no_transfer(result));
+    }
+    let seconds = micros / 1e6;
+    Measured::Value {
+        value: megabytes / seconds,
+        detail: format!("{megabytes} MB in {seconds:.3} s over {transfers} transfers"),
+    }
+}
+
+fn success_rate(result: &RunResult, mode: &str) -> Measured {
+    let Some(lc) = result.lifecycle.as_ref() else {
+        return Measured::NoData("the lifecycle workload did not run".into());
+    };
+    match lc.modes().into_iter().find(|(m, _)| *m == mode) {
+        None => Measured::NoData(format!("lifecycle mode {mode} did not run")),
+        Some((_, m)) if m.count == 0 => Measured::NoData(format!("lifecycle mode {mode} launched no sandbox")),
+        Some((_, m)) => Measured::Value {
+            value: m.success_rate(),
+            detail: format!("{} of {} sandboxes", m.status.success, m.count),
+        },
+    }
+}
+
+fn retry_rate(result: &RunResult, op: &str) -> Measured {
+    match result.retries.get(op) {
+        Some(r) if r.calls > 0 => Measured::Value {
+            value: r.retried.min(r.calls) as f64 / r.calls as f64,
+            detail: format!("{} of {} {op} calls retried", r.retried, r.calls),
+        },
+        _ if result.retries.is_empty() => Measured::NoData("the report counts no retries".into()),
+        _ => Measured::NoData(format!("no {op} calls")),
+    }
+}
