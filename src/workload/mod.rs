@@ -28,6 +28,10 @@ pub struct WorkloadContext {
     pub cancel: CancelToken,
     pub exec_timeout: Duration,
     pub seed: u64,
+    /// The workload this context's operations are counted under when it is not the one running
+    /// them: a chaos scenario drives the checkpoint or contention workload, but its outcomes belong
+    /// to `chaos`, so `workloads.checkpoint` and `workloads.contention` hold only their own.
+    pub accounted_as: Option<&'static str>,
 }
 
 impl WorkloadContext {
@@ -41,6 +45,26 @@ impl WorkloadContext {
             cancel: self.cancel.clone(),
             exec_timeout: self.exec_timeout,
             seed,
+            accounted_as: self.accounted_as,
         })
+    }
+
+    /// This context with its operations counted under `workload` (a chaos scenario's).
+    pub fn accounted_to(&self, workload: &'static str) -> Arc<Self> {
+        Arc::new(WorkloadContext {
+            provider: self.provider.clone(),
+            recorder: self.recorder.clone(),
+            console: self.console.clone(),
+            cancel: self.cancel.clone(),
+            exec_timeout: self.exec_timeout,
+            seed: self.seed,
+            accounted_as: Some(workload),
+        })
+    }
+
+    /// The name a workload records its operations, events and histograms under: its own (`own`),
+    /// or the chaos workload's when a scenario runs it.
+    pub fn account(&self, own: &'static str) -> &'static str {
+        self.accounted_as.unwrap_or(own)
     }
 }
