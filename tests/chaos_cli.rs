@@ -12,9 +12,19 @@ use assert_cmd::Command;
 use support::{assert_accounting, read_report};
 
 fn run(dir: &Path, name: &str, args: &[&str]) -> (Option<i32>, serde_json::Value, std::path::PathBuf) {
+    run_with_env(dir, name, args, &[])
+}
+
+fn run_with_env(
+    dir: &Path,
+    name: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Option<i32>, serde_json::Value, std::path::PathBuf) {
     let out = dir.join(name);
     let output = Command::cargo_bin("stress-action")
         .unwrap()
+        .envs(env.iter().copied())
         .env_remove("GITHUB_OUTPUT")
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GITHUB_ACTIONS")
@@ -112,7 +122,12 @@ fn naive_store_loses_updates_and_fails_with_evidence() {
     assert_eq!(code, Some(1));
     assert_eq!(report["verdict"], "fail");
     assert!(n(&report["contention"]["lost"]) > 0, "{}", report["contention"]);
-    assert!(n(&report["totals"]["corrupted"]) >= n(&report["contention"]["lost"]));
+    // Only acknowledged writes that went missing (or were stored twice, or nobody wrote) corrupt:
+    // writes the store refused are infra.
+    let c = &report["contention"];
+    let expected = n(&c["lost"]) + n(&c["duplicates"]) + u64::from(n(&c["unknown"]) > 0);
+    assert_eq!(n(&report["totals"]["corrupted"]), expected, "{c}");
+    assert_eq!(n(&report["workloads"]["contention"]["infra"]), n(&c["refused"]), "{c}");
     let evidence = out.join("evidence/contention-store");
     let problems = std::fs::read_to_string(evidence.join("problems.txt")).unwrap();
     assert!(problems.contains("lost w"), "{problems}");
@@ -167,6 +182,39 @@ fn a_hanging_writer_is_a_timeout_and_the_run_ends() {
 }
 
 #[test]
+fn a_store_that_refuses_every_write_is_inconclusive_never_corrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--workload",
+        "contention",
+        "--writers",
+        "3",
+        "--writes",
+        "4",
+        "--write-cmd",
+        "false {id}",
+        "--list-cmd",
+        "true",
+    ];
+    let (code, report, _) = run(dir.path(), "refused", &args);
+    assert_eq!(code, Some(3), "{}", report["verdict_reasons"]);
+    let c = &report["contention"];
+    assert_eq!(
+        (n(&c["refused"]), n(&c["acknowledged"]), n(&c["lost"])),
+        (12, 0, 0),
+        "{c}"
+    );
+    let w = &report["workloads"]["contention"];
+    assert_eq!((n(&w["corrupted"]), n(&w["infra"])), (0, 12), "{w}");
+    assert_eq!(n(&w["infra_classes"]["provider_error"]), 12, "{w}");
+    let reason = report["verdict_reasons"][0].as_str().unwrap();
+    assert!(
+        reason.starts_with("contention: 0 of 12 writes verified") && reason.contains("refused: exit 1"),
+        "{reason}"
+    );
+}
+
+#[test]
 fn kill9_loses_no_acknowledged_write() {
     let dir = tempfile::tempdir().unwrap();
     let args = [
@@ -186,7 +234,7 @@ fn kill9_loses_no_acknowledged_write() {
     assert!(n(&c["kills"]) > 0, "the schedule hit writers: {c}");
     assert!(n(&c["indeterminate"]) > 0, "killed writes are indeterminate: {c}");
     assert_eq!((n(&c["lost"]), n(&c["duplicates"]), n(&c["unknown"])), (0, 0, 0), "{c}");
-    assert_eq!(n(&c["acknowledged"]) + n(&c["indeterminate"]) + n(&c["failed"]), 240);
+    assert_eq!(n(&c["acknowledged"]) + n(&c["indeterminate"]) + n(&c["refused"]), 240);
     assert_eq!(n(&report["totals"]["corrupted"]), 0);
     assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
     let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
@@ -197,11 +245,11 @@ fn kill9_loses_no_acknowledged_write() {
 }
 
 #[test]
-fn restart_server_keeps_acknowledged_checkpoints() {
+fn restart_server_keeps_acknowledged_checkpoints_and_counts_under_chaos() {
     let dir = tempfile::tempdir().unwrap();
     let args = [
         "--workload",
-        "chaos",
+        "checkpoint,chaos",
         "--nemesis",
         "restart-server",
         "-n",
@@ -214,9 +262,25 @@ fn restart_server_keeps_acknowledged_checkpoints() {
     assert_eq!(s["name"], "restart-server");
     assert!(n(&s["infra"]) > 0, "requests failed during the outage: {s}");
     assert_eq!(n(&s["corrupted"]), 0, "{s}");
-    assert_eq!(n(&s["faults_injected"]), 1);
+    assert_eq!(n(&s["faults_injected"]), 1, "the restart failed requests: {s}");
     assert_eq!((n(&s["runs"]), n(&s["passed"])), (1, 1), "{s}");
+    assert_eq!(s["verdict"], "pass", "{s}");
     assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
+    // The scenario's operations (its 16 restores and the probe) are the chaos workload's; the
+    // checkpoint workload holds only its own 16, untouched by the outage.
+    let w = &report["workloads"];
+    assert_eq!(
+        (n(&w["checkpoint"]["planned"]), n(&w["checkpoint"]["infra"])),
+        (16, 0),
+        "{w}"
+    );
+    assert_eq!(n(&w["chaos"]["planned"]), 17, "{w}");
+    assert_eq!(
+        n(&w["chaos"]["infra"]),
+        n(&s["infra"]),
+        "the outage's failures are the chaos workload's: {w}"
+    );
+    assert!(report["histograms"]["chaos.all.restore_ms"].is_string());
     let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
     let probe = events
         .lines()
@@ -268,13 +332,87 @@ fn chaos_profile_passes_and_reports_a_pass_rate_per_scenario() {
     for s in scenarios {
         assert_eq!((n(&s["runs"]), n(&s["passed"])), (2, 2), "{s}");
         assert_eq!(s["pass_rate"], 1.0);
+        assert_eq!(s["verdict"], "pass", "{s}");
         assert!(n(&s["faults_injected"]) >= 2, "{s}");
     }
+    // Every operation of the scenarios is the chaos workload's: the profile runs no other.
+    let w = report["workloads"].as_object().unwrap();
+    assert_eq!(w.keys().collect::<Vec<_>>(), ["chaos"], "{w:?}");
+    let chaos = &w["chaos"];
+    let scenario_ops: u64 = scenarios
+        .iter()
+        .map(|s| n(&s["verified"]) + n(&s["corrupted"]) + n(&s["infra"]) + n(&s["lost"]))
+        .sum();
+    assert_eq!(n(&chaos["planned"]), scenario_ops, "{chaos}");
+    assert_eq!(chaos["verdict"], "pass", "{chaos}");
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(
         summary.contains("### Chaos") && summary.contains("| restart-server |"),
         "{summary}"
     );
+}
+
+#[test]
+fn a_chaos_fault_that_never_fires_is_inconclusive_naming_the_scenario() {
+    // The test-only knob confines the latency window to read_file, which the checkpoint workload
+    // never issues while nothing is corrupted: the window opens and hits no request.
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--workload", "chaos", "--nemesis", "latency", "-n", "12"];
+    let env = [("STRESS_ACTION_CHAOS_FAULT_OPS", "read_file")];
+    let (code, report, _) = run_with_env(dir.path(), "never-fires", &args, &env);
+    assert_eq!(code, Some(3), "{}", report["verdict_reasons"]);
+    let s = &report["chaos"]["scenarios"][0];
+    assert_eq!(
+        (s["verdict"].as_str(), n(&s["faults_injected"])),
+        (Some("inconclusive"), 0),
+        "{s}"
+    );
+    assert!(n(&s["verified"]) > 0, "the load itself ran: {s}");
+    assert_eq!(report["workloads"]["chaos"]["verdict"], "inconclusive");
+    let reason = report["verdict_reasons"][0].as_str().unwrap();
+    assert!(
+        reason.starts_with("chaos: scenario latency inconclusive") && reason.contains("the fault never hit"),
+        "{reason}"
+    );
+
+    // The control: the same window on every operation hits requests and passes.
+    let (code, report, _) = run(dir.path(), "fires", &args);
+    assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
+    assert!(n(&report["chaos"]["scenarios"][0]["faults_injected"]) > 0);
+}
+
+#[test]
+fn kill9_on_a_store_that_loses_updates_fails_the_chaos_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--workload",
+        "chaos",
+        "--nemesis",
+        "kill9",
+        "--contention-target",
+        "naive",
+        "--writers",
+        "10",
+        "--writes",
+        "50",
+    ];
+    let (code, report, _) = run(dir.path(), "kill9-naive", &args);
+    assert_eq!(code, Some(1), "{}", report["verdict_reasons"]);
+    let s = &report["chaos"]["scenarios"][0];
+    assert_eq!(
+        (s["name"].as_str(), s["verdict"].as_str()),
+        (Some("kill9"), Some("fail")),
+        "{s}"
+    );
+    assert!(n(&s["corrupted"]) > 0, "{s}");
+    let w = &report["workloads"];
+    assert!(n(&w["chaos"]["corrupted"]) > 0, "{w}");
+    assert!(
+        w.get("contention").is_none(),
+        "the scenario's writes are the chaos workload's: {w}"
+    );
+    let reason = report["verdict_reasons"][0].as_str().unwrap();
+    assert!(reason.starts_with("chaos: scenario kill9 fail: run 1:"), "{reason}");
 }
 
 #[test]
@@ -298,6 +436,11 @@ fn a_chaos_scenario_built_to_corrupt_fails_the_run() {
         (1, 0, Some(0.0))
     );
     assert!(!s["failures"].as_array().unwrap().is_empty());
+    assert_eq!(s["verdict"], "fail", "{s}");
+    assert!(
+        n(&s["faults_injected"]) > 0,
+        "the torn writer raced the checkpoint: {s}"
+    );
 }
 
 #[test]

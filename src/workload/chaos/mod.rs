@@ -112,7 +112,7 @@ async fn run_scenario(ctx: &Arc<WorkloadContext>, cfg: &RunConfig, nemesis: Neme
     scenario.verdict = Some(verdict);
     scenario.reasons = if verdict == Verdict::Pass {
         vec![format!(
-            "{} runs passed: {} faults hit, {} operations verified, none corrupted or lost",
+            "{0} of {0} runs passed: {1} faults hit, {2} operations verified, none corrupted or lost",
             scenario.runs, scenario.faults_injected, scenario.verified
         )]
     } else {
