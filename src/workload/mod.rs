@@ -38,6 +38,15 @@ impl WorkloadContext {
     /// The same run (recorder, console, cancellation) against another provider or seed: chaos
     /// scenarios swap in the unsafe local provider or a child `serve`, and vary the seed per repeat.
     pub fn derive(&self, provider: Arc<dyn Provider>, seed: u64) -> Arc<Self> {
+        self.with(provider, seed, self.accounted_as)
+    }
+
+    /// This context with its operations counted under `workload` (a chaos scenario's).
+    pub fn accounted_to(&self, workload: &'static str) -> Arc<Self> {
+        self.with(self.provider.clone(), self.seed, Some(workload))
+    }
+
+    fn with(&self, provider: Arc<dyn Provider>, seed: u64, accounted_as: Option<&'static str>) -> Arc<Self> {
         Arc::new(WorkloadContext {
             provider,
             recorder: self.recorder.clone(),
@@ -45,20 +54,7 @@ impl WorkloadContext {
             cancel: self.cancel.clone(),
             exec_timeout: self.exec_timeout,
             seed,
-            accounted_as: self.accounted_as,
-        })
-    }
-
-    /// This context with its operations counted under `workload` (a chaos scenario's).
-    pub fn accounted_to(&self, workload: &'static str) -> Arc<Self> {
-        Arc::new(WorkloadContext {
-            provider: self.provider.clone(),
-            recorder: self.recorder.clone(),
-            console: self.console.clone(),
-            cancel: self.cancel.clone(),
-            exec_timeout: self.exec_timeout,
-            seed: self.seed,
-            accounted_as: Some(workload),
+            accounted_as,
         })
     }
 
