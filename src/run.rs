@@ -122,6 +122,7 @@ pub async fn run_with_provider(
         cancel: cancel.clone(),
         exec_timeout: cfg.exec_timeout,
         seed: cfg.workload_seed(),
+        accounted_as: None,
     });
     let reports = runner::run_selected(ctx, &cfg).await;
 

@@ -1,207 +1,26 @@
-//! Contention and chaos through the binary, the way the issue checks them: the correct store passes
-//! and the naive one is caught, a hang ends as a timeout, SIGKILLs lose no acknowledged write, a
-//! server restarted mid-run keeps every acknowledged checkpoint, unquiesced checkpoints are caught
-//! torn, and the chaos profile passes with a pass rate per scenario. Reports match the schema.
+//! Chaos through the binary, the way the issue checks it: every scenario decides and the exit code
+//! obeys (a fault that never fires is inconclusive, data lost under a fault fails), a server
+//! restarted mid-run keeps every acknowledged checkpoint, unquiesced checkpoints are caught torn,
+//! the scenarios' operations are the chaos workload's, and the chaos profile passes with a pass
+//! rate per scenario. Reports match the schema.
 
 mod support;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use support::{assert_accounting, read_report};
+use support::cli::{evidence_dirs, n, run_cli};
 
 fn run(dir: &Path, name: &str, args: &[&str]) -> (Option<i32>, serde_json::Value, std::path::PathBuf) {
-    let out = dir.join(name);
-    let output = Command::cargo_bin("stress-action")
-        .unwrap()
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("GITHUB_ACTIONS")
-        .args(["run", "-q", "--seed", "9", "--out"])
-        .arg(&out)
-        .args(args)
-        .timeout(Duration::from_secs(240))
-        .output()
-        .unwrap();
-    let code = output.status.code();
-    assert!(
-        out.join("report.json").is_file(),
-        "no report (exit {code:?}): {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report = read_report(&out);
-    assert_accounting(&report);
-    assert_valid(name, &report);
-    (code, report, out)
-}
-
-fn assert_valid(what: &str, report: &serde_json::Value) {
-    let text = std::fs::read_to_string("schema/report.schema.json").unwrap();
-    let mut compiler = boon::Compiler::new();
-    compiler.enable_format_assertions();
-    compiler
-        .add_resource("file:///report.schema.json", serde_json::from_str(&text).unwrap())
-        .unwrap();
-    let mut schemas = boon::Schemas::new();
-    let index = compiler.compile("file:///report.schema.json", &mut schemas).unwrap();
-    if let Err(e) = schemas.validate(report, index) {
-        panic!("{what}: report.json does not match the schema: {e:#}");
-    }
-}
-
-fn n(v: &serde_json::Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
-}
-
-fn evidence_dirs(out: &Path) -> usize {
-    std::fs::read_dir(out.join("evidence")).map_or(0, |d| d.count())
+    run_cli(dir, name, args, &[])
 }
 
 #[test]
-fn flock_store_keeps_all_1000_writes() {
+fn restart_server_keeps_acknowledged_checkpoints_and_counts_under_chaos() {
     let dir = tempfile::tempdir().unwrap();
     let args = [
         "--workload",
-        "contention",
-        "--contention-target",
-        "flock",
-        "--writers",
-        "10",
-        "--writes",
-        "100",
-    ];
-    let (code, report, out) = run(dir.path(), "flock", &args);
-    let c = &report["contention"];
-    assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
-    assert_eq!(report["verdict"], "pass");
-    assert_eq!(
-        (
-            n(&c["acknowledged"]),
-            n(&c["present"]),
-            n(&c["lost"]),
-            n(&c["duplicates"])
-        ),
-        (1000, 1000, 0, 0)
-    );
-    assert_eq!(
-        n(&c["write_ms"]["count"]),
-        1000,
-        "every write is in the latency histogram"
-    );
-    assert!(report["histograms"]["contention.all.write_ms"].is_string());
-    assert_eq!(evidence_dirs(&out), 0);
-    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
-    assert!(summary.contains("### Contention"), "{summary}");
-}
-
-#[test]
-fn naive_store_loses_updates_and_fails_with_evidence() {
-    let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "--workload",
-        "contention",
-        "--contention-target",
-        "naive",
-        "--writers",
-        "10",
-        "--writes",
-        "50",
-    ];
-    let (code, report, out) = run(dir.path(), "naive", &args);
-    assert_eq!(code, Some(1));
-    assert_eq!(report["verdict"], "fail");
-    assert!(n(&report["contention"]["lost"]) > 0, "{}", report["contention"]);
-    assert!(n(&report["totals"]["corrupted"]) >= n(&report["contention"]["lost"]));
-    let evidence = out.join("evidence/contention-store");
-    let problems = std::fs::read_to_string(evidence.join("problems.txt")).unwrap();
-    assert!(problems.contains("lost w"), "{problems}");
-    assert!(evidence.join("listing.txt").is_file());
-    let details = std::fs::read_to_string(out.join("error-details.log")).unwrap();
-    assert!(
-        details.contains("evidence: evidence/contention-store"),
-        "linked from error-details.log"
-    );
-    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
-    assert!(summary.contains("lost update"), "summarized in summary.md");
-}
-
-#[test]
-fn a_hanging_writer_is_a_timeout_and_the_run_ends() {
-    let dir = tempfile::tempdir().unwrap();
-    let started = Instant::now();
-    let args = [
-        "--workload",
-        "contention",
-        "--writers",
-        "2",
-        "--writes",
-        "2",
-        "--write-cmd",
-        "sh -c '[ {writer} = 1 ] && sleep 60; echo {id} >> store.txt'",
-        "--list-cmd",
-        "cat store.txt",
-        "--write-timeout-ms",
-        "300",
-    ];
-    let (code, report, out) = run(dir.path(), "hang", &args);
-    assert!(started.elapsed() < Duration::from_secs(40), "the hang was cut off");
-    let c = &report["contention"];
-    assert_eq!(
-        (n(&c["acknowledged"]), n(&c["indeterminate"]), n(&c["lost"])),
-        (2, 2, 0)
-    );
-    assert_eq!(n(&report["infra_classes"]["timeout"]), 2);
-    assert_eq!(n(&report["totals"]["corrupted"]), 0);
-    // Half the writes hung: far above the default --max-infra-rate of 10 %, so the store was not
-    // really tested; inconclusive, and the reason names the workload.
-    assert_eq!(code, Some(3), "{}", report["verdict_reasons"]);
-    assert_eq!(report["workloads"]["contention"]["verdict"], "inconclusive");
-    let reason = report["verdict_reasons"][0].as_str().unwrap();
-    assert!(
-        reason.starts_with("contention: infra errors on 50.0% of writes"),
-        "{reason}"
-    );
-    let details = std::fs::read_to_string(out.join("error-details.log")).unwrap();
-    assert!(details.contains("possible deadlock"), "{details}");
-}
-
-#[test]
-fn kill9_loses_no_acknowledged_write() {
-    let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "--workload",
-        "contention",
-        "--contention-target",
-        "flock",
-        "--nemesis",
-        "kill9",
-        "--writers",
-        "6",
-        "--writes",
-        "40",
-    ];
-    let (code, report, out) = run(dir.path(), "kill9", &args);
-    let c = &report["contention"];
-    assert!(n(&c["kills"]) > 0, "the schedule hit writers: {c}");
-    assert!(n(&c["indeterminate"]) > 0, "killed writes are indeterminate: {c}");
-    assert_eq!((n(&c["lost"]), n(&c["duplicates"]), n(&c["unknown"])), (0, 0, 0), "{c}");
-    assert_eq!(n(&c["acknowledged"]) + n(&c["indeterminate"]) + n(&c["failed"]), 240);
-    assert_eq!(n(&report["totals"]["corrupted"]), 0);
-    assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
-    let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
-    for outcome in ["\"invoke\"", "\"ok\"", "\"indeterminate\""] {
-        assert!(events.contains(outcome), "events.jsonl records {outcome}");
-    }
-    assert!(events.contains("\"phase\":\"kill9\""));
-}
-
-#[test]
-fn restart_server_keeps_acknowledged_checkpoints() {
-    let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "--workload",
-        "chaos",
+        "checkpoint,chaos",
         "--nemesis",
         "restart-server",
         "-n",
@@ -214,9 +33,25 @@ fn restart_server_keeps_acknowledged_checkpoints() {
     assert_eq!(s["name"], "restart-server");
     assert!(n(&s["infra"]) > 0, "requests failed during the outage: {s}");
     assert_eq!(n(&s["corrupted"]), 0, "{s}");
-    assert_eq!(n(&s["faults_injected"]), 1);
+    assert_eq!(n(&s["faults_injected"]), 1, "the restart failed requests: {s}");
     assert_eq!((n(&s["runs"]), n(&s["passed"])), (1, 1), "{s}");
+    assert_eq!(s["verdict"], "pass", "{s}");
     assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
+    // The scenario's operations (its 16 restores and the probe) are the chaos workload's; the
+    // checkpoint workload holds only its own 16, untouched by the outage.
+    let w = &report["workloads"];
+    assert_eq!(
+        (n(&w["checkpoint"]["planned"]), n(&w["checkpoint"]["infra"])),
+        (16, 0),
+        "{w}"
+    );
+    assert_eq!(n(&w["chaos"]["planned"]), 17, "{w}");
+    assert_eq!(
+        n(&w["chaos"]["infra"]),
+        n(&s["infra"]),
+        "the outage's failures are the chaos workload's: {w}"
+    );
+    assert!(report["histograms"]["chaos.all.restore_ms"].is_string());
     let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
     let probe = events
         .lines()
@@ -268,13 +103,87 @@ fn chaos_profile_passes_and_reports_a_pass_rate_per_scenario() {
     for s in scenarios {
         assert_eq!((n(&s["runs"]), n(&s["passed"])), (2, 2), "{s}");
         assert_eq!(s["pass_rate"], 1.0);
+        assert_eq!(s["verdict"], "pass", "{s}");
         assert!(n(&s["faults_injected"]) >= 2, "{s}");
     }
+    // Every operation of the scenarios is the chaos workload's: the profile runs no other.
+    let w = report["workloads"].as_object().unwrap();
+    assert_eq!(w.keys().collect::<Vec<_>>(), ["chaos"], "{w:?}");
+    let chaos = &w["chaos"];
+    let scenario_ops: u64 = scenarios
+        .iter()
+        .map(|s| n(&s["verified"]) + n(&s["corrupted"]) + n(&s["infra"]) + n(&s["lost"]))
+        .sum();
+    assert_eq!(n(&chaos["planned"]), scenario_ops, "{chaos}");
+    assert_eq!(chaos["verdict"], "pass", "{chaos}");
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(
         summary.contains("### Chaos") && summary.contains("| restart-server |"),
         "{summary}"
     );
+}
+
+#[test]
+fn a_chaos_fault_that_never_fires_is_inconclusive_naming_the_scenario() {
+    // The test-only knob confines the latency window to read_file, which the checkpoint workload
+    // never issues while nothing is corrupted: the window opens and hits no request.
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--workload", "chaos", "--nemesis", "latency", "-n", "12"];
+    let env = [("STRESS_ACTION_CHAOS_FAULT_OPS", "read_file")];
+    let (code, report, _) = run_cli(dir.path(), "never-fires", &args, &env);
+    assert_eq!(code, Some(3), "{}", report["verdict_reasons"]);
+    let s = &report["chaos"]["scenarios"][0];
+    assert_eq!(
+        (s["verdict"].as_str(), n(&s["faults_injected"])),
+        (Some("inconclusive"), 0),
+        "{s}"
+    );
+    assert!(n(&s["verified"]) > 0, "the load itself ran: {s}");
+    assert_eq!(report["workloads"]["chaos"]["verdict"], "inconclusive");
+    let reason = report["verdict_reasons"][0].as_str().unwrap();
+    assert!(
+        reason.starts_with("chaos: scenario latency inconclusive") && reason.contains("the fault never hit"),
+        "{reason}"
+    );
+
+    // The control: the same window on every operation hits requests and passes.
+    let (code, report, _) = run(dir.path(), "fires", &args);
+    assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
+    assert!(n(&report["chaos"]["scenarios"][0]["faults_injected"]) > 0);
+}
+
+#[test]
+fn kill9_on_a_store_that_loses_updates_fails_the_chaos_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--workload",
+        "chaos",
+        "--nemesis",
+        "kill9",
+        "--contention-target",
+        "naive",
+        "--writers",
+        "10",
+        "--writes",
+        "50",
+    ];
+    let (code, report, _) = run(dir.path(), "kill9-naive", &args);
+    assert_eq!(code, Some(1), "{}", report["verdict_reasons"]);
+    let s = &report["chaos"]["scenarios"][0];
+    assert_eq!(
+        (s["name"].as_str(), s["verdict"].as_str()),
+        (Some("kill9"), Some("fail")),
+        "{s}"
+    );
+    assert!(n(&s["corrupted"]) > 0, "{s}");
+    let w = &report["workloads"];
+    assert!(n(&w["chaos"]["corrupted"]) > 0, "{w}");
+    assert!(
+        w.get("contention").is_none(),
+        "the scenario's writes are the chaos workload's: {w}"
+    );
+    let reason = report["verdict_reasons"][0].as_str().unwrap();
+    assert!(reason.starts_with("chaos: scenario kill9 fail: run 1:"), "{reason}");
 }
 
 #[test]
@@ -298,6 +207,11 @@ fn a_chaos_scenario_built_to_corrupt_fails_the_run() {
         (1, 0, Some(0.0))
     );
     assert!(!s["failures"].as_array().unwrap().is_empty());
+    assert_eq!(s["verdict"], "fail", "{s}");
+    assert!(
+        n(&s["faults_injected"]) > 0,
+        "the torn writer raced the checkpoint: {s}"
+    );
 }
 
 #[test]

@@ -20,6 +20,7 @@ fn context(dir: &std::path::Path) -> Arc<WorkloadContext> {
         cancel: CancelToken::new(),
         exec_timeout: Duration::from_secs(30),
         seed: 1,
+        accounted_as: None,
     })
 }
 

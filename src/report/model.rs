@@ -140,7 +140,8 @@ pub struct InjectionCount {
     /// Confirmed damages the checks did not catch: any fails the run.
     #[serde(default)]
     pub missed: u64,
-    /// Damages that could not be applied or confirmed: they tested nothing, so the run cannot pass.
+    /// Damages that tested nothing, so the run cannot pass: not applied, not confirmed, or confirmed
+    /// but the checks could not look at them (infra).
     #[serde(default)]
     pub unapplied: u64,
 }

@@ -19,7 +19,7 @@ pub struct ScenarioReport {
     /// The workload the fault was applied to (`contention` or `checkpoint`).
     pub workload: String,
     pub runs: u32,
-    /// Runs with no corrupted or lost operation and at least one verified.
+    /// Runs that passed: the fault hit, something was verified, nothing corrupted or lost.
     pub passed: u32,
     /// The worst run's verdict: corrupted or lost fail; a fault that never hit, nothing verified
     /// or a failed setup is inconclusive. Absent in reports of older versions.
@@ -28,7 +28,9 @@ pub struct ScenarioReport {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
     pub pass_rate: f64,
-    /// Faults that hit something: kills, server restarts, fault windows opened.
+    /// Faults that hit a request, not windows opened: requests the child `serve` faulted (latency,
+    /// reset, 5xx), writes killed by `kill9`, restarts that failed requests, checkpoints taken while
+    /// the torn writer ran.
     pub faults_injected: u64,
     /// Operations in flight at a fault whose effect is unknown (allowed either way).
     pub indeterminate: u64,
@@ -36,7 +38,7 @@ pub struct ScenarioReport {
     pub corrupted: u64,
     pub infra: u64,
     pub lost: u64,
-    /// Why runs failed, one line per failed run.
+    /// Why runs did not pass, one line per such run (`run 2: the fault never hit a request: …`).
     #[serde(default)]
     pub failures: Vec<String>,
 }

@@ -21,11 +21,16 @@ pub struct ContentionReport {
     pub duplicates: u64,
     /// Records in the store that no writer wrote.
     pub unknown: u64,
-    /// Write commands that exited non-zero or died by a signal.
+    /// Write commands that exited non-zero (or died by a signal outside the `kill9` schedule): the
+    /// store refused them, nothing was promised, so they are infra (`refused: exit N`), never lost.
+    #[serde(default)]
+    pub refused: u64,
+    /// The name earlier versions gave `refused` (same value), kept for readers of older reports.
     pub failed: u64,
-    /// Writes with no answer (timeout: a possible deadlock; platform error): may go either way.
+    /// Writes with no answer (timeout: a possible deadlock; platform error; killed by `kill9`):
+    /// may go either way.
     pub indeterminate: u64,
-    /// Kills of writer processes by the `kill9` fault schedule that hit something.
+    /// Writes killed mid-flight by the `kill9` fault schedule: faults that really hit a writer.
     #[serde(default)]
     pub kills: u64,
     /// Writers missing at least one acknowledged write: `[writer, lost]`.

@@ -1,14 +1,16 @@
 //! Verifying a restored sandbox against what was committed before the checkpoint: `git status`,
 //! `git log -1`, `git fsck --full`, and the SHA-256 of the marker computed inside the sandbox.
 //!
-//! A check that ran and saw something wrong (non-zero exit, death by a signal, wrong output) is
-//! corruption. A check that could not run (timeout, platform error) is retried, and if it still
-//! cannot run the restore is infra: we never blame the data for the platform's failure.
+//! A check that ran and saw something wrong (non-zero exit, death by SIGSEGV and the like, wrong
+//! output) is corruption. A check that could not run (timeout, platform error) is retried, and if it
+//! still cannot run the restore is infra, as is a check killed by SIGKILL (the OOM killer): we never
+//! blame the data for the platform's failure.
 
 use std::time::Duration;
 
 use crate::provider::retry::with_retries;
 use crate::provider::{ExecOutput, ExecRequest, Provider, SandboxId};
+use crate::verify::exit_status::check_exited_cleanly;
 use crate::verify::{sha256::parse_sha256sum, Outcome};
 
 /// Infra failures of a check are retried this many times before they count.
@@ -42,24 +44,24 @@ async fn run_checks(
     timeout: Duration,
 ) -> Result<(), Outcome> {
     let out = check(provider, sb, &["git", "status", "--porcelain"], timeout).await?;
-    exited_cleanly("git status", &out)?;
+    check_exited_cleanly("git status", &out)?;
     let status = out.stdout_text();
     if !status.trim().is_empty() {
         return Err(Outcome::corrupted("git status", "clean working tree", excerpt(&status)));
     }
 
     let out = check(provider, sb, &["git", "log", "-1", "--format=%H"], timeout).await?;
-    exited_cleanly("git log", &out)?;
+    check_exited_cleanly("git log", &out)?;
     let head = out.stdout_text();
     if head.trim() != fp.commit {
         return Err(Outcome::corrupted("git log", fp.commit.clone(), excerpt(head.trim())));
     }
 
     let out = check(provider, sb, &["git", "fsck", "--full"], timeout).await?;
-    exited_cleanly("git fsck", &out)?;
+    check_exited_cleanly("git fsck", &out)?;
 
     let out = check(provider, sb, &["sha256sum", fp.marker_path.as_str()], timeout).await?;
-    exited_cleanly("marker sha256", &out)?;
+    check_exited_cleanly("marker sha256", &out)?;
     let stdout = out.stdout_text();
     match parse_sha256sum(&stdout) {
         Some(actual) if actual == fp.marker_sha256 => Ok(()),
@@ -99,26 +101,6 @@ pub async fn exec_with_retries(
             e.message
         ),
     })
-}
-
-/// A check that ran but exited non-zero or died by a signal (exit > 128, e.g. 139 SIGSEGV) is corruption.
-fn exited_cleanly(check: &str, out: &ExecOutput) -> Result<(), Outcome> {
-    if out.success() {
-        return Ok(());
-    }
-    // git fsck reports problems on stdout, most tools on stderr: show whichever has something.
-    let stderr = out.stderr_text();
-    let said = if stderr.trim().is_empty() {
-        out.stdout_text()
-    } else {
-        stderr
-    };
-    let actual = if said.trim().is_empty() {
-        out.status_text()
-    } else {
-        format!("{}: {}", out.status_text(), excerpt(said.trim()))
-    };
-    Err(Outcome::corrupted(check, "exit 0", actual))
 }
 
 /// The first few lines of command output, enough to recognise the problem in a report.

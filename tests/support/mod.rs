@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod action_runner;
+pub mod cli;
 pub mod tweaked;
 
 use std::path::Path;

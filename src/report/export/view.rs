@@ -56,7 +56,7 @@ pub struct MermaidView {
     pub p99: String,
 }
 
-fn icon(verdict: Verdict) -> &'static str {
+pub(super) fn icon(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Pass => "✅",
         Verdict::Fail => "❌",

@@ -2,17 +2,17 @@
 
 use serde::Serialize;
 
-use super::view::{cell, fmt_ms};
+use super::view::{cell, fmt_ms, icon};
 use crate::report::RunResult;
 
 #[derive(Serialize, Default)]
 pub struct ChaosView {
-    /// writers, writes, acknowledged, present, lost, duplicates, unknown, failed, indeterminate.
+    /// writers, writes, acknowledged, present, lost, duplicates, unknown, refused, indeterminate.
     pub contention: Option<Vec<String>>,
     /// count, p50, p95, p99, max of the per-write latency (lock waits show here).
     pub contention_latency: Option<Vec<String>>,
     pub contention_note: String,
-    /// One row per scenario: name, workload, runs, passed, pass rate, faults, indeterminate, ...
+    /// One row per scenario: name, verdict, workload, runs, passed, pass rate, faults, indeterminate, ...
     pub chaos: Vec<Vec<String>>,
     pub chaos_failures: Vec<String>,
 }
@@ -29,7 +29,7 @@ pub fn build(result: &RunResult) -> ChaosView {
                 c.lost,
                 c.duplicates,
                 c.unknown,
-                c.failed,
+                c.refused.max(c.failed),
                 c.indeterminate,
             ]
             .iter()
@@ -49,7 +49,13 @@ pub fn build(result: &RunResult) -> ChaosView {
             notes.push(format!("store: built-in `{}`", cell(t)));
         }
         if c.kills > 0 {
-            notes.push(format!("kill9 hit writers {} times", c.kills));
+            notes.push(format!("kill9 killed {} writes mid-flight", c.kills));
+        }
+        if c.refused.max(c.failed) > 0 {
+            notes.push(format!(
+                "{} writes refused by the store (non-zero exit): infra, nothing was promised",
+                c.refused.max(c.failed)
+            ));
         }
         if !c.incomplete_writers.is_empty() {
             let list: Vec<String> = c
@@ -71,8 +77,12 @@ pub fn build(result: &RunResult) -> ChaosView {
     }
     if let Some(chaos) = &result.chaos {
         for s in &chaos.scenarios {
+            let verdict = s
+                .verdict
+                .map_or(String::new(), |v| format!("{} {}", icon(v), v.as_str()));
             view.chaos.push(vec![
                 cell(&s.name),
+                verdict,
                 cell(&s.workload),
                 s.runs.to_string(),
                 s.passed.to_string(),

@@ -3,21 +3,61 @@
 //!
 //! The child is this very binary (`current_exe`), listening on a loopback port that stays the same
 //! across restarts so the HTTP provider pointed at it never changes. Its stderr is kept (last lines
-//! only) for the evidence of a failed scenario.
+//! only) for the evidence of a failed scenario, and read for the faults it injected: `serve` prints
+//! one `fault: …` line per request it failed and, when stopped with SIGTERM, a
+//! `faults injected: latency N, error N, …` summary, so a window counts the requests it really hit.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
 
 /// How many lines of the server's log the evidence keeps.
 const LOG_LINES: usize = 40;
 /// A restarted server may have to wait for the port to be free again.
 const START_TIMEOUT: Duration = Duration::from_secs(15);
+/// A SIGTERMed `serve` drains in-flight requests for up to 5 s; after this it is SIGKILLed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// The faults one `serve` process reported on its stderr.
+#[derive(Default)]
+struct FaultTally {
+    /// `fault: …` lines: one per request failed (error, reset, hang) or corrupted.
+    lines: AtomicU64,
+    /// The total of the shutdown summary, every kind (latency included), once printed.
+    summary: Mutex<Option<u64>>,
+}
+
+impl FaultTally {
+    fn observe(&self, line: &str) {
+        if line.starts_with("fault: ") {
+            self.lines.fetch_add(1, Ordering::Relaxed);
+        } else if let Some(total) = parse_fault_summary(line) {
+            *self.summary.lock().unwrap_or_else(|p| p.into_inner()) = Some(total);
+        }
+    }
+
+    /// Requests the process faulted: its own summary when it printed one, else the lines (which
+    /// leave out latency).
+    fn total(&self) -> u64 {
+        let summary = *self.summary.lock().unwrap_or_else(|p| p.into_inner());
+        summary.unwrap_or_else(|| self.lines.load(Ordering::Relaxed))
+    }
+}
+
+/// The sum of `faults injected: latency 3, error 0, reset 1, timeout 0, corrupt_read 0`.
+fn parse_fault_summary(line: &str) -> Option<u64> {
+    let rest = line.strip_prefix("faults injected: ")?;
+    rest.split(", ")
+        .map(|part| part.rsplit_once(' ').and_then(|(_, n)| n.trim().parse::<u64>().ok()))
+        .sum()
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeChildError {
@@ -35,6 +75,9 @@ pub struct ServeChild {
     addr: String,
     child: Option<Child>,
     log: Arc<Mutex<VecDeque<String>>>,
+    /// What the current process reported about its faults, and the task reading its stderr.
+    faults: Arc<FaultTally>,
+    stderr_reader: Option<JoinHandle<()>>,
     /// Starts after the first: restarts and fault windows.
     pub restarts: u64,
 }
@@ -67,6 +110,8 @@ impl ServeChild {
             addr: "127.0.0.1:0".into(),
             child: None,
             log: Arc::default(),
+            faults: Arc::default(),
+            stderr_reader: None,
             restarts: 0,
         };
         serve.spawn(&[]).await?;
@@ -83,6 +128,27 @@ impl ServeChild {
             let _ = child.start_kill();
             let _ = child.wait().await;
         }
+    }
+
+    /// Stops the server with SIGTERM (SIGKILL if it does not exit in time) and returns how many
+    /// requests it faulted, as it reported on its stderr.
+    pub async fn stop(&mut self) -> u64 {
+        if let Some(mut child) = self.child.take() {
+            let terminated = child.id().is_some_and(|pid| {
+                // SAFETY: kill(2) on the pid of a child this process spawned and has not reaped.
+                unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) == 0 }
+            });
+            let exited = terminated && tokio::time::timeout(STOP_TIMEOUT, child.wait()).await.is_ok();
+            if !exited {
+                let _ = child.start_kill();
+                let _ = child.wait().await;
+            }
+        }
+        // The summary is the last thing the process prints: wait for its stderr to close.
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), reader).await;
+        }
+        self.faults.total()
     }
 
     /// Kills the server and starts it again on the same root and port with `fault_flags`.
@@ -126,18 +192,20 @@ impl ServeChild {
             .kill_on_drop(true)
             .spawn()
             .map_err(ServeChildError::Spawn)?;
+        self.faults = Arc::default();
         if let Some(stderr) = child.stderr.take() {
-            let log = self.log.clone();
-            tokio::spawn(async move {
+            let (log, faults) = (self.log.clone(), self.faults.clone());
+            self.stderr_reader = Some(tokio::spawn(async move {
                 let mut lines = BufReader::new(stderr).lines();
                 while let Ok(Some(line)) = lines.next_line().await {
+                    faults.observe(&line);
                     let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
                     if log.len() == LOG_LINES {
                         log.pop_front();
                     }
                     log.push_back(line);
                 }
-            });
+            }));
         }
         let Some(stdout) = child.stdout.take() else {
             return Err(ServeChildError::NoAddress("no stdout".into()));
@@ -167,5 +235,26 @@ impl ServeChild {
         self.addr = addr;
         self.child = Some(child);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_the_faults_serve_reports() {
+        assert_eq!(
+            parse_fault_summary("faults injected: latency 3, error 2, reset 1, timeout 0, corrupt_read 0"),
+            Some(6)
+        );
+        assert_eq!(parse_fault_summary("faults injected: latency x"), None);
+        assert_eq!(parse_fault_summary("serving protocol v1"), None);
+        let tally = FaultTally::default();
+        tally.observe("fault: Error(503) on exec (#1 of its kind)");
+        tally.observe("fault: Reset on restore (#1 of its kind)");
+        assert_eq!(tally.total(), 2, "without a summary, the lines count");
+        tally.observe("faults injected: latency 7, error 1, reset 1, timeout 0, corrupt_read 0");
+        assert_eq!(tally.total(), 9, "the summary counts latency too");
     }
 }

@@ -50,8 +50,9 @@ pub async fn run(ctx: Arc<WorkloadContext>, cfg: &CheckpointConfig) -> Checkpoin
         next_index += u64::from(planned);
         report.rounds.push(round_report);
     }
-    report.restore_ms = ctx.recorder.histograms.summary("checkpoint.all.restore_ms");
-    report.verify_ms = ctx.recorder.histograms.summary("checkpoint.all.verify_ms");
+    let workload = ctx.account(WORKLOAD);
+    report.restore_ms = ctx.recorder.histograms.summary(&format!("{workload}.all.restore_ms"));
+    report.verify_ms = ctx.recorder.histograms.summary(&format!("{workload}.all.verify_ms"));
     report
 }
 
@@ -111,7 +112,7 @@ async fn run_round(
         while let Some(done) = tasks.try_join_next() {
             tally(&mut report, injection, done.ok());
         }
-        ctx.recorder.plan(WORKLOAD);
+        ctx.recorder.plan(ctx.account(WORKLOAD));
         report.restores += 1;
         let (ctx, shared) = (ctx.clone(), shared.clone());
         tasks.spawn(async move {
@@ -125,8 +126,9 @@ async fn run_round(
     let _ = ctx.provider.destroy(&origin.sandbox).await;
     let _ = ctx.provider.delete_checkpoint(&origin.checkpoint).await;
     let hist = &ctx.recorder.histograms;
-    report.restore_ms = hist.summary(&format!("checkpoint.round{round}.restore_ms"));
-    report.verify_ms = hist.summary(&format!("checkpoint.round{round}.verify_ms"));
+    let workload = ctx.account(WORKLOAD);
+    report.restore_ms = hist.summary(&format!("{workload}.round{round}.restore_ms"));
+    report.verify_ms = hist.summary(&format!("{workload}.round{round}.verify_ms"));
     report
 }
 
@@ -170,10 +172,21 @@ fn tally(report: &mut RoundReport, injection: &mut BTreeMap<String, InjectionCou
         _ => report.infra += 1,
     }
     report.destroy_failures += u64::from(done.destroy_failed);
-    if let Some(damage) = done.injected {
+    if let Some((damage, confirmed)) = done.injection {
         let count = injection.entry(damage.name().to_string()).or_default();
-        count.injected += 1;
-        count.detected += u64::from(done.outcome_kind == "corrupted");
+        // A confirmed damage is judged by what the checks said; one they could not look at (infra)
+        // tested nothing, like one that could not be applied.
+        match (confirmed, done.outcome_kind) {
+            (true, "corrupted") => {
+                count.injected += 1;
+                count.detected += 1;
+            }
+            (true, "verified") => {
+                count.injected += 1;
+                count.missed += 1;
+            }
+            _ => count.unapplied += 1,
+        }
     }
 }
 
@@ -186,13 +199,14 @@ fn record_inherited_failures(
     first_index: u64,
     outcome: &Outcome,
 ) {
+    let workload = ctx.account(WORKLOAD);
     for offset in 0..u64::from(planned) {
-        ctx.recorder.plan(WORKLOAD);
-        let mut event = Event::new(WORKLOAD, "restore", std::time::Duration::ZERO);
+        ctx.recorder.plan(workload);
+        let mut event = Event::new(workload, "restore", std::time::Duration::ZERO);
         event.round = Some(report.round);
         event.restore = Some((first_index + offset) as u32 + 1);
         event.detail = Some(format!("round setup failed: {}", describe(outcome)));
-        ctx.recorder.finish(WORKLOAD, event, outcome);
+        ctx.recorder.finish(workload, event, outcome);
         report.restores += 1;
         match outcome {
             Outcome::Corrupted { .. } => report.corrupted += 1,

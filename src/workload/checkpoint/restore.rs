@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::WORKLOAD;
-use crate::provider::CheckpointId;
+use crate::provider::{CheckpointId, SandboxId};
 use crate::record::{ms, Event};
 use crate::verify::restore::{verify_restore, Fingerprint};
 use crate::verify::Outcome;
@@ -17,7 +17,8 @@ use crate::workload::WorkloadContext;
 /// What the round needs to know about a finished restore.
 pub struct RestoreResult {
     pub outcome_kind: &'static str,
-    pub injected: Option<Damage>,
+    /// The self-test damage this restore was chosen for, and whether it was applied and confirmed.
+    pub injection: Option<(Damage, bool)>,
     pub destroy_failed: bool,
 }
 
@@ -31,7 +32,8 @@ pub struct RoundShared {
 
 pub async fn restore_once(ctx: Arc<WorkloadContext>, shared: Arc<RoundShared>, index: u64) -> RestoreResult {
     let provider = ctx.provider.as_ref();
-    let mut event = Event::new(WORKLOAD, "restore", Duration::ZERO);
+    let workload = ctx.account(WORKLOAD);
+    let mut event = Event::new(workload, "restore", Duration::ZERO);
     event.round = Some(shared.round);
     event.restore = Some(index as u32 + 1);
 
@@ -49,69 +51,41 @@ pub async fn restore_once(ctx: Arc<WorkloadContext>, shared: Arc<RoundShared>, i
                 detail: format!("restore: {}", e.message),
             };
             event.duration_ms = ms(started.elapsed());
-            ctx.recorder.finish(WORKLOAD, event, &outcome);
+            ctx.recorder.finish(workload, event, &outcome);
             return RestoreResult {
                 outcome_kind: outcome.kind(),
-                injected: None,
+                injection: None,
                 destroy_failed: false,
             };
         }
     };
     event.sandbox = Some(sandbox.0.clone());
-    ctx.recorder
-        .histograms
-        .record("checkpoint.all.restore_ms", restore_time);
-    ctx.recorder
-        .histograms
-        .record(&format!("checkpoint.round{}.restore_ms", shared.round), restore_time);
+    let hist = &ctx.recorder.histograms;
+    hist.record(&format!("{workload}.all.restore_ms"), restore_time);
+    hist.record(&format!("{workload}.round{}.restore_ms", shared.round), restore_time);
 
-    let mut injected = None;
-    let mut injection_failure = None;
-    if let Some(damage) = inject::damage_for(index, shared.inject_rate) {
-        let seed = ctx.seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        match inject::apply(
-            provider,
-            &sandbox,
-            damage,
-            &shared.fingerprint.marker_path,
-            &shared.marker,
-            seed,
-            ctx.exec_timeout,
-        )
-        .await
-        {
-            Ok(detail) => {
-                injected = Some(damage);
-                event.injected = Some(damage.name());
-                event.detail = Some(format!("self-test: {detail}"));
-            }
-            Err(e) => {
-                injection_failure = Some(Outcome::Infra {
-                    class: e.class,
-                    status: e.status,
-                    detail: format!("self-test damage {} could not be applied: {}", damage.name(), e.message),
-                })
-            }
-        }
-    }
-
+    let (injection, unapplied) = self_test(&ctx, &shared, &sandbox, index, &mut event).await;
     let verify_started = Instant::now();
-    let outcome = match injection_failure {
+    let outcome = match unapplied {
         Some(outcome) => outcome,
         None => verify_restore(provider, &sandbox, &shared.fingerprint, ctx.exec_timeout).await,
     };
     let verify_time = verify_started.elapsed();
     event.verify_ms = Some(ms(verify_time));
     if !matches!(outcome, Outcome::Infra { .. }) {
-        ctx.recorder.histograms.record("checkpoint.all.verify_ms", verify_time);
-        ctx.recorder
-            .histograms
-            .record(&format!("checkpoint.round{}.verify_ms", shared.round), verify_time);
+        hist.record(&format!("{workload}.all.verify_ms"), verify_time);
+        hist.record(&format!("{workload}.round{}.verify_ms", shared.round), verify_time);
     }
-
+    let op_id = format!("round{}-restore{}", shared.round, index + 1);
     if outcome.is_corrupted() {
-        let op_id = format!("round{}-restore{}", shared.round, index + 1);
         event.evidence = super::evidence::collect(&ctx, &sandbox, &op_id, &shared, &outcome).await;
+    }
+    if let (Some((damage, true)), Outcome::Verified) = (injection, &outcome) {
+        ctx.recorder.errors.write_text(&format!(
+            "=== SELF-TEST MISSED {op_id}: {} was applied and confirmed, yet every check passed ({})\n\n",
+            damage.name(),
+            event.detail.as_deref().unwrap_or("")
+        ));
     }
     let destroy_failed = match provider.destroy(&sandbox).await {
         Ok(()) => false,
@@ -124,10 +98,55 @@ pub async fn restore_once(ctx: Arc<WorkloadContext>, shared: Arc<RoundShared>, i
     };
     event.duration_ms = ms(started.elapsed());
     let kind = outcome.kind();
-    ctx.recorder.finish(WORKLOAD, event, &outcome);
+    ctx.recorder.finish(workload, event, &outcome);
     RestoreResult {
         outcome_kind: kind,
-        injected,
+        injection,
         destroy_failed,
+    }
+}
+
+/// Damages the restore when the self-test picked it. Returns the damage with whether it was
+/// confirmed, and, when it was not, the restore's outcome: infra, because a sandbox in an unknown
+/// state of damage must not be verified (our own half-applied damage would read as corruption).
+async fn self_test(
+    ctx: &WorkloadContext,
+    shared: &RoundShared,
+    sandbox: &SandboxId,
+    index: u64,
+    event: &mut Event,
+) -> (Option<(Damage, bool)>, Option<Outcome>) {
+    let Some(damage) = inject::damage_for(index, shared.inject_rate) else {
+        return (None, None);
+    };
+    let seed = ctx.seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let applied = inject::apply(
+        ctx.provider.as_ref(),
+        sandbox,
+        damage,
+        &shared.fingerprint.marker_path,
+        &shared.marker,
+        seed,
+        ctx.exec_timeout,
+    )
+    .await;
+    match applied {
+        Ok(detail) => {
+            event.injected = Some(damage.name());
+            event.detail = Some(format!("self-test: {detail}"));
+            (Some((damage, true)), None)
+        }
+        Err(e) => {
+            let outcome = Outcome::Infra {
+                class: e.class,
+                status: e.status,
+                detail: format!(
+                    "self-test damage {} unapplied (not applied or not confirmed): {}",
+                    damage.name(),
+                    e.message
+                ),
+            };
+            (Some((damage, false)), Some(outcome))
+        }
     }
 }

@@ -127,7 +127,7 @@ async fn prepare_in(
         ctx.recorder.events.write(
             &Event {
                 round: Some(round),
-                ..Event::new(WORKLOAD, "check_marker", Duration::ZERO)
+                ..Event::new(ctx.account(WORKLOAD), "check_marker", Duration::ZERO)
             }
             .with_outcome(&outcome),
         );
@@ -202,7 +202,7 @@ async fn timed<T>(
 ) -> Result<T, Outcome> {
     let start = Instant::now();
     let result = call.await;
-    let mut event = Event::new(WORKLOAD, phase, start.elapsed());
+    let mut event = Event::new(ctx.account(WORKLOAD), phase, start.elapsed());
     event.round = Some(round);
     event.sandbox = sb.map(|s| s.0.clone());
     match result {

@@ -10,10 +10,12 @@ pub enum WriteState {
     NotRun,
     /// The write command exited 0: the store promised to keep it.
     Acknowledged,
-    /// The write command exited non-zero: the store refused or crashed.
-    Failed,
-    /// No answer (timeout, platform error, killed mid-flight): may or may not be in the store.
+    /// The write command exited non-zero: the store refused it, so nothing was promised (infra).
+    Refused,
+    /// No answer (timeout, platform error): may or may not be in the store.
     Indeterminate,
+    /// Killed mid-flight by the `kill9` schedule: may or may not be in the store.
+    Killed,
 }
 
 /// The id a write stores; `{id}` in command templates.
@@ -121,8 +123,8 @@ mod tests {
     #[test]
     fn finds_lost_duplicated_and_unknown_per_writer() {
         let states = vec![
-            vec![Acknowledged, Acknowledged, Failed],
-            vec![Acknowledged, Indeterminate, Acknowledged],
+            vec![Acknowledged, Acknowledged, Refused],
+            vec![Acknowledged, Killed, Acknowledged],
         ];
         let listing = parse_listing("w0-s0\n{\"id\":\"w0-s1\"}\nw0-s1\nw1-s1\nw1-s2\nw9-s0\ngarbage\n\n");
         let (check, verdicts) = check_store(&states, &listing);
@@ -142,7 +144,7 @@ mod tests {
         assert_eq!(
             verdicts[1][1],
             WriteVerdict::Unacknowledged,
-            "an indeterminate write may be present"
+            "a killed write may be present"
         );
     }
 

@@ -22,7 +22,8 @@ pub struct Kill9 {
     pub mean_interval: Duration,
 }
 
-/// Kills until `stop` fires; returns how many kills hit at least one process.
+/// Kills until `stop` fires; returns how many kills signalled a process. Whether a kill really
+/// hit a write shows on the write itself (it dies by SIGKILL), which is what the report counts.
 pub async fn run_kill9(ctx: &WorkloadContext, sandbox: &SandboxId, kill9: &Kill9, stop: CancelToken) -> u64 {
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed ^ 0x006b_696c_6c39);
     let mean = kill9.mean_interval.as_micros().max(2) as u64;
@@ -40,7 +41,7 @@ pub async fn run_kill9(ctx: &WorkloadContext, sandbox: &SandboxId, kill9: &Kill9
         if let Ok(out) = ctx.provider.exec(sandbox, &request).await {
             if out.success() {
                 hits += 1;
-                let mut event = Event::new(WORKLOAD, "kill9", Duration::ZERO);
+                let mut event = Event::new(ctx.account(WORKLOAD), "kill9", Duration::ZERO);
                 event.detail = Some(format!("SIGKILL sent to processes matching {:?}", kill9.pattern));
                 ctx.recorder.events.write(&event);
             }

@@ -4,6 +4,15 @@
 //! Damage goes through the provider like any workload operation, so the self-test works on every
 //! platform. Selection is deterministic: exactly `floor(n * rate)` of `n` restores, evenly spread,
 //! cycling through the four kinds.
+//!
+//! A damage only counts once it is confirmed by a path the detectors do not use: the marker is read
+//! back with `read_file` (its bytes changed, or `test -e` says it is gone), the git object is asked
+//! for with `git cat-file -e`. A damage that could not be applied or confirmed tested nothing: it is
+//! `unapplied`, never a detector miss and never counted as injected.
+
+mod git_object;
+
+pub use git_object::parse_object_id;
 
 use std::time::Duration;
 
@@ -49,7 +58,9 @@ pub fn damage_for(index: u64, rate: f64) -> Option<Damage> {
     (after > before).then(|| Damage::ALL[(before as u64 % 4) as usize])
 }
 
-/// Applies `damage` to the restored sandbox. `marker` is the content that was committed.
+/// Applies `damage` to the restored sandbox and confirms it; `marker` is the content that was
+/// committed. `Ok` describes the confirmed damage; `Err` means it is unapplied (not applied, or not
+/// confirmed), with the provider's class when the platform failed.
 pub async fn apply(
     provider: &dyn Provider,
     sandbox: &SandboxId,
@@ -70,33 +81,59 @@ pub async fn apply(
             let bit = rng.gen_range(0..8);
             data[byte] ^= 1 << bit;
             provider.write_file(sandbox, marker_path, Bytes::from(data)).await?;
-            Ok(format!("flipped bit {bit} of byte {byte}"))
+            confirm_changed(provider, sandbox, marker_path, marker).await?;
+            Ok(format!("flipped bit {bit} of byte {byte} (confirmed)"))
         }
         Damage::Truncate => {
             let keep = marker.len() / 2;
             provider.write_file(sandbox, marker_path, marker.slice(..keep)).await?;
-            Ok(format!("truncated marker from {} to {keep} bytes", marker.len()))
+            confirm_changed(provider, sandbox, marker_path, marker).await?;
+            Ok(format!(
+                "truncated marker from {} to {keep} bytes (confirmed)",
+                marker.len()
+            ))
         }
-        Damage::DeleteGitObject => {
-            let spec = format!("HEAD:{marker_path}");
-            let out = provider
-                .exec(sandbox, &ExecRequest::new(["git", "rev-parse", spec.as_str()], timeout))
-                .await?;
-            let oid = out.stdout_text().trim().to_string();
-            if !out.success() || oid.len() < 3 {
-                return Err(ProviderError::provider(format!(
-                    "cannot find the marker's git object: {}",
-                    out.status_text()
-                )));
-            }
-            let object = format!(".git/objects/{}/{}", &oid[..2], &oid[2..]);
-            expect_success(provider, sandbox, &["rm", "-f", object.as_str()], timeout).await?;
-            Ok(format!("deleted git object {object}"))
-        }
+        Damage::DeleteGitObject => git_object::delete(provider, sandbox, marker_path, timeout).await,
         Damage::DeleteMarker => {
             expect_success(provider, sandbox, &["rm", marker_path], timeout).await?;
-            Ok(format!("deleted {marker_path}"))
+            confirm_gone(provider, sandbox, marker_path, timeout).await?;
+            Ok(format!("deleted {marker_path} (confirmed gone)"))
         }
+    }
+}
+
+/// The marker read back differs from what was committed.
+async fn confirm_changed(
+    provider: &dyn Provider,
+    sandbox: &SandboxId,
+    path: &str,
+    original: &Bytes,
+) -> ProviderResult<()> {
+    let found = provider.read_file(sandbox, path).await?;
+    if found == *original {
+        return Err(ProviderError::provider(format!(
+            "{path} still holds the committed content after the damage was written"
+        )));
+    }
+    Ok(())
+}
+
+/// `test -e` says the marker is gone (exit 1; exit 0 means it is still there).
+async fn confirm_gone(
+    provider: &dyn Provider,
+    sandbox: &SandboxId,
+    path: &str,
+    timeout: Duration,
+) -> ProviderResult<()> {
+    let out = provider
+        .exec(sandbox, &ExecRequest::new(["test", "-e", path], timeout))
+        .await?;
+    match (out.exit_code, out.signal) {
+        (Some(1), None) => Ok(()),
+        _ => Err(ProviderError::provider(format!(
+            "{path} not confirmed gone: `test -e` answered {}",
+            out.status_text()
+        ))),
     }
 }
 
