@@ -239,3 +239,22 @@ fn leaks_warn_without_changing_the_verdict() {
     assert_eq!(r.verdict, Verdict::Pass);
     assert!(r.workloads["lifecycle"].warnings[0].starts_with("9 sandboxes leaked"));
 }
+
+#[test]
+fn writes_the_fault_schedule_killed_do_not_count_against_the_infra_budget() {
+    let mut r = run(&[("contention", [100, 50, 0, 50, 0])]);
+    r.contention = Some(crate::report::model_contention::ContentionReport {
+        kills: 45,
+        ..Default::default()
+    });
+    // 5 of 100 writes failed on the platform's account: within 10 %.
+    assert_eq!(judged(r.clone()).verdict, Verdict::Pass);
+    r.contention.as_mut().unwrap().kills = 20;
+    let over = judged(r);
+    assert_eq!(over.verdict, Verdict::Inconclusive);
+    assert!(
+        over.verdict_reasons[0].contains("30 of 100: class unknown, not counting 20 the fault schedule caused"),
+        "{:?}",
+        over.verdict_reasons
+    );
+}

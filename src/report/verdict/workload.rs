@@ -87,7 +87,13 @@ pub(super) fn decide(name: &str, result: &RunResult) -> Decision {
     }
     // A workload that already fails needs no "nothing verified" on top (its operations were corrupted).
     if !is_chaos && fail.is_empty() {
-        untested(w, unit, result.config.max_infra_rate, &mut inconclusive);
+        untested(
+            w,
+            unit,
+            deliberate_faults(name, result),
+            result.config.max_infra_rate,
+            &mut inconclusive,
+        );
     }
     let mut warnings = Vec::new();
     if w.leaked > 0 {
@@ -195,9 +201,24 @@ fn chaos_scenarios(result: &RunResult, fail: &mut Vec<String>, inconclusive: &mu
     }
 }
 
+/// Operations the tool failed on purpose (writes killed by the `kill9` fault schedule): they are
+/// infra outcomes, but the platform did not cause them, so they do not count against its budget.
+fn deliberate_faults(name: &str, result: &RunResult) -> u64 {
+    match (name, &result.contention) {
+        ("contention", Some(c)) => c.kills,
+        _ => 0,
+    }
+}
+
 /// A workload that verified nothing tested nothing; one whose platform failed too often was not
 /// really tested either.
-fn untested(w: &WorkloadResult, unit: &str, max_infra_rate: f64, inconclusive: &mut Vec<String>) {
+fn untested(w: &WorkloadResult, unit: &str, deliberate: u64, max_infra_rate: f64, inconclusive: &mut Vec<String>) {
+    let platform_infra = w.infra.saturating_sub(deliberate);
+    let rate = if w.planned == 0 {
+        0.0
+    } else {
+        platform_infra as f64 / w.planned as f64
+    };
     if w.planned == 0 {
         inconclusive.push("nothing ran".into());
     } else if w.verified == 0 {
@@ -209,11 +230,16 @@ fn untested(w: &WorkloadResult, unit: &str, max_infra_rate: f64, inconclusive: &
             }
         }
         inconclusive.push(line);
-    } else if w.infra_rate() > max_infra_rate {
+    } else if rate > max_infra_rate {
+        let own = if deliberate > 0 {
+            format!(", not counting {deliberate} the fault schedule caused")
+        } else {
+            String::new()
+        };
         inconclusive.push(format!(
-            "infra errors on {:.1}% of {unit} ({} of {}: {}) exceed --max-infra-rate {:.1}%",
-            w.infra_rate() * 100.0,
-            w.infra,
+            "infra errors on {:.1}% of {unit} ({} of {}: {}{own}) exceed --max-infra-rate {:.1}%",
+            rate * 100.0,
+            platform_infra,
             w.planned,
             classes(w),
             max_infra_rate * 100.0
