@@ -85,6 +85,11 @@ fn creates_that_needed_a_retry_are_counted_and_shown() {
     let row = format!("| create | 20 | {first_try:.1}% | {retried} | {} |", create["gave_up"]);
     assert!(summary.contains(&row), "{row} in\n{summary}");
     assert!(summary.contains("| exec | 40 | 100.0% | 0 | 0 |"), "{summary}");
+    let log = std::fs::read_to_string(dir.path().join("run/run.log")).unwrap();
+    assert!(
+        log.contains(&format!("calls that needed a retry: create {retried} of 20")),
+        "{log}"
+    );
 }
 
 #[test]

@@ -232,3 +232,39 @@ fn backoff(attempt: u32) -> Duration {
 pub fn new_idempotency_key() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, content_type: Option<&str>) -> reqwest::Response {
+        let mut builder = axum::http::Response::builder().status(status);
+        if let Some(ct) = content_type {
+            builder = builder.header("content-type", ct);
+        }
+        reqwest::Response::from(builder.body("bytes").expect("a response"))
+    }
+
+    fn shape(status: u16, content_type: Option<&str>) -> Result<(), String> {
+        let resp = answer(status, content_type);
+        file_answer_shape("read_file", resp.status(), &resp).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn a_file_read_must_be_200_raw_bytes() {
+        assert_eq!(shape(200, Some("application/octet-stream")), Ok(()));
+        assert_eq!(shape(200, Some("Application/Octet-Stream; foo=bar")), Ok(()));
+        assert_eq!(
+            shape(200, Some("application/json")),
+            Err("read_file answered Content-Type application/json, the protocol says application/octet-stream".into())
+        );
+        assert_eq!(
+            shape(200, None),
+            Err("read_file answered without a Content-Type, the protocol says application/octet-stream".into())
+        );
+        assert_eq!(
+            shape(204, Some("application/octet-stream")),
+            Err("read_file answered 204, the protocol says 200 with the file's bytes".into())
+        );
+    }
+}

@@ -65,7 +65,7 @@ impl Ledger {
     pub fn active_since(&self, epoch: Instant, since: Instant) -> bool {
         let last = self.last_end.load(Ordering::Relaxed);
         let since = u64::try_from(since.saturating_duration_since(epoch).as_nanos()).unwrap_or(u64::MAX);
-        last != 0 && last - 1 >= since
+        last > since
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SandboxId, bool>> {

@@ -224,3 +224,6 @@ impl Provider for ObservedProvider {
         self.shared.inner.confirm_death().await
     }
 }
+
+#[cfg(test)]
+mod tests;
