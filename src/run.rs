@@ -124,7 +124,7 @@ pub async fn run_with_provider(
         exec_timeout: cfg.exec_timeout,
         seed: cfg.workload_seed(),
     });
-    let observer = observe(provider.clone(), &console);
+    let observer = observer_of(provider.clone(), &console);
     let reports = runner::run_selected(ctx, &cfg, &observer).await;
     // Asked before shutdown: closing a plugin's stdin ends it, which is no death.
     let provider_failure = provider_failure(provider.as_ref(), &observer).await;
@@ -225,7 +225,7 @@ pub async fn run_with_provider(
 
 /// The run's view of its provider: calls counted per workload, and the first failure after the
 /// provider died announced once on the console, whose later repeats are then only counted.
-fn observe(provider: Arc<dyn Provider>, console: &Arc<Console>) -> Observer {
+fn observer_of(provider: Arc<dyn Provider>, console: &Arc<Console>) -> Observer {
     let console = console.clone();
     Observer::new(
         provider,

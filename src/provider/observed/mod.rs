@@ -128,23 +128,26 @@ impl ObservedProvider {
         }
     }
 
-    /// Ends the workload: destroys what it left alive (unless the provider is dead) and says what
-    /// it found. Sweep calls are counted as destroys but are not the workload's activity.
+    /// Ends the workload: destroys what it left alive and says what it found; once a destroy fails
+    /// with the provider dead, the rest is not tried. Sweep calls are counted as destroys but are
+    /// not the workload's activity.
     pub async fn finish(&self) -> Sweep {
         let mut sweep = Sweep::default();
-        let leftovers = self.ledger.leftovers();
-        let dead = !leftovers.is_empty() && self.shared.inner.death().is_some();
-        for (sandbox, _) in &leftovers {
+        let mut dead = false;
+        for (sandbox, _) in self.ledger.leftovers() {
             if dead {
                 sweep.unswept += 1;
                 continue;
             }
-            match observe(&self.shared.log, Op::Destroy, self.shared.inner.destroy(sandbox)).await {
+            match observe(&self.shared.log, Op::Destroy, self.shared.inner.destroy(&sandbox)).await {
                 Ok(()) => sweep.swept += 1,
                 Err(e) if e.status == Some(404) => sweep.swept += 1,
-                Err(_) => sweep.unswept += 1,
+                Err(_) => {
+                    sweep.unswept += 1;
+                    dead = self.shared.inner.death().is_some();
+                }
             }
-            self.ledger.destroyed(sandbox);
+            self.ledger.destroyed(&sandbox);
         }
         sweep.leaked = self.ledger.leaked();
         sweep

@@ -168,8 +168,8 @@ fn tally(report: &mut ModeReport, done: Option<SandboxResult>) {
 }
 
 /// Destroys whatever this mode created and is still alive (failed destroys, abandoned tasks) and
-/// returns how many it found. One line says what it did, however many sandboxes there were; with
-/// the provider dead nothing can be destroyed, and the workload's end says so once.
+/// returns how many it found. One line says what it did, however many sandboxes there were; once a
+/// destroy fails with the provider dead the rest is not tried (the workload's end says so once).
 async fn sweep(ctx: &WorkloadContext, shared: &ModeShared) -> u64 {
     let leftovers: Vec<SandboxId> = shared
         .alive
@@ -178,8 +178,8 @@ async fn sweep(ctx: &WorkloadContext, shared: &ModeShared) -> u64 {
         .iter()
         .cloned()
         .collect();
-    if leftovers.is_empty() || ctx.provider.death().is_some() {
-        return leftovers.len() as u64;
+    if leftovers.is_empty() {
+        return 0;
     }
     let (mut destroyed, mut first_error) = (0u64, None);
     for sb in &leftovers {
@@ -188,6 +188,7 @@ async fn sweep(ctx: &WorkloadContext, shared: &ModeShared) -> u64 {
                 shared.unregister(sb);
                 destroyed += 1;
             }
+            Err(_) if ctx.provider.death().is_some() => return leftovers.len() as u64,
             Err(e) => {
                 first_error.get_or_insert_with(|| format!("sandbox {sb}: {e}"));
             }
