@@ -12,9 +12,10 @@ use crate::error::{ExitStatus, RunError};
 use crate::provider::command::CommandProvider;
 use crate::provider::http::HttpProvider;
 use crate::provider::local::LocalOptions;
+use crate::provider::observed::Observer;
 use crate::provider::{LocalProvider, Provider};
 use crate::record::Recorder;
-use crate::report::{self, ConfigSnapshot, RunResult, Totals};
+use crate::report::{self, ConfigSnapshot, ProviderFailure, RunResult, Totals};
 use crate::workload::{runner, WorkloadContext};
 
 /// What a finished (or interrupted) run leaves for the caller.
@@ -124,7 +125,17 @@ pub async fn run_with_provider(
         seed: cfg.workload_seed(),
         accounted_as: None,
     });
-    let reports = runner::run_selected(ctx, &cfg).await;
+    let observer = observer_of(provider.clone(), &console);
+    let reports = runner::run_selected(ctx, &cfg, &observer).await;
+    // Asked before shutdown: closing a plugin's stdin ends it, which is no death.
+    let provider_failure = provider_failure(provider.as_ref(), &observer).await;
+    let muted = console.muted_count();
+    if muted > 0 {
+        console.warn(&format!(
+            "{muted} more warning{} repeating the provider's death not printed (all are in run.log)",
+            if muted == 1 { "" } else { "s" }
+        ));
+    }
 
     if let Err(e) = provider.shutdown().await {
         console.warn(&format!("cleanup of the provider failed: {e}"));
@@ -186,9 +197,9 @@ pub async fn run_with_provider(
         config,
         totals,
         workloads,
-        retries: Default::default(),
+        retries: observer.retry_stats(),
         thresholds: Vec::new(),
-        provider_failure: None,
+        provider_failure,
         infra_classes: recorder.accounting.infra_classes(),
         checkpoint: reports.checkpoint,
         lifecycle: reports.lifecycle,
@@ -213,6 +224,35 @@ pub async fn run_with_provider(
     console.say(&format!("report: {}", out.join("report.json").display()));
     console.flush();
     Ok(RunSummary { result, out_dir: out })
+}
+
+/// The run's view of its provider: calls counted per workload, and the first failure after the
+/// provider died announced once on the console, whose later repeats are then only counted.
+fn observer_of(provider: Arc<dyn Provider>, console: &Arc<Console>) -> Observer {
+    let console = console.clone();
+    Observer::new(
+        provider,
+        Box::new(move |death| {
+            console.warn(&format!(
+                "{}; later failures caused by it are counted, not repeated here",
+                death.message
+            ));
+            console.mute_repeats_of(&death.message);
+        }),
+    )
+}
+
+/// Whether the provider died for good during the run, and which workloads it took down with it.
+async fn provider_failure(provider: &dyn Provider, observer: &Observer) -> Option<ProviderFailure> {
+    let death = provider.confirm_death().await?;
+    let workloads = observer.touched_since(death.since);
+    if workloads.is_empty() {
+        return None;
+    }
+    Some(ProviderFailure {
+        message: death.message,
+        workloads,
+    })
 }
 
 fn write_report(result: &RunResult, out: &Path) -> Result<(), RunError> {

@@ -1,6 +1,7 @@
 //! The command provider with real plugin processes: the shipped example plugin (forwarding to a
 //! real `stress-action serve`) passes the smoke profile, and a plugin that dies mid-run turns the
-//! in-flight and later operations into infra errors while the run still accounts for everything.
+//! in-flight and later operations into infra errors while the run still accounts for everything,
+//! and is named once, as the one reason of every workload it took down.
 
 mod serve_support;
 mod support;
@@ -50,16 +51,27 @@ fn example_plugin_passes_smoke() {
     assert_eq!(report["totals"]["verified"], 43);
     assert_eq!(report["lifecycle"]["burst"]["status"]["success"], 10);
     assert_accounting(&report);
+    // Each call counted once, by kind: 1 checkpoint sandbox + 30 lifecycle + 1 storage creates;
+    // those 32 plus the 10 restored sandboxes destroyed; nothing needed a retry.
+    let retries = &report["retries"];
+    assert_eq!(retries["create"]["calls"], 32, "{retries}");
+    assert_eq!(retries["restore"]["calls"], 10, "{retries}");
+    assert_eq!(retries["destroy"]["calls"], 42, "{retries}");
+    for (op, r) in retries.as_object().unwrap() {
+        assert_eq!((&r["retried"], &r["gave_up"]), (&0.into(), &0.into()), "{op}: {r}");
+        assert_eq!(r["attempts"], r["calls"], "{op}: {r}");
+    }
 }
 
 #[test]
-fn a_plugin_that_dies_mid_run_fails_in_flight_operations_as_infra() {
+fn a_plugin_that_dies_mid_run_is_named_once_and_leaves_what_it_touched_inconclusive() {
     let server = Server::start(&[]);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let plugin = format!("python3 '{DYING}' {}", server.url);
-    // Setup takes about a dozen requests; the plugin dies a few restores later.
-    stress()
+    // Setup takes about a dozen requests; the plugin dies a few restores later, and storage runs
+    // entirely after the death.
+    let run = stress()
         .env("EXIT_AFTER", "40")
         .args([
             "run",
@@ -73,23 +85,62 @@ fn a_plugin_that_dies_mid_run_fails_in_flight_operations_as_infra() {
             "--max-infra-rate",
             "1",
             "--workload",
-            "checkpoint",
+            "checkpoint,storage",
+            "--storage-sizes",
+            "0.1",
+            "--storage-iterations",
+            "5",
         ])
         .args(["--provider", "command", "--provider-cmd", &plugin, "--out"])
         .arg(&out)
         .timeout(Duration::from_secs(120))
         .assert()
-        .code(0);
+        .code(3);
     let report = read_report(&out);
     let t = &report["totals"];
-    assert_eq!(t["planned"], 20);
-    assert_eq!(t["lost"], 0);
-    assert_eq!(t["corrupted"], 0);
+    assert_eq!(t["planned"], 25);
+    assert_eq!((t["lost"].as_u64(), t["corrupted"].as_u64()), (Some(0), Some(0)), "{t}");
     assert!(t["verified"].as_u64().unwrap() > 0, "{t}");
-    assert!(t["infra"].as_u64().unwrap() > 0, "{t}");
     assert_accounting(&report);
+
+    let failure = &report["provider_failure"];
+    let message = failure["message"].as_str().expect("provider_failure.message");
+    assert!(
+        message.starts_with("the plugin python3 exited (exit status: 3) at request "),
+        "{message}"
+    );
+    let at: u64 = message["the plugin python3 exited (exit status: 3) at request ".len()..]
+        .split(',')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a request number in {message:?}"));
+    assert!(at > 40, "the plugin read request 41 before dying: {message}");
+    assert_eq!(failure["workloads"], serde_json::json!(["checkpoint", "storage"]));
+    for name in ["checkpoint", "storage"] {
+        let w = &report["workloads"][name];
+        assert_eq!(w["verdict"], "inconclusive", "{name}: {w}");
+        assert_eq!(
+            w["reasons"],
+            serde_json::json!([message]),
+            "{name}: one line, the death"
+        );
+    }
+    let about_it = report["verdict_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.as_str().unwrap_or("").contains("plugin"))
+        .count();
+    assert_eq!(about_it, 2, "{}", report["verdict_reasons"]);
+    // The console says it once; the failures it caused are counted, not repeated.
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    let lines = stderr.lines().filter(|l| l.contains("exited (exit status: 3)")).count();
+    assert_eq!(lines, 1, "{stderr}");
     let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
-    assert!(events.contains("plugin"), "events name the plugin's exit");
+    assert!(
+        events.contains("the plugin python3 exited"),
+        "events name the plugin's exit"
+    );
 }
 
 #[test]

@@ -168,7 +168,7 @@ async fn staggered_latency_is_measured_from_the_scheduled_start_so_queueing_coun
 }
 
 #[tokio::test]
-async fn each_failure_lands_in_its_status_with_its_class_and_nothing_leaks() {
+async fn each_failure_lands_in_its_status_with_its_class_and_nothing_is_left_behind() {
     let dir = tempfile::tempdir().unwrap();
     let tweaked = Arc::new(TweakedProvider::new(
         local(),
@@ -201,6 +201,9 @@ async fn each_failure_lands_in_its_status_with_its_class_and_nothing_leaks() {
     assert_eq!(m.destroy_failures, 2);
     assert_eq!(m.destroy_failure_class.get("http_error_500"), Some(&2));
     assert_eq!(m.swept, 2, "the sweep destroys what failed to be destroyed");
+    let w = &summary.result.workloads["lifecycle"];
+    assert_eq!(w.leaked, 2, "a failed destroy is a leak, swept or not");
+    assert!(w.warnings[0].starts_with("2 sandboxes leaked"), "{:?}", w.warnings);
     assert_eq!(
         tweaked.destroyed.load(Ordering::SeqCst),
         tweaked.created.load(Ordering::SeqCst),

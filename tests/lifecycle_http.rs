@@ -239,3 +239,52 @@ fn statuses_come_from_what_the_server_really_did() {
     assert_eq!(m["tti_ms"]["count"], 2, "partial sandboxes were ready: {m}");
     assert_eq!(m["swept"], 0, "{m}");
 }
+
+#[test]
+fn sandboxes_the_server_would_not_destroy_are_leaked_and_warned_about_without_failing() {
+    let lifecycle = [
+        "--workload",
+        "lifecycle",
+        "--modes",
+        "sequential",
+        "--lifecycle-count",
+        "10",
+    ];
+    // Half of all destroys refused (409, not retried): the sandboxes stay alive on the server.
+    let refusing = Server::start(&[
+        "--fault-error-rate",
+        "0.5",
+        "--fault-status",
+        "409",
+        "--fault-ops",
+        "destroy",
+        "--fault-seed",
+        "4",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("leaky");
+    assert_eq!(run(&refusing, &out, &lifecycle), 0, "a leak is a warning by default");
+    let report = read_report(&out);
+    let m = &report["lifecycle"]["sequential"];
+    let leaked = report["workloads"]["lifecycle"]["leaked"].as_u64().unwrap();
+    assert!(leaked > 0, "{}", report["workloads"]["lifecycle"]);
+    assert_eq!(
+        m["destroy_failures"].as_u64(),
+        Some(leaked),
+        "each failed destroy is one leak: {m}"
+    );
+    assert_eq!(m["swept"].as_u64(), Some(leaked), "{m}");
+    assert_eq!(report["workloads"]["lifecycle"]["verdict"], "pass");
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let warning = format!("- ⚠️ lifecycle: {leaked} sandboxes leaked");
+    assert!(summary.contains(&warning), "{warning} in\n{summary}");
+
+    // A server that destroys what it is asked to: nothing leaked, no warning.
+    let clean = Server::start(&[]);
+    let out = dir.path().join("clean");
+    assert_eq!(run(&clean, &out, &lifecycle), 0);
+    let report = read_report(&out);
+    assert_eq!(report["workloads"]["lifecycle"]["leaked"], 0);
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(!summary.contains("leaked"), "{summary}");
+}

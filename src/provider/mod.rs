@@ -7,9 +7,10 @@
 pub mod command;
 pub mod http;
 pub mod local;
+pub mod observed;
 pub mod retry;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -146,6 +147,18 @@ impl ProviderError {
 
 pub type ProviderResult<T> = Result<T, ProviderError>;
 
+/// A provider that stopped answering for good: a plugin that exited, a server unreachable since
+/// some request. One such fact explains every later failure, so it is reported once
+/// (report.json `provider_failure`) instead of once per failed operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderDeath {
+    /// One line for people: what died and at which request ("the plugin python3 exited (exit
+    /// status: 1) at request 180").
+    pub message: String,
+    /// When it stopped answering: a workload with a call ending at or after this instant was hit.
+    pub since: Instant,
+}
+
 /// A sandbox platform. Implementations must be safe to call concurrently from many tasks.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -183,5 +196,18 @@ pub trait Provider: Send + Sync {
     /// Releases everything the provider still holds for this run (called once, also after errors).
     async fn shutdown(&self) -> ProviderResult<()> {
         Ok(())
+    }
+
+    /// What the provider knows now, without any I/O, about having died: asked when a call fails, so
+    /// the console and the report can stop repeating the same failure. `None` while it may answer.
+    fn death(&self) -> Option<ProviderDeath> {
+        None
+    }
+
+    /// Asked once after the workloads and before [`Provider::shutdown`]: did the provider die for
+    /// good during the run? An HTTP provider checks health here, so a server that came back is not
+    /// called dead.
+    async fn confirm_death(&self) -> Option<ProviderDeath> {
+        self.death()
     }
 }

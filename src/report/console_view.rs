@@ -73,6 +73,23 @@ pub fn render(result: &RunResult) -> String {
         let classes: Vec<String> = result.infra_classes.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push_str(&format!("\ninfra errors by class: {}\n", classes.join(", ")));
     }
+    let retried: Vec<String> = result
+        .retries
+        .iter()
+        .filter(|(_, r)| r.retried > 0)
+        .map(|(op, r)| {
+            format!(
+                "{op} {} of {} ({:.1}% first try, {} gave up)",
+                r.retried,
+                r.calls,
+                r.first_try_rate() * 100.0,
+                r.gave_up
+            )
+        })
+        .collect();
+    if !retried.is_empty() {
+        out.push_str(&format!("\ncalls that needed a retry: {}\n", retried.join(", ")));
+    }
     out.push_str(&workloads_table(result));
     out.push_str(&thresholds_lines(result));
     out.push_str(&format!(

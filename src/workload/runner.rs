@@ -1,11 +1,13 @@
 //! Drives the selected workloads in order, each with its own progress line, so `run.rs` only opens
 //! the run and writes the report. A workload is skipped once the run is cancelled; what it never
-//! issued is reported as `cancelled`, not lost.
+//! issued is reported as `cancelled`, not lost. Each workload calls the provider through its own
+//! [`ObservedProvider`], so its calls are counted and the sandboxes it leaked are attributed to it.
 
 use std::sync::Arc;
 
 use crate::config::{CheckpointConfig, RunConfig, WorkloadKind};
 use crate::console::progress::Progress;
+use crate::provider::observed::{ObservedProvider, Observer};
 use crate::report::{CheckpointReport, ConfigSnapshot, LifecycleReport, StorageReport};
 use crate::workload::{checkpoint, lifecycle, storage, WorkloadContext};
 
@@ -19,12 +21,14 @@ pub struct WorkloadReports {
     pub chaos: Option<crate::report::model_chaos::ChaosReport>,
 }
 
-pub async fn run_selected(ctx: Arc<WorkloadContext>, cfg: &RunConfig) -> WorkloadReports {
+pub async fn run_selected(run_ctx: Arc<WorkloadContext>, cfg: &RunConfig, observer: &Observer) -> WorkloadReports {
     let mut reports = WorkloadReports::default();
     for kind in &cfg.workloads.selected {
-        if ctx.cancel.is_cancelled() {
+        if run_ctx.cancel.is_cancelled() {
             break;
         }
+        let provider = observer.for_workload(kind.name());
+        let ctx = run_ctx.derive(provider.clone(), run_ctx.seed);
         match kind {
             WorkloadKind::Checkpoint => {
                 reports.checkpoint = Some(run_checkpoint(ctx.clone(), &cfg.checkpoint).await);
@@ -38,8 +42,32 @@ pub async fn run_selected(ctx: Arc<WorkloadContext>, cfg: &RunConfig) -> Workloa
             WorkloadKind::Contention => reports.contention = Some(run_contention(ctx.clone(), cfg).await),
             WorkloadKind::Chaos => reports.chaos = Some(crate::workload::chaos::run(ctx.clone(), cfg).await),
         }
+        sweep(&ctx, kind.name(), &provider).await;
     }
     reports
+}
+
+/// Ends a workload: counts the sandboxes it leaked and destroys what it left alive.
+async fn sweep(ctx: &WorkloadContext, workload: &'static str, provider: &ObservedProvider) {
+    let sweep = provider.finish().await;
+    ctx.recorder.accounting.leak(workload, sweep.leaked);
+    if sweep.swept > 0 {
+        ctx.console.log_only(&format!(
+            "{workload}: swept {} sandbox(es) left alive at its end",
+            sweep.swept
+        ));
+    }
+    if sweep.unswept > 0 {
+        let why = if ctx.provider.death().is_some() {
+            "the provider is gone"
+        } else {
+            "their destroy failed again"
+        };
+        ctx.console.warn(&format!(
+            "{workload}: {} sandbox(es) may be left on the platform: {why}",
+            sweep.unswept
+        ));
+    }
 }
 
 /// Operations the configuration asks for, over every selected workload: the base of `cancelled`.

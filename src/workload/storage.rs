@@ -102,6 +102,9 @@ pub async fn run(ctx: &WorkloadContext, cfg: &StorageConfig) -> StorageReport {
         ctx.console
             .warn(&format!("storage: sandbox {sandbox} could not be destroyed: {e}"));
     }
+    // A file whose delete failed stays in the sandbox until the sandbox goes: a leak of this workload.
+    let undeleted: u64 = report.sizes.iter().map(|s| s.delete_failures).sum();
+    ctx.recorder.accounting.leak(WORKLOAD, undeleted);
     report
 }
 

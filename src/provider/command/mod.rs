@@ -3,7 +3,8 @@
 //!
 //! Requests carry ids and many are in flight at once; one reader task routes each response line to
 //! the waiting call. If the plugin exits, every in-flight call and every later call fails at once
-//! as infra (`provider_error`), so the run still ends with every operation accounted for.
+//! as infra (`provider_error`), so the run still ends with every operation accounted for, and the
+//! death itself is reported once, with the request it happened at ([`Provider::death`]).
 
 pub mod wire;
 
@@ -22,7 +23,9 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::oneshot;
 
 use crate::provider::http::wire::{CheckpointState, CheckpointStatus, ExecResult, SandboxCreated};
-use crate::provider::{CheckpointId, ExecOutput, ExecRequest, Provider, ProviderError, ProviderResult, SandboxId};
+use crate::provider::{
+    CheckpointId, ExecOutput, ExecRequest, Provider, ProviderDeath, ProviderError, ProviderResult, SandboxId,
+};
 use wire::{FileData, Request, Response};
 
 /// Deadline of a call that is not an exec.
@@ -38,14 +41,14 @@ type Pending = Mutex<PendingState>;
 struct PendingState {
     waiting: HashMap<u64, oneshot::Sender<Response>>,
     /// Why the plugin can no longer answer; set once, when its stdout closes.
-    dead: Option<String>,
+    dead: Option<ProviderDeath>,
 }
 
 pub struct CommandProvider {
     program: String,
     stdin: tokio::sync::Mutex<Option<ChildStdin>>,
     pending: Arc<Pending>,
-    next_id: AtomicU64,
+    next_id: Arc<AtomicU64>,
     child: Arc<tokio::sync::Mutex<Child>>,
 }
 
@@ -70,12 +73,18 @@ impl CommandProvider {
             .ok_or_else(|| ProviderError::provider("plugin has no stdout"))?;
         let pending: Arc<Pending> = Arc::default();
         let child = Arc::new(tokio::sync::Mutex::new(child));
-        tokio::spawn(read_responses(stdout, pending.clone(), child.clone(), program.clone()));
+        let next_id = Arc::new(AtomicU64::new(1));
+        let plugin = Plugin {
+            program: program.clone(),
+            child: child.clone(),
+            next_id: next_id.clone(),
+        };
+        tokio::spawn(read_responses(stdout, pending.clone(), plugin));
         Ok(Self {
             program: program.clone(),
             stdin: tokio::sync::Mutex::new(stdin),
             pending,
-            next_id: AtomicU64::new(1),
+            next_id,
             child,
         })
     }
@@ -96,8 +105,8 @@ impl CommandProvider {
         let (tx, rx) = oneshot::channel();
         {
             let mut pending = lock(&self.pending);
-            if let Some(why) = &pending.dead {
-                return Err(ProviderError::provider(format!("{op}: {why}")));
+            if let Some(death) = &pending.dead {
+                return Err(ProviderError::provider(format!("{op}: {}", death.message)));
             }
             pending.waiting.insert(id, tx);
         }
@@ -110,7 +119,7 @@ impl CommandProvider {
         };
         if let Err(e) = written {
             lock(&self.pending).waiting.remove(&id);
-            let why = lock(&self.pending).dead.clone();
+            let why = lock(&self.pending).dead.clone().map(|d| d.message);
             return Err(ProviderError::provider(format!(
                 "{op}: cannot write to plugin {}: {}",
                 self.program,
@@ -123,7 +132,7 @@ impl CommandProvider {
                 let why = lock(&self.pending)
                     .dead
                     .clone()
-                    .unwrap_or_else(|| "plugin went away".into());
+                    .map_or_else(|| "plugin went away".into(), |d| d.message);
                 return Err(ProviderError::provider(format!("{op}: {why}")));
             }
             Err(_) => {
@@ -145,19 +154,30 @@ impl CommandProvider {
     }
 }
 
+impl CommandProvider {
+    async fn checkpoint_answer(&self, req: Request<'_>) -> ProviderResult<CheckpointStatus> {
+        let op = req.op.to_string();
+        let answer: serde_json::Value = self.call(req, CALL_TIMEOUT).await?;
+        CheckpointStatus::from_answer(&op, &answer).map_err(ProviderError::provider)
+    }
+}
+
 fn lock(p: &Pending) -> std::sync::MutexGuard<'_, PendingState> {
     p.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Routes response lines to their callers until the plugin's stdout closes, then fails everyone.
-async fn read_responses(
-    stdout: ChildStdout,
-    pending: Arc<Pending>,
-    child: Arc<tokio::sync::Mutex<Child>>,
+/// What the response reader needs to say how the plugin died.
+struct Plugin {
     program: String,
-) {
+    child: Arc<tokio::sync::Mutex<Child>>,
+    next_id: Arc<AtomicU64>,
+}
+
+/// Routes response lines to their callers until the plugin's stdout closes, then fails everyone.
+async fn read_responses(stdout: ChildStdout, pending: Arc<Pending>, plugin: Plugin) {
     let mut reader = BufReader::with_capacity(1 << 16, stdout);
     let mut line = Vec::new();
+    let mut answered = 0u64;
     let why = loop {
         line.clear();
         match (&mut reader)
@@ -165,34 +185,55 @@ async fn read_responses(
             .read_until(b'\n', &mut line)
             .await
         {
-            Ok(0) => break "closed its stdout".to_string(),
-            Err(e) => break format!("unreadable output ({e})"),
-            Ok(_) if line.len() > MAX_LINE => break format!("sent a line longer than {MAX_LINE} bytes"),
+            Ok(0) => break Ended::Closed,
+            Err(e) => break Ended::Broken(format!("wrote unreadable output ({e})")),
+            Ok(_) if line.len() > MAX_LINE => break Ended::Broken(format!("sent a line longer than {MAX_LINE} bytes")),
             Ok(_) => {}
         }
         let Ok(response) = serde_json::from_slice::<Response>(&line) else {
             // A line we cannot pair with a request: its caller times out; say why once here.
             eprintln!(
-                "warning: plugin {program} sent a malformed line: {:?}",
+                "warning: plugin {} sent a malformed line: {:?}",
+                plugin.program,
                 String::from_utf8_lossy(&line[..line.len().min(120)])
             );
             continue;
         };
+        answered += 1;
         if let Some(tx) = lock(&pending).waiting.remove(&response.id) {
             let _ = tx.send(response);
         }
     };
+    let since = Instant::now();
+    let sent = plugin.next_id.load(Ordering::Relaxed).saturating_sub(1);
     let status = {
-        let mut child = child.lock().await;
+        let mut child = plugin.child.lock().await;
         match tokio::time::timeout(Duration::from_secs(2), child.wait()).await {
-            Ok(Ok(status)) => status.to_string(),
-            _ => "still running".to_string(),
+            Ok(Ok(status)) => Some(status.to_string()),
+            _ => None,
         }
     };
+    let program = &plugin.program;
+    let message = match (why, status) {
+        (Ended::Closed, Some(status)) => {
+            format!("the plugin {program} exited ({status}) at request {sent}, after answering {answered}")
+        }
+        (Ended::Closed, None) => format!("the plugin {program} closed its stdout at request {sent} (still running)"),
+        (Ended::Broken(why), status) => format!(
+            "the plugin {program} {why} at request {sent} ({})",
+            status.as_deref().unwrap_or("still running")
+        ),
+    };
     let mut state = lock(&pending);
-    state.dead = Some(format!("plugin {program} {why} ({status})"));
+    state.dead = Some(ProviderDeath { message, since });
     // Dropping the senders wakes every in-flight call with the reason above.
     state.waiting.clear();
+}
+
+/// Why the reader stopped.
+enum Ended {
+    Closed,
+    Broken(String),
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -255,7 +296,7 @@ impl Provider for CommandProvider {
     async fn checkpoint(&self, sandbox: &SandboxId) -> ProviderResult<CheckpointId> {
         let mut req = Request::new("checkpoint");
         req.sandbox = Some(&sandbox.0);
-        let mut status: CheckpointStatus = self.call(req, CALL_TIMEOUT).await?;
+        let mut status = self.checkpoint_answer(req).await?;
         let id = non_empty("checkpoint", status.id.clone())?;
         let started = Instant::now();
         let mut wait = Duration::from_millis(10);
@@ -277,7 +318,7 @@ impl Provider for CommandProvider {
             wait = (wait * 2).min(Duration::from_millis(500));
             let mut req = Request::new("checkpoint_status");
             req.checkpoint = Some(&id);
-            status = self.call(req, CALL_TIMEOUT).await?;
+            status = self.checkpoint_answer(req).await?;
         }
     }
 
@@ -298,6 +339,10 @@ impl Provider for CommandProvider {
         let mut req = Request::new("delete_checkpoint");
         req.checkpoint = Some(&checkpoint.0);
         self.call::<serde_json::Value>(req, CALL_TIMEOUT).await.map(|_| ())
+    }
+
+    fn death(&self) -> Option<ProviderDeath> {
+        lock(&self.pending).dead.clone()
     }
 
     /// Closes the plugin's stdin (its signal to finish), waits briefly, then kills it.

@@ -1,11 +1,15 @@
 //! The `http` provider: protocol v1 of `docs/provider-protocol.md` over one pooled client.
 //!
 //! Every call goes through [`transport::Transport::send`] (per-call deadline, bounded jittered
-//! retries, size-limited bodies; supporting calls are retried, the measured `restore` is not) and every answer is parsed into the wire types; anything that does
-//! not parse is a `provider_error` naming the call, so a broken platform can never look like corrupted
-//! data. Checkpoints are polled until `ready` so the returned id is always restorable.
+//! retries, size-limited bodies; supporting calls are retried, the measured `restore` is not) and
+//! every answer is checked against the protocol: JSON parsed into the wire types, file reads only as
+//! `application/octet-stream`. Anything else is a `provider_error` naming the call and the mismatch,
+//! so a broken platform can never look like corrupted data. Checkpoints are polled until `ready` so
+//! the returned id is always restorable. A server that stops answering for good is reported once
+//! ([`liveness`]).
 
 pub mod classify;
+pub mod liveness;
 pub mod transport;
 pub mod wire;
 
@@ -17,7 +21,10 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::config::Secret;
-use crate::provider::{CheckpointId, ExecOutput, ExecRequest, Provider, ProviderError, ProviderResult, SandboxId};
+use crate::provider::{
+    CheckpointId, ExecOutput, ExecRequest, Provider, ProviderDeath, ProviderError, ProviderResult, SandboxId,
+};
+use crate::verify::InfraClass;
 use transport::{new_idempotency_key, Body, Call, Transport, MAX_FILE_BODY, MAX_JSON_BODY, MAX_RETRIES};
 use wire::{CheckpointState, CheckpointStatus, ExecBody, ExecResult, Health, SandboxCreated};
 
@@ -27,6 +34,11 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 const EXEC_MARGIN: Duration = Duration::from_secs(15);
 /// How long a checkpoint may stay pending before the call gives up.
 const CHECKPOINT_DEADLINE: Duration = Duration::from_secs(600);
+/// Calls in a row without any answer before the server is suspected gone mid-run (the console then
+/// stops repeating the failure); the end-of-run health check decides.
+const SUSPECT_AFTER_CALLS: u64 = 8;
+/// Deadline of the end-of-run health check.
+const FINAL_HEALTH_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct HttpProvider {
     transport: Transport,
@@ -66,6 +78,26 @@ impl HttpProvider {
         parse(op, &body)
     }
 
+    async fn checkpoint_answer(&self, c: Call<'_>) -> ProviderResult<CheckpointStatus> {
+        let op = c.op;
+        let answer: serde_json::Value = self.json(c).await?;
+        CheckpointStatus::from_answer(op, &answer).map_err(ProviderError::provider)
+    }
+
+    /// The open streak of calls without an answer, as the line the report shows.
+    fn death_after(&self, min_calls: u64) -> Option<ProviderDeath> {
+        let streak = self.transport.liveness.streak(min_calls)?;
+        Some(ProviderDeath {
+            message: format!(
+                "the server {} stopped answering at request {} ({})",
+                self.transport.base(),
+                streak.first_request,
+                streak.cause
+            ),
+            since: streak.since,
+        })
+    }
+
     async fn poll_checkpoint(&self, mut status: CheckpointStatus) -> ProviderResult<CheckpointId> {
         let started = Instant::now();
         let mut wait = Duration::from_millis(10);
@@ -92,7 +124,7 @@ impl HttpProvider {
             wait = (wait * 2).min(Duration::from_millis(500));
             let id = status.id.clone();
             status = self
-                .json(call(
+                .checkpoint_answer(call(
                     "checkpoint_status",
                     Method::GET,
                     format!("/v1/checkpoints/{}", seg(&id)),
@@ -122,6 +154,7 @@ fn call(op: &'static str, method: Method, path: String, timeout: Duration) -> Ca
         max_body: MAX_JSON_BODY,
         idempotency_key,
         retries: MAX_RETRIES,
+        file_answer: false,
     }
 }
 
@@ -211,12 +244,13 @@ impl Provider for HttpProvider {
         );
         c.query = Some(("path", path));
         c.max_body = MAX_FILE_BODY;
+        c.file_answer = true;
         self.transport.send(c).await.map(|(_, body)| body)
     }
 
     async fn checkpoint(&self, sandbox: &SandboxId) -> ProviderResult<CheckpointId> {
-        let status: CheckpointStatus = self
-            .json(call(
+        let status = self
+            .checkpoint_answer(call(
                 "checkpoint",
                 Method::POST,
                 format!("/v1/sandboxes/{}/checkpoints", seg(&sandbox.0)),
@@ -263,5 +297,23 @@ impl Provider for HttpProvider {
             ))
             .await
             .map(|_| ())
+    }
+
+    fn death(&self) -> Option<ProviderDeath> {
+        self.death_after(SUSPECT_AFTER_CALLS)
+    }
+
+    /// Dead when the run ended in a streak of calls without an answer and health gets none either.
+    async fn confirm_death(&self) -> Option<ProviderDeath> {
+        let suspected = self.death_after(1)?;
+        let mut health = call("health", Method::GET, "/v1/health".into(), FINAL_HEALTH_TIMEOUT);
+        health.retries = 1;
+        match self.transport.send(health).await {
+            Err(e) if matches!(e.class, InfraClass::NetworkError | InfraClass::Timeout) => Some(ProviderDeath {
+                message: format!("{} and was still unreachable at the end of the run", suspected.message),
+                ..suspected
+            }),
+            _ => None,
+        }
     }
 }

@@ -12,8 +12,10 @@ use rand::Rng;
 use reqwest::{Method, StatusCode};
 
 use super::classify::{self, class_of_status};
+use super::liveness::Liveness;
 use super::wire::{ErrorBody, IDEMPOTENCY_KEY};
 use crate::config::Secret;
+use crate::provider::retry::note_retry;
 use crate::provider::{ProviderError, ProviderResult};
 
 /// Attempts after the first for a call that failed in a retryable way.
@@ -25,11 +27,15 @@ const BACKOFF_CAP: Duration = Duration::from_millis(1000);
 pub const MAX_JSON_BODY: usize = 8 << 20;
 /// Largest file download accepted.
 pub const MAX_FILE_BODY: usize = 256 << 20;
+/// The only media type of file contents in protocol v1, both ways.
+pub const FILE_CONTENT_TYPE: &str = "application/octet-stream";
 
 pub struct Transport {
     client: reqwest::Client,
     base: String,
     token: Option<Secret>,
+    /// Which calls got no answer at all: the evidence that the server is gone.
+    pub liveness: Liveness,
 }
 
 /// What one call sends; cloned per attempt so the body is never consumed by a failed try.
@@ -47,6 +53,9 @@ pub struct Call<'a> {
     pub not_found_ok_on_retry: bool,
     /// Retry budget of this call (at most [`MAX_RETRIES`]).
     pub retries: u32,
+    /// The answer is a file's raw bytes: `200` with `Content-Type: application/octet-stream`, and
+    /// anything else is a protocol mistake (`provider_error`), never bytes to compare.
+    pub file_answer: bool,
 }
 
 #[derive(Clone)]
@@ -71,6 +80,7 @@ impl Transport {
             client,
             base: base.to_string(),
             token,
+            liveness: Liveness::default(),
         })
     }
 
@@ -79,16 +89,25 @@ impl Transport {
     }
 
     /// Runs `call` with retries; returns the status and the (size-limited) body of a 2xx answer.
+    /// Every retry is counted as an attempt of the call in progress (see [`note_retry`]).
     pub async fn send(&self, call: Call<'_>) -> ProviderResult<(StatusCode, Bytes)> {
+        let request = self.liveness.begin();
+        let result = self.send_with_retries(&call).await;
+        self.liveness.ended(request, result.as_ref().map(|_| ()));
+        result
+    }
+
+    async fn send_with_retries(&self, call: &Call<'_>) -> ProviderResult<(StatusCode, Bytes)> {
         let mut attempt = 0u32;
         loop {
-            match self.attempt(&call).await {
+            match self.attempt(call).await {
                 Ok(answer) => return Ok(answer),
                 Err(e) if e.status == Some(404) && call.not_found_ok_on_retry && attempt > 0 => {
                     return Ok((StatusCode::NO_CONTENT, Bytes::new()))
                 }
                 Err(e) if attempt < call.retries.min(MAX_RETRIES) && classify::is_retryable(&e) => {
                     attempt += 1;
+                    note_retry();
                     tokio::time::sleep(backoff(attempt)).await;
                 }
                 Err(mut e) => {
@@ -119,7 +138,7 @@ impl Transport {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(bytes.clone()),
             Some(Body::Raw(bytes)) => req
-                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .header(reqwest::header::CONTENT_TYPE, FILE_CONTENT_TYPE)
                 .body(bytes.clone()),
             None => req,
         };
@@ -128,6 +147,9 @@ impl Transport {
             .await
             .map_err(|e| classify::classify_send_error(call.op, &e))?;
         let status = resp.status();
+        if status.is_success() && call.file_answer {
+            file_answer_shape(call.op, status, &resp)?;
+        }
         let limit = if status.is_success() { call.max_body } else { 64 << 10 };
         let body = read_limited(&mut resp, limit, call.op).await;
         if status.is_success() {
@@ -148,6 +170,34 @@ impl Transport {
             status: Some(status.as_u16()),
             message,
         })
+    }
+}
+
+/// A file read must answer the raw bytes the protocol defines; a JSON envelope or a text answer
+/// would otherwise be hashed as the file and look like corrupted data.
+fn file_answer_shape(op: &str, status: StatusCode, resp: &reqwest::Response) -> ProviderResult<()> {
+    if status != StatusCode::OK {
+        return Err(ProviderError::provider(format!(
+            "{op} answered {}, the protocol says 200 with the file's bytes",
+            status.as_u16()
+        )));
+    }
+    let given = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let media_type = given
+        .as_deref()
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    match (media_type.as_deref(), given) {
+        (Some(FILE_CONTENT_TYPE), _) => Ok(()),
+        (_, Some(given)) => Err(ProviderError::provider(format!(
+            "{op} answered Content-Type {}, the protocol says {FILE_CONTENT_TYPE}",
+            given.chars().take(80).collect::<String>()
+        ))),
+        (_, None) => Err(ProviderError::provider(format!(
+            "{op} answered without a Content-Type, the protocol says {FILE_CONTENT_TYPE}"
+        ))),
     }
 }
 
@@ -181,4 +231,40 @@ fn backoff(attempt: u32) -> Duration {
 /// A fresh key per logical call: 128 random bits, hex.
 pub fn new_idempotency_key() -> String {
     format!("{:032x}", rand::random::<u128>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, content_type: Option<&str>) -> reqwest::Response {
+        let mut builder = axum::http::Response::builder().status(status);
+        if let Some(ct) = content_type {
+            builder = builder.header("content-type", ct);
+        }
+        reqwest::Response::from(builder.body("bytes").expect("a response"))
+    }
+
+    fn shape(status: u16, content_type: Option<&str>) -> Result<(), String> {
+        let resp = answer(status, content_type);
+        file_answer_shape("read_file", resp.status(), &resp).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn a_file_read_must_be_200_raw_bytes() {
+        assert_eq!(shape(200, Some("application/octet-stream")), Ok(()));
+        assert_eq!(shape(200, Some("Application/Octet-Stream; foo=bar")), Ok(()));
+        assert_eq!(
+            shape(200, Some("application/json")),
+            Err("read_file answered Content-Type application/json, the protocol says application/octet-stream".into())
+        );
+        assert_eq!(
+            shape(200, None),
+            Err("read_file answered without a Content-Type, the protocol says application/octet-stream".into())
+        );
+        assert_eq!(
+            shape(204, Some("application/octet-stream")),
+            Err("read_file answered 204, the protocol says 200 with the file's bytes".into())
+        );
+    }
 }

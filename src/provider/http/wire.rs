@@ -93,6 +93,61 @@ pub struct CheckpointStatus {
     pub error: Option<String>,
 }
 
+impl CheckpointState {
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(Self::Pending),
+            "ready" => Some(Self::Ready),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
+
+const STATES: &str = "\"pending\", \"ready\" or \"failed\"";
+
+impl CheckpointStatus {
+    /// Reads a checkpoint answer of `op` (`checkpoint`, `checkpoint_status`), naming the field a
+    /// platform got wrong: `"status": "done"` must read as a protocol mistake, not as a checkpoint
+    /// that never became ready.
+    pub fn from_answer(op: &str, answer: &serde_json::Value) -> Result<Self, String> {
+        let Some(fields) = answer.as_object() else {
+            return Err(format!(
+                "{op} answered {}, the protocol says an object with `id` and `status`",
+                shown(answer)
+            ));
+        };
+        let id = match fields.get("id") {
+            Some(serde_json::Value::String(id)) => id.clone(),
+            Some(other) => {
+                return Err(format!(
+                    "{op} answered `id` {}, the protocol says a string",
+                    shown(other)
+                ))
+            }
+            None => return Err(format!("{op} answered without `id`")),
+        };
+        let status = match fields.get("status") {
+            None => return Err(format!("{op} answered without `status`; the protocol says {STATES}")),
+            Some(value) => value
+                .as_str()
+                .and_then(CheckpointState::parse)
+                .ok_or_else(|| format!("{op} answered `status` {}; the protocol says {STATES}", shown(value)))?,
+        };
+        let error = fields.get("error").and_then(|e| e.as_str()).map(str::to_string);
+        Ok(Self { id, status, error })
+    }
+}
+
+fn shown(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 80 {
+        text.chars().take(80).collect::<String>() + "…"
+    } else {
+        text
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
@@ -104,4 +159,29 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: String,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn checkpoint_answers_name_the_field_that_is_wrong() {
+        let ok = CheckpointStatus::from_answer("checkpoint", &json!({"id": "cp-1", "status": "ready"})).unwrap();
+        assert_eq!((ok.id.as_str(), ok.status), ("cp-1", CheckpointState::Ready));
+        let failed = json!({"id": "cp-1", "status": "failed", "error": "disk full"});
+        let failed = CheckpointStatus::from_answer("checkpoint_status", &failed).unwrap();
+        assert_eq!(failed.error.as_deref(), Some("disk full"));
+
+        let err = |v| CheckpointStatus::from_answer("checkpoint", &v).unwrap_err();
+        assert_eq!(
+            err(json!({"id": "cp-1", "status": "done"})),
+            "checkpoint answered `status` \"done\"; the protocol says \"pending\", \"ready\" or \"failed\""
+        );
+        assert!(err(json!({"id": "cp-1"})).starts_with("checkpoint answered without `status`"));
+        assert!(err(json!({"status": "ready"})).contains("without `id`"));
+        assert!(err(json!({"id": 7, "status": "ready"})).contains("`id` 7"));
+        assert!(err(json!(["ready"])).contains("an object with `id` and `status`"));
+    }
 }

@@ -22,6 +22,8 @@ pub struct SummaryView {
     pub interrupted: bool,
     pub integrity: Vec<String>,
     pub infra_classes: Vec<(String, u64)>,
+    /// First-try success per kind of provider call; empty unless some call needed a retry.
+    pub retries: Vec<Vec<String>>,
     pub rounds: Vec<Vec<String>>,
     pub checkpoint_latency: Option<Vec<Vec<String>>>,
     pub modes: Vec<ModeView>,
@@ -122,6 +124,40 @@ fn workload_rows(result: &RunResult) -> Vec<Vec<String>> {
                 w.infra.to_string(),
                 w.lost.to_string(),
                 cell(&w.reasons.join("; ")),
+            ]
+        })
+        .collect()
+}
+
+/// The protocol's order of calls; kinds it does not name follow alphabetically.
+const CALL_ORDER: [&str; 8] = [
+    "create",
+    "exec",
+    "write_file",
+    "read_file",
+    "checkpoint",
+    "restore",
+    "destroy",
+    "delete_checkpoint",
+];
+
+/// `| call | calls | first-try success | retried | gave up |`, shown only when something was
+/// retried: bounded retries otherwise hide a platform that fails 40 % of first attempts.
+fn retry_rows(result: &RunResult) -> Vec<Vec<String>> {
+    if result.retries.values().all(|r| r.retried == 0) {
+        return Vec::new();
+    }
+    let mut calls: Vec<_> = result.retries.iter().collect();
+    calls.sort_by_key(|(op, _)| CALL_ORDER.iter().position(|o| o == op).unwrap_or(CALL_ORDER.len()));
+    calls
+        .into_iter()
+        .map(|(op, r)| {
+            vec![
+                cell(op),
+                r.calls.to_string(),
+                format!("{:.1}%", r.first_try_rate() * 100.0),
+                r.retried.to_string(),
+                r.gave_up.to_string(),
             ]
         })
         .collect()
@@ -299,6 +335,7 @@ pub fn build(result: &RunResult, corruptions: &[CorruptionDetail]) -> SummaryVie
         interrupted: result.interrupted,
         integrity,
         infra_classes: result.infra_classes.iter().map(|(k, v)| (cell(k), *v)).collect(),
+        retries: retry_rows(result),
         rounds,
         checkpoint_latency,
         modes,

@@ -232,6 +232,25 @@ fn a_dead_provider_makes_the_workloads_it_touched_inconclusive_with_one_line() {
 }
 
 #[test]
+fn the_death_is_the_only_line_about_the_failures_it_caused() {
+    let mut r = run(&[("lifecycle", [30, 0, 0, 30, 0]), ("storage", [3, 0, 0, 3, 0])]);
+    for w in r.workloads.values_mut() {
+        w.first_infra = Some("create: the plugin python3 exited (exit status: 3) at request 61".into());
+    }
+    r.provider_failure = Some(ProviderFailure {
+        message: "the plugin python3 exited (exit status: 3) at request 61".into(),
+        workloads: vec!["lifecycle".into()],
+    });
+    let r = judged(r);
+    assert_eq!(
+        r.workloads["lifecycle"].reasons,
+        vec!["the plugin python3 exited (exit status: 3) at request 61"]
+    );
+    // A workload the death did not reach keeps its own lines.
+    assert!(r.workloads["storage"].reasons[0].starts_with("0 of 3 transfers verified"));
+}
+
+#[test]
 fn leaks_warn_without_changing_the_verdict() {
     let mut r = run(&[("lifecycle", [30, 30, 0, 0, 0])]);
     r.workloads.get_mut("lifecycle").unwrap().leaked = 9;

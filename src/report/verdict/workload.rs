@@ -78,15 +78,16 @@ pub(super) fn decide(name: &str, result: &RunResult) -> Decision {
             (_, line) => inconclusive.push(line),
         }
     }
-    if let Some(pf) = result
+    let provider_died = result
         .provider_failure
         .as_ref()
-        .filter(|pf| pf.workloads.iter().any(|n| n == name))
-    {
+        .filter(|pf| pf.workloads.iter().any(|n| n == name));
+    if let Some(pf) = provider_died {
         inconclusive.push(pf.message.clone());
     }
-    // A workload that already fails needs no "nothing verified" on top (its operations were corrupted).
-    if !is_chaos && fail.is_empty() {
+    // A workload that already fails needs no "nothing verified" on top (its operations were corrupted),
+    // and one the provider's death explains needs no second line about the failures it caused.
+    if !is_chaos && fail.is_empty() && provider_died.is_none() {
         untested(
             w,
             unit,

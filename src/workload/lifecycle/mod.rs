@@ -168,7 +168,8 @@ fn tally(report: &mut ModeReport, done: Option<SandboxResult>) {
 }
 
 /// Destroys whatever this mode created and is still alive (failed destroys, abandoned tasks) and
-/// returns how many it found.
+/// returns how many it found. One line says what it did, however many sandboxes there were; once a
+/// destroy fails with the provider dead the rest is not tried (the workload's end says so once).
 async fn sweep(ctx: &WorkloadContext, shared: &ModeShared) -> u64 {
     let leftovers: Vec<SandboxId> = shared
         .alive
@@ -177,21 +178,30 @@ async fn sweep(ctx: &WorkloadContext, shared: &ModeShared) -> u64 {
         .iter()
         .cloned()
         .collect();
+    if leftovers.is_empty() {
+        return 0;
+    }
+    let (mut destroyed, mut first_error) = (0u64, None);
     for sb in &leftovers {
         match ctx.provider.destroy(sb).await {
-            Ok(()) => shared.unregister(sb),
-            Err(e) => ctx.console.warn(&format!(
-                "sweep: sandbox {sb} of lifecycle {} could not be destroyed: {e}",
-                shared.mode.name()
-            )),
+            Ok(()) => {
+                shared.unregister(sb);
+                destroyed += 1;
+            }
+            Err(_) if ctx.provider.death().is_some() => return leftovers.len() as u64,
+            Err(e) => {
+                first_error.get_or_insert_with(|| format!("sandbox {sb}: {e}"));
+            }
         }
     }
-    if !leftovers.is_empty() {
-        ctx.console.warn(&format!(
-            "lifecycle {}: swept {} sandbox(es) left alive",
-            shared.mode.name(),
-            leftovers.len()
-        ));
+    let mut line = format!(
+        "lifecycle {}: {} sandbox(es) left alive at the end, {destroyed} destroyed by the sweep",
+        shared.mode.name(),
+        leftovers.len()
+    );
+    if let Some(first) = first_error {
+        line.push_str(&format!("; the others could not be (first: {first})"));
     }
+    ctx.console.warn(&line);
     leftovers.len() as u64
 }
