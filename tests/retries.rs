@@ -21,6 +21,10 @@ use support::{assert_accounting, read_report, Faults, FaultyProvider};
 const TABLE_HEADER: &str = "| provider call | calls | first-try success | retried | gave up |";
 
 fn lifecycle_over_http(server: &Server, out: &Path) -> (Option<i32>, Value) {
+    lifecycle_over_http_with(server, out, &[])
+}
+
+fn lifecycle_over_http_with(server: &Server, out: &Path, extra: &[&str]) -> (Option<i32>, Value) {
     let status = Command::new(env!("CARGO_BIN_EXE_stress-action"))
         .args([
             "run",
@@ -32,6 +36,7 @@ fn lifecycle_over_http(server: &Server, out: &Path) -> (Option<i32>, Value) {
             "20",
         ])
         .args(["--provider", "http", "--quiet", "--endpoint", server.url.as_str()])
+        .args(extra)
         .arg("--out")
         .arg(out)
         .env_remove("STRESS_ACTION_TOKEN")
@@ -90,6 +95,39 @@ fn creates_that_needed_a_retry_are_counted_and_shown() {
         log.contains(&format!("calls that needed a retry: create {retried} of 20")),
         "{log}"
     );
+}
+
+/// Every sandbox came up, but 40 % of creates needed a retry: a threshold on the retry rate is how
+/// a team says that is not healthy, and the exit code obeys it.
+#[test]
+fn a_retry_rate_threshold_fails_a_platform_that_only_works_on_the_second_try() {
+    let faulty = Server::start(&[
+        "--fault-error-rate",
+        "0.4",
+        "--fault-ops",
+        "create",
+        "--fault-seed",
+        "11",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let gate = ["--threshold", "retries.create.rate < 5%"];
+    let (code, report) = lifecycle_over_http_with(&faulty, &dir.path().join("faulty"), &gate);
+    assert_eq!(code, Some(1), "{}", report["verdict_reasons"]);
+    let t = &report["thresholds"][0];
+    assert_eq!(t["ok"], false, "{t}");
+    let create = &report["retries"]["create"];
+    let rate = n(&create["retried"]) as f64 / n(&create["calls"]) as f64 * 100.0;
+    assert!((t["value"].as_f64().unwrap() - rate).abs() < 1e-9, "{t} vs {create}");
+    let reasons = report["verdict_reasons"].to_string();
+    assert!(
+        reasons.contains("threshold `retries.create.rate < 5%` crossed"),
+        "{reasons}"
+    );
+    // The same gate on a clean platform holds.
+    let clean = Server::start(&[]);
+    let (code, report) = lifecycle_over_http_with(&clean, &dir.path().join("clean"), &gate);
+    assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
+    assert_eq!(report["thresholds"][0]["ok"], true);
 }
 
 #[test]

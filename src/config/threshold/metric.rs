@@ -18,6 +18,7 @@ pub const RETRY_OPS: &[&str] = &[
     "checkpoint",
     "restore",
     "destroy",
+    "delete_checkpoint",
 ];
 
 /// A statistic of a latency histogram.
