@@ -1,12 +1,10 @@
-//! Starting the real `stress-action serve` binary on 127.0.0.1:0 for a test, and stopping it even
-//! when the test panics.
-#![allow(dead_code)]
+//! The real `stress-action serve` binary as a child on 127.0.0.1:0, killed when dropped even when
+//! the test panics: for tests of the `serve` process itself.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-pub struct Server {
+pub struct ServeChild {
     child: Child,
     /// `http://127.0.0.1:PORT`, as printed by the server.
     pub url: String,
@@ -14,7 +12,7 @@ pub struct Server {
     _root: Option<tempfile::TempDir>,
 }
 
-impl Server {
+impl ServeChild {
     pub fn start(args: &[&str]) -> Self {
         let root = (!args.contains(&"--root")).then(|| tempfile::tempdir().expect("temp root"));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_stress-action"));
@@ -41,7 +39,7 @@ impl Server {
             })
             .to_string();
         assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-        Server {
+        ServeChild {
             child,
             url,
             _root: root,
@@ -58,38 +56,9 @@ impl Server {
     }
 }
 
-impl Drop for Server {
+impl Drop for ServeChild {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// Every file under `dir`, recursively.
-pub fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
-/// Panics if `needle` occurs in any file under `dir`.
-pub fn assert_absent_in_dir(dir: &Path, needle: &str) {
-    for file in files_under(dir) {
-        let bytes = std::fs::read(&file).unwrap();
-        assert!(
-            !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
-            "{needle:?} found in {}",
-            file.display()
-        );
     }
 }
