@@ -63,7 +63,7 @@ fn tti_samples(events: &Path, into: &mut Histogram<u64>) -> u64 {
 
 #[test]
 fn four_shards_of_a_burst_add_up_to_one_run_and_merge_exactly() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let dir = tempfile::tempdir().unwrap();
     let single = dir.path().join("single");
     burst(&server.url, &single, &[]).code(0);

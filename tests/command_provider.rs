@@ -1,5 +1,5 @@
-//! The command provider with real plugin processes: the shipped example plugin (forwarding to a
-//! real `stress-action serve`) passes the smoke profile, and a plugin that dies mid-run turns the
+//! The command provider with real plugin processes: the shipped example plugin (forwarding to the
+//! reference server, hosted in the test process) passes the smoke profile, and a plugin that dies mid-run turns the
 //! in-flight and later operations into infra errors while the run still accounts for everything,
 //! and is named once, as the one reason of every workload it took down.
 
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use predicates::str::contains;
-use serve_support::Server;
+use serve_support::{ServeArgs, Server};
 use support::{assert_accounting, read_report};
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/providers/http_plugin.py");
@@ -24,7 +24,10 @@ fn stress() -> Command {
 
 #[test]
 fn example_plugin_passes_smoke() {
-    let server = Server::start(&["--token", "plugin-token-93ab"]);
+    let server = Server::start(ServeArgs {
+        token: Some("plugin-token-93ab".into()),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let plugin = format!("python3 '{EXAMPLE}' --endpoint {}", server.url);
@@ -65,7 +68,7 @@ fn example_plugin_passes_smoke() {
 
 #[test]
 fn a_plugin_that_dies_mid_run_is_named_once_and_leaves_what_it_touched_inconclusive() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let plugin = format!("python3 '{DYING}' {}", server.url);

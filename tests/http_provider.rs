@@ -1,12 +1,13 @@
-//! The checkpoint workload over the http provider against the real `stress-action serve`: a clean
-//! run verifies every restore, injected corruption is still caught, and credentials stay secret.
+//! The checkpoint workload over the http provider against the reference server (hosted in the
+//! test process): a clean run verifies every restore, injected corruption is still caught, and
+//! credentials stay secret. A restart on the same root runs the `serve` binary itself, twice.
 
 mod serve_support;
 mod support;
 
 use assert_cmd::Command;
 use predicates::str::contains;
-use serve_support::{assert_absent_in_dir, Server};
+use serve_support::{assert_absent_in_dir, ServeArgs, ServeChild, Server};
 use support::{assert_accounting, read_report};
 
 fn stress() -> Command {
@@ -17,7 +18,7 @@ fn stress() -> Command {
 
 #[test]
 fn smoke_over_http_verifies_every_restore() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     stress()
@@ -48,7 +49,7 @@ fn smoke_over_http_verifies_every_restore() {
 
 #[test]
 fn injected_corruption_is_detected_over_http() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     stress()
@@ -80,7 +81,11 @@ fn wrong_token_stops_before_any_work_and_no_token_is_written() {
     let root = tempfile::tempdir().unwrap();
     let right = "right-token-4f1c9a";
     let wrong = "wrong-token-7d2e0b";
-    let server = Server::start(&["--token", right, "--root", root.path().to_str().unwrap()]);
+    let server = Server::start(ServeArgs {
+        token: Some(right.into()),
+        root: Some(root.path().to_path_buf()),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let assert = stress()
@@ -156,7 +161,7 @@ fn a_restarted_server_still_restores_acknowledged_checkpoints() {
     let root = tempfile::tempdir().unwrap();
     let root_arg = root.path().to_str().unwrap().to_string();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = Server::start(&["--root", &root_arg]);
+    let server = ServeChild::start(&["--root", &root_arg]);
     let checkpoint = rt.block_on(async {
         let p = HttpProvider::new(&server.url, None).unwrap();
         let sb = p.create().await.unwrap();
@@ -166,7 +171,7 @@ fn a_restarted_server_still_restores_acknowledged_checkpoints() {
         p.checkpoint(&sb).await.unwrap()
     });
     assert!(server.terminate().success(), "graceful exit on SIGTERM");
-    let server = Server::start(&["--root", &root_arg]);
+    let server = ServeChild::start(&["--root", &root_arg]);
     rt.block_on(async {
         let p = HttpProvider::new(&server.url, None).unwrap();
         let sb = p.restore(&checkpoint).await.unwrap();

@@ -1,5 +1,5 @@
-//! The lifecycle and storage workloads through the real CLI against a real `stress-action serve`
-//! over 127.0.0.1: server latency lands in time to interactive in every mode, queueing in the tool
+//! The lifecycle and storage workloads through the real CLI against the reference server (hosted in
+//! the test process) over 127.0.0.1: server latency lands in time to interactive in every mode, queueing in the tool
 //! is counted (latency from the scheduled start), a burst is really concurrent, a corrupted download
 //! fails the run, and each status comes from what the server really did.
 
@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use serde_json::Value;
-use serve_support::Server;
+use serve_support::{ServeArgs, Server};
 use support::{assert_accounting, read_report};
 
 fn stress() -> Command {
@@ -67,7 +67,10 @@ fn per_launch(out: &Path, mode: &str, metric: &str) -> Vec<f64> {
 
 #[test]
 fn server_latency_lands_in_time_to_interactive_in_every_mode() {
-    let server = Server::start(&["--fault-latency-ms", "50"]);
+    let server = Server::start(ServeArgs {
+        fault_latency_ms: Some("50".into()),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let code = run(
         &server,
@@ -98,7 +101,11 @@ fn server_latency_lands_in_time_to_interactive_in_every_mode() {
 fn queueing_in_the_tool_counts_because_latency_starts_at_the_scheduled_launch() {
     // serve sleeps 500 ms per create but handles creates concurrently, so a launch every 100 ms
     // is not queued by the server: every create takes ~500 ms from its scheduled start.
-    let server = Server::start(&["--fault-latency-ms", "500", "--fault-ops", "create"]);
+    let server = Server::start(ServeArgs {
+        fault_latency_ms: Some("500".into()),
+        fault_ops: Some("create".into()),
+        ..ServeArgs::default()
+    });
     let staggered = [
         "--workload",
         "lifecycle",
@@ -146,7 +153,10 @@ fn queueing_in_the_tool_counts_because_latency_starts_at_the_scheduled_launch() 
 #[test]
 fn a_burst_of_200_is_really_concurrent_and_leaves_nothing_on_the_server() {
     let root = tempfile::tempdir().unwrap();
-    let server = Server::start(&["--root", root.path().to_str().unwrap()]);
+    let server = Server::start(ServeArgs {
+        root: Some(root.path().to_path_buf()),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let code = run(&server, dir.path(), &["--profile", "burst", "--burst-size", "200"]);
     assert_eq!(code, 0);
@@ -171,7 +181,7 @@ fn a_corrupted_download_fails_the_run_and_clean_ones_verify() {
         "--storage-iterations",
         "2",
     ];
-    let clean = Server::start(&[]);
+    let clean = Server::clean();
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(run(&clean, dir.path(), &storage), 0);
     let size = &read_report(dir.path())["storage"]["sizes"][0];
@@ -181,7 +191,10 @@ fn a_corrupted_download_fails_the_run_and_clean_ones_verify() {
         "{size}"
     );
 
-    let corrupting = Server::start(&["--fault-corrupt-read-rate", "1"]);
+    let corrupting = Server::start(ServeArgs {
+        fault_corrupt_read_rate: Some(1.0),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(run(&corrupting, dir.path(), &storage), 1);
     let report = read_report(dir.path());
@@ -210,14 +223,18 @@ fn statuses_come_from_what_the_server_really_did() {
 
     // Nothing is verified in any of these runs, so each is inconclusive (exit 3), never a failure.
     // Every create answered 503 (after the provider's retries): failed, class http_error_503.
-    let refusing = Server::start(&["--fault-error-rate", "1", "--fault-ops", "create"]);
+    let refusing = Server::start(ServeArgs {
+        fault_error_rate: Some(1.0),
+        fault_ops: Some("create".into()),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(run(&refusing, dir.path(), &lifecycle), 3);
     let m = status(dir.path());
     assert_eq!(m["status"]["failed"], 2, "{m}");
     assert_eq!(m["failure_class"]["http_error_503"], 2, "{m}");
 
-    let server = Server::start(&[]);
+    let server = Server::clean();
     // A first command that exits 1 in the sandbox: readiness_failed.
     let dir = tempfile::tempdir().unwrap();
     let args: Vec<&str> = lifecycle.iter().copied().chain(["--ready-cmd", "false"]).collect();
@@ -251,16 +268,13 @@ fn sandboxes_the_server_would_not_destroy_are_leaked_and_warned_about_without_fa
         "10",
     ];
     // Half of all destroys refused (409, not retried): the sandboxes stay alive on the server.
-    let refusing = Server::start(&[
-        "--fault-error-rate",
-        "0.5",
-        "--fault-status",
-        "409",
-        "--fault-ops",
-        "destroy",
-        "--fault-seed",
-        "4",
-    ]);
+    let refusing = Server::start(ServeArgs {
+        fault_error_rate: Some(0.5),
+        fault_status: Some(409),
+        fault_ops: Some("destroy".into()),
+        fault_seed: Some(4),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("leaky");
     assert_eq!(run(&refusing, &out, &lifecycle), 0, "a leak is a warning by default");
@@ -280,7 +294,7 @@ fn sandboxes_the_server_would_not_destroy_are_leaked_and_warned_about_without_fa
     assert!(summary.contains(&warning), "{warning} in\n{summary}");
 
     // A server that destroys what it is asked to: nothing leaked, no warning.
-    let clean = Server::start(&[]);
+    let clean = Server::clean();
     let out = dir.path().join("clean");
     assert_eq!(run(&clean, &out, &lifecycle), 0);
     let report = read_report(&out);

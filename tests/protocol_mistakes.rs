@@ -86,7 +86,7 @@ fn no_status(mut a: Answer) -> Answer {
 
 #[test]
 fn a_file_read_answered_as_a_json_envelope_is_a_provider_error_not_corruption() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let proxy = RewriteProxy::start(&server.url, json_envelope);
     let dir = tempfile::tempdir().unwrap();
     let (code, report) = run_over(&proxy.url, &dir.path().join("run"), &["--workload", "storage"]);
@@ -110,7 +110,7 @@ fn a_file_read_answered_as_a_json_envelope_is_a_provider_error_not_corruption() 
 
 #[test]
 fn the_same_bytes_labelled_as_text_are_refused_and_correct_ones_pass() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let dir = tempfile::tempdir().unwrap();
     let labelled = RewriteProxy::start(&server.url, text_label);
     let (code, report) = run_over(&labelled.url, &dir.path().join("text"), &["--workload", "storage"]);
@@ -128,7 +128,7 @@ fn the_same_bytes_labelled_as_text_are_refused_and_correct_ones_pass() {
 
 #[test]
 fn a_checkpoint_reported_done_leaves_the_checkpoint_workload_inconclusive() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let proxy = RewriteProxy::start(&server.url, done_not_ready);
     let dir = tempfile::tempdir().unwrap();
     let (code, report) = run_over(&proxy.url, &dir.path().join("run"), &[]);
@@ -150,7 +150,7 @@ fn a_checkpoint_reported_done_leaves_the_checkpoint_workload_inconclusive() {
 
 #[test]
 fn a_checkpoint_answer_without_status_names_the_missing_field() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let proxy = RewriteProxy::start(&server.url, no_status);
     let dir = tempfile::tempdir().unwrap();
     let (code, report) = run_over(&proxy.url, &dir.path().join("run"), &["--workload", "checkpoint"]);

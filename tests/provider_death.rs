@@ -59,7 +59,7 @@ fn wait_bounded(mut child: std::process::Child, limit: Duration) -> Output {
 
 #[test]
 fn a_server_gone_for_the_rest_of_the_run_is_named_once_per_workload() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let proxy = SwitchProxy::start(&server.url);
     let dir = tempfile::tempdir().unwrap();
     let (code, report, stderr) = run_through(&proxy, &dir.path().join("run"), || {
@@ -98,7 +98,7 @@ fn a_server_gone_for_the_rest_of_the_run_is_named_once_per_workload() {
 
 #[test]
 fn a_server_that_drops_out_and_comes_back_is_not_dead() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let proxy = SwitchProxy::start(&server.url);
     let dir = tempfile::tempdir().unwrap();
     let (code, report, _) = run_through(&proxy, &dir.path().join("run"), || {

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use serde_json::Value;
-use serve_support::Server;
+use serve_support::{ServeArgs, Server};
 use stress_action::cancel::CancelToken;
 use stress_action::config::{RunArgs, RunConfig};
 use stress_action::provider::local::LocalOptions;
@@ -53,14 +53,12 @@ fn n(v: &Value) -> u64 {
 
 #[test]
 fn creates_that_needed_a_retry_are_counted_and_shown() {
-    let server = Server::start(&[
-        "--fault-error-rate",
-        "0.4",
-        "--fault-ops",
-        "create",
-        "--fault-seed",
-        "11",
-    ]);
+    let server = Server::start(ServeArgs {
+        fault_error_rate: Some(0.4),
+        fault_ops: Some("create".into()),
+        fault_seed: Some(11),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let (code, report) = lifecycle_over_http(&server, &dir.path().join("run"));
     assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
@@ -101,14 +99,12 @@ fn creates_that_needed_a_retry_are_counted_and_shown() {
 /// a team says that is not healthy, and the exit code obeys it.
 #[test]
 fn a_retry_rate_threshold_fails_a_platform_that_only_works_on_the_second_try() {
-    let faulty = Server::start(&[
-        "--fault-error-rate",
-        "0.4",
-        "--fault-ops",
-        "create",
-        "--fault-seed",
-        "11",
-    ]);
+    let faulty = Server::start(ServeArgs {
+        fault_error_rate: Some(0.4),
+        fault_ops: Some("create".into()),
+        fault_seed: Some(11),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let gate = ["--threshold", "retries.create.rate < 5%"];
     let (code, report) = lifecycle_over_http_with(&faulty, &dir.path().join("faulty"), &gate);
@@ -124,7 +120,7 @@ fn a_retry_rate_threshold_fails_a_platform_that_only_works_on_the_second_try() {
         "{reasons}"
     );
     // The same gate on a clean platform holds.
-    let clean = Server::start(&[]);
+    let clean = Server::clean();
     let (code, report) = lifecycle_over_http_with(&clean, &dir.path().join("clean"), &gate);
     assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
     assert_eq!(report["thresholds"][0]["ok"], true);
@@ -132,7 +128,7 @@ fn a_retry_rate_threshold_fails_a_platform_that_only_works_on_the_second_try() {
 
 #[test]
 fn a_clean_platform_retries_nothing_and_shows_no_table() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let dir = tempfile::tempdir().unwrap();
     let (code, report) = lifecycle_over_http(&server, &dir.path().join("run"));
     assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use bytes::Bytes;
-use serve_support::Server;
+use serve_support::{ServeArgs, Server};
 use stress_action::provider::http::HttpProvider;
 use stress_action::provider::{ExecRequest, Provider, SandboxId};
 use stress_action::verify::InfraClass;
@@ -24,14 +24,12 @@ fn stress() -> Command {
 
 #[test]
 fn injected_errors_and_resets_are_infra_not_corruption() {
-    let server = Server::start(&[
-        "--fault-error-rate",
-        "0.2",
-        "--fault-reset-rate",
-        "0.05",
-        "--fault-seed",
-        "11",
-    ]);
+    let server = Server::start(ServeArgs {
+        fault_error_rate: Some(0.2),
+        fault_reset_rate: Some(0.05),
+        fault_seed: Some(11),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     stress()
@@ -69,16 +67,13 @@ fn injected_errors_and_resets_are_infra_not_corruption() {
 
 #[test]
 fn fault_ops_and_status_target_only_the_named_operation() {
-    let server = Server::start(&[
-        "--fault-error-rate",
-        "0.5",
-        "--fault-status",
-        "429",
-        "--fault-ops",
-        "restore",
-        "--fault-seed",
-        "2",
-    ]);
+    let server = Server::start(ServeArgs {
+        fault_error_rate: Some(0.5),
+        fault_status: Some(429),
+        fault_ops: Some("restore".into()),
+        fault_seed: Some(2),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     stress()
@@ -96,7 +91,10 @@ fn fault_ops_and_status_target_only_the_named_operation() {
 
 #[tokio::test]
 async fn corrupted_reads_are_served_when_asked_for() {
-    let server = Server::start(&["--fault-corrupt-read-rate", "1"]);
+    let server = Server::start(ServeArgs {
+        fault_corrupt_read_rate: Some(1.0),
+        ..ServeArgs::default()
+    });
     let p = HttpProvider::new(&server.url, None).unwrap();
     let sb = p.create().await.unwrap();
     let data = Bytes::from(vec![7u8; 4096]);
@@ -227,20 +225,30 @@ fn a_run_against_a_broken_server_is_inconclusive_not_corrupted() {
     assert_accounting(&report);
 }
 
-#[tokio::test]
-async fn a_server_that_never_answers_is_a_timeout() {
-    let server = Server::start(&["--fault-timeout-rate", "1", "--fault-ops", "create"]);
-    let p = HttpProvider::new(&server.url, None)
-        .unwrap()
-        .with_call_timeout(Duration::from_millis(200));
-    p.preflight().await.expect("health is never faulted");
-    let err = p.create().await.unwrap_err();
+#[test]
+fn a_server_that_never_answers_is_a_timeout() {
+    let server = Server::start(ServeArgs {
+        fault_timeout_rate: Some(1.0),
+        fault_ops: Some("create".into()),
+        ..ServeArgs::default()
+    });
+    // The client's runtime is gone before the server stops: its abandoned connection is closed, so
+    // the hung request does not hold the server's graceful stop for the whole grace period.
+    let client = tokio::runtime::Runtime::new().unwrap();
+    let err = client.block_on(async {
+        let p = HttpProvider::new(&server.url, None)
+            .unwrap()
+            .with_call_timeout(Duration::from_millis(200));
+        p.preflight().await.expect("health is never faulted");
+        p.create().await.unwrap_err()
+    });
+    drop(client);
     assert_eq!(err.class, InfraClass::Timeout, "{err}");
 }
 
 #[tokio::test]
 async fn storage_sized_files_round_trip_and_oversized_bodies_are_refused() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let p = HttpProvider::new(&server.url, None).unwrap();
     let sb = p.create().await.unwrap();
     let data = Bytes::from((0..16u32 << 20).map(|i| (i * 7 + i / 251) as u8).collect::<Vec<u8>>());

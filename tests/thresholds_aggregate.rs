@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
-use serve_support::Server;
+use serve_support::{ServeArgs, Server};
 use support::{assert_accounting, read_report};
 
 const P50_FAST: &str = "lifecycle.sequential.create.p50 < 100ms";
@@ -65,8 +65,12 @@ fn results(report: &Value) -> Vec<(bool, f64, String)> {
 
 #[test]
 fn aggregate_re_evaluates_thresholds_on_the_merged_histograms() {
-    let slow = Server::start(&["--fault-latency-ms", "200", "--fault-ops", "create"]);
-    let fast = Server::start(&[]);
+    let slow = Server::start(ServeArgs {
+        fault_latency_ms: Some("200".into()),
+        fault_ops: Some("create".into()),
+        ..ServeArgs::default()
+    });
+    let fast = Server::clean();
     let dir = tempfile::tempdir().unwrap();
     let inputs: Vec<PathBuf> = (1..=2).map(|i| dir.path().join(format!("shard-{i}"))).collect();
 

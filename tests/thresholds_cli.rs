@@ -10,7 +10,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
-use serve_support::Server;
+use serve_support::{ServeArgs, Server};
 use support::{assert_accounting, read_report};
 
 fn stress() -> Command {
@@ -68,7 +68,7 @@ fn reasons(report: &Value) -> Vec<String> {
 
 #[test]
 fn a_threshold_that_holds_passes_and_an_impossible_limit_on_the_same_metric_fails() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let dir = tempfile::tempdir().unwrap();
     let (code, report) = run(
         Some(&server.url),
@@ -127,7 +127,11 @@ fn a_threshold_that_holds_passes_and_an_impossible_limit_on_the_same_metric_fail
 
 #[test]
 fn injected_create_latency_is_what_the_threshold_measures() {
-    let server = Server::start(&["--fault-latency-ms", "30", "--fault-ops", "create"]);
+    let server = Server::start(ServeArgs {
+        fault_latency_ms: Some("30".into()),
+        fault_ops: Some("create".into()),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let (code, report) = run(
         Some(&server.url),

@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use serve_support::Server;
+use serve_support::{ServeArgs, Server};
 use support::{assert_accounting, read_report};
 
 fn smoke_over_http(server: &Server, out: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
@@ -36,7 +36,11 @@ fn smoke_over_http(server: &Server, out: &Path, extra: &[&str]) -> (Option<i32>,
 
 #[test]
 fn a_platform_whose_checkpoints_always_fail_is_inconclusive_not_green() {
-    let server = Server::start(&["--fault-error-rate", "1", "--fault-ops", "checkpoint"]);
+    let server = Server::start(ServeArgs {
+        fault_error_rate: Some(1.0),
+        fault_ops: Some("checkpoint".into()),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let (code, report) = smoke_over_http(&server, &dir.path().join("run"), &[]);
     assert_eq!(code, Some(3), "{}", report["verdict_reasons"]);
@@ -60,7 +64,11 @@ fn a_platform_whose_checkpoints_always_fail_is_inconclusive_not_green() {
 
 #[test]
 fn corrupted_reads_fail_storage_while_the_other_workloads_pass() {
-    let server = Server::start(&["--fault-corrupt-read-rate", "1", "--fault-ops", "read_file"]);
+    let server = Server::start(ServeArgs {
+        fault_corrupt_read_rate: Some(1.0),
+        fault_ops: Some("read_file".into()),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let (code, report) = smoke_over_http(&server, &dir.path().join("run"), &[]);
     assert_eq!(code, Some(1), "{}", report["verdict_reasons"]);
@@ -79,7 +87,7 @@ fn corrupted_reads_fail_storage_while_the_other_workloads_pass() {
 
 #[test]
 fn a_clean_platform_passes_every_workload() {
-    let server = Server::start(&[]);
+    let server = Server::clean();
     let dir = tempfile::tempdir().unwrap();
     let (code, report) = smoke_over_http(&server, &dir.path().join("run"), &[]);
     assert_eq!(code, Some(0), "{}", report["verdict_reasons"]);
@@ -95,7 +103,11 @@ fn a_clean_platform_passes_every_workload() {
 #[test]
 fn the_infra_budget_applies_per_workload_and_can_be_raised() {
     // Every storage read answered 503: storage is all infra, the other workloads are clean.
-    let server = Server::start(&["--fault-error-rate", "1", "--fault-ops", "read_file"]);
+    let server = Server::start(ServeArgs {
+        fault_error_rate: Some(1.0),
+        fault_ops: Some("read_file".into()),
+        ..ServeArgs::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     let (code, report) = smoke_over_http(&server, &dir.path().join("a"), &[]);
     assert_eq!(code, Some(3), "{}", report["verdict_reasons"]);

@@ -4,15 +4,22 @@
 //! Connections are served by hand (hyper http1 over an accept loop) rather than by `axum::serve`
 //! so a fault can drop a connection without any response, the way a crashed proxy does. The first
 //! line on stdout is always `listening on http://ADDR`, so scripts and tests can start it on port 0.
+//!
+//! [`spawn`] runs the same server inside the calling process (its own thread and runtime), for
+//! tests whose subject is a client of the server rather than the `serve` process itself.
 
 pub mod faults;
 pub mod guard;
+mod in_process;
 pub mod routes;
 pub mod state;
 
+pub use in_process::{spawn, RunningServer};
+
+use std::future::Future;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -136,77 +143,111 @@ impl ServeError {
 
 /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish for a short grace period.
 pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
-    let io = |context: &str| {
-        let context = context.to_string();
-        move |source| ServeError::Io { context, source }
-    };
-    let provider = LocalProvider::new(LocalOptions {
-        root: opts.root.clone(),
-    })
-    .map_err(io("cannot open --root"))?;
-    let jobs = CheckpointJobs::open(provider.root().join("serve-checkpoints")).map_err(io("cannot open --root"))?;
-    let faults = FaultInjector::new(opts.faults.clone());
-    if faults.active() {
-        eprintln!(
-            "fault injection on, seed {} (pass --fault-seed {} to reproduce)",
-            opts.faults.seed, opts.faults.seed
-        );
-    }
-    let state = Arc::new(AppState {
-        provider: Arc::new(provider),
-        token: opts.token.clone(),
-        faults,
-        jobs,
-        idempotency: IdempotencyCache::default(),
-    });
-    let listener = listen(opts.addr).map_err(|source| ServeError::Bind {
-        addr: opts.addr,
+    let bound = Bound::start(&opts).await?;
+    let io = |source| ServeError::Io {
+        context: "cannot write to stdout".into(),
         source,
-    })?;
-    let bound = listener.local_addr().map_err(io("cannot read the bound address"))?;
+    };
     let mut stdout = std::io::stdout();
-    writeln!(stdout, "listening on http://{bound}").map_err(io("cannot write to stdout"))?;
-    stdout.flush().map_err(io("cannot write to stdout"))?;
+    writeln!(stdout, "listening on http://{}", bound.addr()).map_err(io)?;
+    stdout.flush().map_err(io)?;
     eprintln!(
         "serving protocol v1 from {} (auth {})",
-        state.provider.root().display(),
-        if state.token.is_some() { "on" } else { "off" }
+        bound.root().display(),
+        if bound.state.token.is_some() { "on" } else { "off" }
     );
-
-    let router = routes::router(state.clone());
-    let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let mut connections = JoinSet::new();
-    let stop = stop_signal();
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            _ = &mut stop => break,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else {
-                    // Out of descriptors (EMFILE): retrying at once would spin a core while the
-                    // connections that would free them cannot run.
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                connections.spawn(serve_connection(stream, router.clone(), shutdown_rx.clone()));
-            }
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-    eprintln!("shutting down: finishing in-flight requests");
-    drop(listener);
-    let _ = shutdown_tx.send(true);
-    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        eprintln!("grace period over: dropping {} connections", connections.len());
-        connections.abort_all();
-    }
-    eprintln!("{}", state.faults.summary());
+    bound.run_until(stop_signal()).await;
     Ok(())
+}
+
+/// A server whose state is open and whose socket listens, before it accepts anything. The CLI and
+/// the in-process host ([`spawn`]) both start through it, so a test's server is the CLI's server.
+pub struct Bound {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: Arc<AppState>,
+}
+
+impl Bound {
+    /// Opens the root and binds `opts.addr`; async only because the socket needs a Tokio runtime.
+    pub async fn start(opts: &ServeOptions) -> Result<Self, ServeError> {
+        let io = |context: &str| {
+            let context = context.to_string();
+            move |source| ServeError::Io { context, source }
+        };
+        let provider = LocalProvider::new(LocalOptions {
+            root: opts.root.clone(),
+        })
+        .map_err(io("cannot open --root"))?;
+        let jobs = CheckpointJobs::open(provider.root().join("serve-checkpoints")).map_err(io("cannot open --root"))?;
+        let faults = FaultInjector::new(opts.faults.clone());
+        if faults.active() {
+            eprintln!(
+                "fault injection on, seed {} (pass --fault-seed {} to reproduce)",
+                opts.faults.seed, opts.faults.seed
+            );
+        }
+        let state = Arc::new(AppState {
+            provider: Arc::new(provider),
+            token: opts.token.clone(),
+            faults,
+            jobs,
+            idempotency: IdempotencyCache::default(),
+        });
+        let listener = listen(opts.addr).map_err(|source| ServeError::Bind {
+            addr: opts.addr,
+            source,
+        })?;
+        let addr = listener.local_addr().map_err(io("cannot read the bound address"))?;
+        Ok(Self { listener, addr, state })
+    }
+
+    /// The address really bound (the port is chosen when `--addr` asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Where sandboxes and checkpoints live: `--root`, or the temporary root the provider made.
+    pub fn root(&self) -> &Path {
+        self.state.provider.root()
+    }
+
+    /// Accepts until `stop` completes, then lets in-flight requests finish for a short grace period.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) {
+        let Bound { listener, state, .. } = self;
+        let router = routes::router(state.clone());
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let mut connections = JoinSet::new();
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                _ = &mut stop => break,
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else {
+                        // Out of descriptors (EMFILE): retrying at once would spin a core while the
+                        // connections that would free them cannot run.
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    };
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(serve_connection(stream, router.clone(), shutdown_rx.clone()));
+                }
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+        eprintln!("shutting down: finishing in-flight requests");
+        drop(listener);
+        let _ = shutdown_tx.send(true);
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while connections.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            eprintln!("grace period over: dropping {} connections", connections.len());
+            connections.abort_all();
+        }
+        eprintln!("{}", state.faults.summary());
+    }
 }
 
 /// One connection: served until it closes, a reset fault kills it, or the server shuts down.
