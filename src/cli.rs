@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use stress_action::config::{self, ConfigError, RunArgs};
+use stress_action::config::{self, RunArgs};
+use stress_action::error::ConfigError;
 use stress_action::server::ServeArgs;
 
 #[derive(Parser, Debug)]

@@ -24,7 +24,7 @@ pub struct AggregateCmd {
 pub async fn aggregate_cmd(cmd: AggregateCmd) -> i32 {
     if let Some(url) = &cmd.s3_endpoint {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            let e = stress_action::config::ConfigError::new(
+            let e = stress_action::error::ConfigError::new(
                 "--s3-endpoint",
                 format!("must start with http:// or https://, got {url:?}"),
             );

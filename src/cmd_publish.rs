@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use stress_action::config::ConfigError;
+use stress_action::error::ConfigError;
 use stress_action::publish::actions::{result_outputs, set_outputs_from_env};
 use stress_action::publish::compare::{compare, load_report};
 use stress_action::publish::config::{process_env, PublishArgs, PublishConfig};

@@ -2,8 +2,26 @@
 
 use std::path::PathBuf;
 
-use crate::config::ConfigError;
 use crate::report::Verdict;
+
+/// A configuration mistake. `field` is the flag as the user would type it (`--concurrency`), so
+/// every layer that validates input (config, publishing, the server's fault flags) names the same
+/// thing the user has to fix, and `main` maps it to exit 2.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid {field}: {message}")]
+pub struct ConfigError {
+    pub field: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
 
 /// Why a run could not produce a verdict at all.
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use super::{int_in, ConfigError, ProviderConfig, RunArgs, WorkloadKind};
+use super::{int_in, ProviderConfig, RunArgs, WorkloadKind};
+use crate::error::ConfigError;
 use crate::workload::contention::{ContentionConfig, DemoTarget, Kill9};
 
 /// One fault of the schedule.

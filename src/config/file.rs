@@ -6,7 +6,8 @@
 
 use std::path::Path;
 
-use super::{ConfigError, RunArgs};
+use super::RunArgs;
+use crate::error::ConfigError;
 
 /// Reads and parses a config file.
 pub fn load(path: &Path) -> Result<RunArgs, ConfigError> {

@@ -15,28 +15,14 @@ pub mod workloads;
 use std::path::PathBuf;
 use std::time::Duration;
 
+// Re-exported for code that still imports it from here (the reference server); it lives with the
+// other error types so that config, a leaf, imports nothing but `error`.
+pub use crate::error::ConfigError;
 pub use chaos::{ChaosConfig, Nemesis};
 pub use profile::Profile;
 pub use provider::{ProviderConfig, Secret, DEFAULT_TOKEN_ENV};
 pub use threshold::Threshold;
 pub use workloads::{LifecycleConfig, LifecycleMode, StorageConfig, WorkloadKind, WorkloadsConfig};
-
-/// A configuration mistake. `field` is the flag as the user would type it (`--concurrency`).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("invalid {field}: {message}")]
-pub struct ConfigError {
-    pub field: String,
-    pub message: String,
-}
-
-impl ConfigError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
 
 /// Everything the user may say about a run; `None` means "take the profile's value".
 ///

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 
 /// Presigned S3 URLs are valid for at most 7 days (a limit of SigV4, not of this tool).
 pub const MAX_PRESIGN_DAYS: u32 = 7;

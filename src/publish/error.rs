@@ -1,6 +1,6 @@
 //! Why publishing failed; `main` maps these to exit codes (2 for bad input, 4 for a failed upload).
 
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 use crate::ExitStatus;
 
 #[derive(Debug, thiserror::Error)]
