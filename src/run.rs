@@ -217,7 +217,7 @@ pub async fn run_with_provider(
         host: Some(host.finish()),
     };
     report::thresholds::apply(&mut result);
-    report::judge(&mut result);
+    report::verdict::judge(&mut result);
     write_report(&result, &out)?;
     report::export::render_after_run(&result, &out, &|m| console.warn(m));
     console.say(&format!("\n{}", report::console_view::render(&result)));

@@ -2,7 +2,7 @@
 
 use super::{LifecycleReport, StorageReport};
 use crate::console::table::render_table;
-use crate::record::LatencySummary;
+use crate::report::LatencySummary;
 
 fn lat(s: &LatencySummary) -> String {
     if s.count == 0 {

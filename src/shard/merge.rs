@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use hdrhistogram::Histogram;
 
 use super::merge_sections;
-use crate::record::{decode_histogram, encode_histogram, new_histogram, LatencySummary};
 use crate::report::{
     self, AggregateInfo, ProviderFailure, RetryStats, RunResult, ShardSummary, Totals, Verdict, WorkloadResult,
 };
+use crate::report::{decode_histogram, encode_histogram, new_histogram, LatencySummary};
 
 /// One shard's report and where it came from.
 pub struct Part {
@@ -180,7 +180,7 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         host: None,
     };
     report::thresholds::apply(&mut merged);
-    report::judge(&mut merged);
+    report::verdict::judge(&mut merged);
     overrule_with_shards(&mut merged, parts, group, count, missing);
     Ok(merged)
 }
@@ -204,7 +204,7 @@ fn judged_without_thresholds(part: &Part) -> (Verdict, Vec<String>) {
     }
     let mut own = part.result.clone();
     own.thresholds.clear();
-    report::judge(&mut own);
+    report::verdict::judge(&mut own);
     (own.verdict, own.verdict_reasons)
 }
 

@@ -154,7 +154,7 @@ fn no_data_is_never_a_pass_and_says_why() {
     with_histograms(&mut r, &[("lifecycle.sequential.tti_ms", &[5])]);
     r.histograms.insert(
         "checkpoint.all.restore_ms".into(),
-        crate::record::encode_histogram(&crate::record::new_histogram()),
+        crate::report::encode_histogram(&crate::report::new_histogram()),
     );
     let all = evaluate(&r);
     let why: Vec<&str> = all.iter().map(|t| t.measured.as_deref().unwrap()).collect();
@@ -170,7 +170,7 @@ fn no_data_is_never_a_pass_and_says_why() {
     );
     assert!(all.iter().all(|t| !t.ok && t.value.is_none()));
     r.thresholds = all;
-    crate::report::judge(&mut r);
+    crate::report::verdict::judge(&mut r);
     assert_eq!(r.verdict, Verdict::Inconclusive);
     assert!(
         r.verdict_reasons.contains(

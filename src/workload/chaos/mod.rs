@@ -23,8 +23,8 @@ use crate::config::{Nemesis, RunConfig};
 use crate::provider::local::LocalOptions;
 use crate::provider::{LocalProvider, Provider};
 use crate::record::Counts;
-use crate::report::model_chaos::{ChaosReport, ScenarioReport};
 use crate::report::Verdict;
+use crate::report::{ChaosReport, ScenarioReport};
 use crate::workload::contention::{self, ContentionConfig, DemoTarget};
 use crate::workload::{checkpoint, WorkloadContext};
 

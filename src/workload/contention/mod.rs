@@ -29,7 +29,7 @@ use writer::WriterLog;
 
 use crate::provider::{ExecRequest, SandboxId};
 use crate::record::Event;
-use crate::report::model_contention::ContentionReport;
+use crate::report::ContentionReport;
 use crate::verify::exit_status::check_exited_cleanly;
 use crate::verify::restore::exec_with_retries;
 use crate::verify::Outcome;

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use plotters::prelude::*;
 
 use super::{axis_max, chart_error, draw_svg, tick, BLUE, FONT, GREY, ORANGE, RED};
-use crate::record::{decode_histogram, LatencySummary};
 use crate::report::export::{ExportError, Rendered};
 use crate::report::ModeReport;
+use crate::report::{decode_histogram, LatencySummary};
 
 const POINTS: u32 = 120;
 /// The deepest tail shown: six nines, 99.9999%.
@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn curve_reaches_the_maximum() {
-        let mut h = crate::record::new_histogram();
+        let mut h = crate::report::new_histogram();
         for v in 1..=1000u64 {
             h.record(v * 1000).unwrap();
         }

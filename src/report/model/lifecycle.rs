@@ -1,10 +1,11 @@
-//! Report sections of the lifecycle and storage workloads, in the shape report.json promises.
+//! Report section of the lifecycle workload: one entry per mode that ran, in the shape report.json
+//! promises.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::LatencySummary;
+use super::LatencySummary;
 
 /// Sandbox creation benchmarks, one entry per mode that ran.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -90,26 +91,4 @@ impl ModeReport {
             self.status.success as f64 / self.count as f64
         }
     }
-}
-
-/// Upload/download benchmarks with SHA-256 verification, one entry per file size.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct StorageReport {
-    pub sizes: Vec<StorageSizeReport>,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct StorageSizeReport {
-    pub size_mb: f64,
-    pub iterations: u64,
-    pub verified: u64,
-    pub corrupted: u64,
-    pub infra: u64,
-    pub upload_ms: LatencySummary,
-    pub download_ms: LatencySummary,
-    pub upload_mb_s: f64,
-    pub download_mb_s: f64,
-    /// Files the workload could not delete afterwards (a leak, not corruption).
-    #[serde(default)]
-    pub delete_failures: u64,
 }

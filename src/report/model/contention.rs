@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::LatencySummary;
+use super::LatencySummary;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ContentionReport {

@@ -1,9 +1,9 @@
-//! Report sections about where a run ran: which shard of a matrix it was, what the aggregate was
-//! made of, and how hard the tool itself worked (so users see when their runner was the bottleneck).
+//! Report sections about sharded runs: which shard of a matrix a run was, and what an aggregate was
+//! made of.
 
 use serde::{Deserialize, Serialize};
 
-use super::Verdict;
+use super::{HostStats, Verdict};
 
 /// This run's place in a sharded run (`run --shard I/N`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,25 +15,6 @@ pub struct ShardInfo {
     /// The seed this shard's workloads used (derived from the report's `seed` and the index).
     #[serde(default)]
     pub seed: u64,
-}
-
-/// The tool's own footprint during the run.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct HostStats {
-    /// Peak resident set size of the process, from getrusage.
-    pub peak_rss_mb: f64,
-    /// User + system CPU time of the process.
-    pub cpu_s: f64,
-    /// Highest number of open file descriptors seen (see `fds_source`).
-    pub max_open_fds: u64,
-    /// `sampled`: counted in /proc/self/fd every 200 ms during the run (a peak between samples can be
-    /// missed); `rlimit`: /proc was not readable and `max_open_fds` is the soft limit instead.
-    pub fds_source: String,
-    /// The soft RLIMIT_NOFILE: the ceiling a burst runs into.
-    pub fd_limit: u64,
-    /// Logical CPUs the tool could use.
-    #[serde(default)]
-    pub cpus: u64,
 }
 
 /// What an aggregate report was merged from (`stress-action aggregate`).

@@ -2,13 +2,47 @@
 //! ended, how often calls had to be retried, which thresholds held, and whether the provider died.
 //!
 //! They live in the report (not only in the running process) so `aggregate` and `report` re-judge a
-//! run from its directory alone and reach the same verdict.
+//! run from its directory alone and reach the same verdict. The rules that decide are in
+//! `report::verdict`; this is only what they decide and from what.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Verdict;
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Inconclusive,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+
+    /// fail > inconclusive > pass.
+    fn severity(self) -> u8 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Inconclusive => 1,
+            Verdict::Fail => 2,
+        }
+    }
+
+    pub fn worst(self, other: Verdict) -> Verdict {
+        if other.severity() > self.severity() {
+            other
+        } else {
+            self
+        }
+    }
+}
 
 /// One workload's own verdict: decided from its counts alone, so successes of one workload never
 /// hide another that tested nothing.
@@ -37,7 +71,7 @@ pub struct WorkloadResult {
 }
 
 impl WorkloadResult {
-    /// A workload's counts before it is judged (`verdict` is filled by [`super::judge`]).
+    /// A workload's counts before it is judged (`verdict` is filled by `report::verdict::judge`).
     pub fn counted(planned: u64, verified: u64, corrupted: u64, infra: u64, lost: u64) -> Self {
         Self {
             verdict: Verdict::Inconclusive,

@@ -1,14 +1,34 @@
-//! `report.json`: versioned, self-contained, and the only input of every exporter and publisher.
+//! `report.json`: versioned, self-contained, and the only input of every step after the run
+//! (judging, views, exporters, publishers, `aggregate`, `compare`).
+//!
+//! A leaf: the model imports nothing else of the crate, so any module may read or build it without
+//! pulling in how it was measured or how it is shown. One file per report section; the types a
+//! section shares (latency summaries, verdicts) have their own.
+
+mod chaos;
+mod checkpoint;
+mod contention;
+mod host;
+mod latency;
+mod lifecycle;
+mod shard;
+mod storage;
+mod verdict;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::model_workloads::{LifecycleReport, StorageReport};
-use super::verdict::{ProviderFailure, RetryStats, ThresholdResult, WorkloadResult};
-use super::Verdict;
-use crate::record::LatencySummary;
+pub use chaos::{ChaosReport, ScenarioReport};
+pub use checkpoint::{CheckpointReport, InjectionCount, RoundReport};
+pub use contention::ContentionReport;
+pub use host::HostStats;
+pub use latency::{decode_histogram, encode_histogram, new_histogram, LatencySummary, MAX_MICROS};
+pub use lifecycle::{LifecycleReport, ModeReport, StatusCounts, TimelinePoint};
+pub use shard::{AggregateInfo, ShardInfo, ShardSummary};
+pub use storage::{StorageReport, StorageSizeReport};
+pub use verdict::{ProviderFailure, RetryStats, ThresholdResult, Verdict, WorkloadResult};
 
 /// Bumped when a field changes meaning or disappears; additions keep the version.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -49,9 +69,9 @@ pub struct RunResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<StorageReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contention: Option<super::model_contention::ContentionReport>,
+    pub contention: Option<ContentionReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chaos: Option<super::model_chaos::ChaosReport>,
+    pub chaos: Option<ChaosReport>,
     /// Every latency histogram as base64 HdrHistogram V2, keyed `<workload>.<scope>.<metric>`.
     pub histograms: BTreeMap<String, String>,
     /// Facts about the platform worth knowing when reading numbers (e.g. `clone_mode: copy`).
@@ -59,13 +79,13 @@ pub struct RunResult {
     pub environment: BTreeMap<String, String>,
     /// Set when this run was one shard of a matrix (`run --shard`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shard: Option<super::ShardInfo>,
+    pub shard: Option<ShardInfo>,
     /// Set on the report `stress-action aggregate` writes: the shards it merged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aggregate: Option<super::AggregateInfo>,
+    pub aggregate: Option<AggregateInfo>,
     /// The tool's own peak memory, CPU time and open files (absent in reports of older versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<super::HostStats>,
+    pub host: Option<HostStats>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -120,52 +140,6 @@ pub struct Totals {
     pub injected: u64,
     #[serde(default)]
     pub injected_detected: u64,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct CheckpointReport {
-    pub rounds: Vec<RoundReport>,
-    pub restore_ms: LatencySummary,
-    pub verify_ms: LatencySummary,
-    /// Self-test damage by kind: how many were injected and how many the checks caught.
-    #[serde(default)]
-    pub injection: BTreeMap<String, InjectionCount>,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct InjectionCount {
-    /// Damages applied and confirmed (the object is gone, the marker's hash changed).
-    pub injected: u64,
-    pub detected: u64,
-    /// Confirmed damages the checks did not catch: any fails the run.
-    #[serde(default)]
-    pub missed: u64,
-    /// Damages that tested nothing, so the run cannot pass: not applied, not confirmed, or confirmed
-    /// but the checks could not look at them (infra).
-    #[serde(default)]
-    pub unapplied: u64,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct RoundReport {
-    pub round: u32,
-    pub checkpoint_id: Option<String>,
-    pub marker_sha256: String,
-    pub commit: Option<String>,
-    pub setup_ms: f64,
-    /// Why the round could not be set up; its restores then count as infra (or corrupted, if the
-    /// marker was already wrong before the checkpoint).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub setup_error: Option<String>,
-    pub restores: u64,
-    pub verified: u64,
-    pub corrupted: u64,
-    pub infra: u64,
-    /// Restored sandboxes the provider failed to destroy (a leak on the platform, not corruption).
-    #[serde(default)]
-    pub destroy_failures: u64,
-    pub restore_ms: LatencySummary,
-    pub verify_ms: LatencySummary,
 }
 
 impl RunResult {
