@@ -5,6 +5,7 @@
 //! typo in a workflow file is a one-line fix.
 
 pub mod chaos;
+pub mod contention;
 pub mod file;
 mod profile;
 mod provider;
@@ -153,7 +154,7 @@ pub struct RunConfig {
     pub exec_timeout: Duration,
     pub checkpoint: CheckpointConfig,
     pub workloads: WorkloadsConfig,
-    pub contention: crate::workload::contention::ContentionConfig,
+    pub contention: contention::ContentionConfig,
     pub chaos: ChaosConfig,
     /// Set when this run is one shard of a matrix; the workloads are already cut to its slice.
     pub shard: Option<shard::ShardSpec>,
@@ -218,10 +219,10 @@ impl RunConfig {
             args.max_infra_rate.unwrap_or(DEFAULT_MAX_INFRA_RATE),
         )?;
         let chaos_profile = profile == Profile::Chaos;
-        let mut contention = chaos::build_contention(&args, chaos_profile)?;
+        let mut contention = contention::build_contention(&args, chaos_profile)?;
         let chaos = chaos::build_chaos(&args, &workloads.selected, &provider, chaos_profile)?;
         if chaos.has(Nemesis::Kill9) && contention.target.is_some() {
-            chaos::arm_kill9(&mut contention);
+            contention::arm_kill9(&mut contention);
         }
         let thresholds = threshold::parse_all(args.thresholds.as_deref().unwrap_or_default())?;
         let seed = args.seed.unwrap_or_else(rand::random);
