@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use stress_action::config::publish::PublishArgs;
 use stress_action::config::{self, RunArgs};
 use stress_action::error::ConfigError;
 use stress_action::server::ServeArgs;
@@ -132,7 +133,7 @@ pub struct RunCmd {
     #[arg(long)]
     pub publish: bool,
     #[command(flatten)]
-    pub publishing: crate::cli_publish::PublishFlags,
+    pub publishing: PublishArgs,
     /// Do shard I of N (1-based) of every workload; `stress-action aggregate` merges the shards.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
@@ -228,20 +229,7 @@ impl RunCmd {
             token_env: self.token_env,
             provider_cmd: self.provider_cmd,
             publish: self.publish,
-            s3_bucket: self.publishing.s3_bucket,
-            s3_prefix: self.publishing.s3_prefix,
-            s3_endpoint: self.publishing.s3_endpoint,
-            public_base_url: self.publishing.public_base_url,
-            presign_days: self.publishing.presign_days,
-            github_token_env: self.publishing.github_token_env,
-            repo: self.publishing.repo,
-            pr: self.publishing.pr,
-            github_api_url: self.publishing.github_api_url,
-            comment_key: self.publishing.comment_key,
-            comment_author: self.publishing.comment_author,
-            baseline: self.publishing.baseline,
-            fail_on_regression: self.publishing.fail_on_regression,
-            save_baseline: self.publishing.save_baseline,
+            publishing: self.publishing,
             writers: self.chaos.writers,
             writes: self.chaos.writes,
             write_cmd: self.chaos.write_cmd,

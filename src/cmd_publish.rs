@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
+use stress_action::config::publish::{process_env, PublishArgs, PublishConfig};
 use stress_action::error::ConfigError;
 use stress_action::publish::actions::{result_outputs, set_outputs_from_env};
 use stress_action::publish::compare::{compare, load_report};
-use stress_action::publish::config::{process_env, PublishArgs, PublishConfig};
 use stress_action::publish::publisher::{publish, PublishOptions, PublishReport};
 use stress_action::ExitStatus;
 
@@ -21,7 +21,7 @@ pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
         set_outputs_from_env(&result_outputs(&result), &|m| eprintln!("warning: {m}"));
     }
     let env = process_env();
-    let cfg = match PublishConfig::build(cmd.flags.into_args(), &env) {
+    let cfg = match PublishConfig::build(cmd.flags, &env) {
         Ok(cfg) => cfg,
         Err(e) => return crate::fail(&e, ExitStatus::Usage),
     };

@@ -36,7 +36,7 @@ async fn dispatch(cli: cli::Cli) -> i32 {
                 Ok(args) => args,
                 Err(e) => return fail(&e, ExitStatus::Usage),
             };
-            let (publish, publishing) = (args.publish, args.publish_args());
+            let (publish, publishing) = (args.publish, args.publishing.clone());
             if let Some(code) = cmd_publish::check_flags(&publishing) {
                 return code;
             }

@@ -9,6 +9,7 @@ pub mod contention;
 pub mod file;
 mod profile;
 mod provider;
+pub mod publish;
 pub mod shard;
 pub mod threshold;
 pub mod workloads;
@@ -58,22 +59,13 @@ pub struct RunArgs {
     pub endpoint: Option<String>,
     pub token_env: Option<String>,
     pub provider_cmd: Option<String>,
-    /// Publish after the run (S3, PR comment); the keys below say where.
+    /// Publish after the run (S3, PR comment): `--publish`, or `publish = true` or a `[publish]`
+    /// table in stress.toml.
     pub publish: bool,
-    pub s3_bucket: Option<String>,
-    pub s3_prefix: Option<String>,
-    pub s3_endpoint: Option<String>,
-    pub public_base_url: Option<String>,
-    pub presign_days: Option<i64>,
-    pub github_token_env: Option<String>,
-    pub repo: Option<String>,
-    pub pr: Option<i64>,
-    pub github_api_url: Option<String>,
-    pub comment_key: Option<String>,
-    pub comment_author: Option<String>,
-    pub baseline: Option<String>,
-    pub fail_on_regression: Option<f64>,
-    pub save_baseline: Option<String>,
+    /// Where to publish. In stress.toml the `[publish]` table (or, as in older files, the same keys at
+    /// the top level); `file` moves them here, so this field is not a key of its own.
+    #[serde(skip)]
+    pub publishing: publish::PublishArgs,
     /// Contention workload and fault schedule (see `config/chaos.rs`).
     pub writers: Option<i64>,
     pub writes: Option<i64>,
@@ -92,29 +84,6 @@ pub struct RunArgs {
     /// `--threshold` (repeatable); `thresholds = [...]` in stress.toml, where flags replace the list.
     #[serde(alias = "threshold")]
     pub thresholds: Option<Vec<String>>,
-}
-
-impl RunArgs {
-    /// The publishing part, so `run --publish` and a `publish = true` in stress.toml reach the same
-    /// publisher as `publish DIR`.
-    pub fn publish_args(&self) -> crate::publish::config::PublishArgs {
-        crate::publish::config::PublishArgs {
-            s3_bucket: self.s3_bucket.clone(),
-            s3_prefix: self.s3_prefix.clone(),
-            s3_endpoint: self.s3_endpoint.clone(),
-            public_base_url: self.public_base_url.clone(),
-            presign_days: self.presign_days,
-            github_token_env: self.github_token_env.clone(),
-            repo: self.repo.clone(),
-            pr: self.pr,
-            github_api_url: self.github_api_url.clone(),
-            comment_key: self.comment_key.clone(),
-            comment_author: self.comment_author.clone(),
-            baseline: self.baseline.clone(),
-            fail_on_regression: self.fail_on_regression,
-            save_baseline: self.save_baseline.clone(),
-        }
-    }
 }
 
 /// The checkpoint workload's parameters.

@@ -5,7 +5,6 @@
 pub mod actions;
 pub mod comment;
 pub mod compare;
-pub mod config;
 pub mod error;
 pub mod github;
 pub mod github_retry;

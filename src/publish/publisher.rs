@@ -12,13 +12,13 @@ use std::path::Path;
 
 use super::comment::{self, CommentInput};
 use super::compare::{compare, load_report};
-use super::config::{BaselineSource, Env, GitHubTarget, LinkMode, PublishConfig, S3Target};
 use super::error::PublishError;
 use super::github::{CommentOutcome, GitHubClient};
 use super::github_retry::RetryPolicy;
 use super::s3;
 use super::s3_upload::{list_files, object_key, upload_dir, Manifest};
 use super::sticky::StickyComment;
+use crate::config::publish::{BaselineSource, Env, GitHubTarget, LinkMode, PublishConfig, S3Target};
 use crate::report::{RunResult, Verdict};
 
 /// Files linked from the comment besides the charts.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::aggregate::AggregateError;
 use super::merge::Part;
-use crate::publish::config::parse_s3_url;
+use crate::config::publish::parse_s3_url;
 use crate::publish::s3;
 use crate::report::RunResult;
 

@@ -1,32 +1,84 @@
-//! Clap-free publishing options. Defaults come from the GitHub Actions environment
-//! (`GITHUB_REPOSITORY`, `GITHUB_RUN_ID`, `GITHUB_EVENT_PATH`) so the action needs no flags at all,
-//! and every error names the flag the user would fix.
+//! Publishing settings: where a finished run goes (S3, the sticky PR comment, a baseline).
+//!
+//! [`PublishArgs`] is what the user said; [`PublishConfig::build`] validates it. Defaults come from
+//! the GitHub Actions environment (`GITHUB_REPOSITORY`, `GITHUB_RUN_ID`, `GITHUB_EVENT_PATH`) so the
+//! action needs no flags at all, and every error names the flag the user would fix. Validation lives
+//! here, with the rest of the configuration, so `run` checks its publishing flags before a long run
+//! and the publishers receive settings that are already sound.
+
+mod github;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+use github::github_target;
+pub use github::GitHubTarget;
 
 use crate::error::ConfigError;
 
 /// Presigned S3 URLs are valid for at most 7 days (a limit of SigV4, not of this tool).
 pub const MAX_PRESIGN_DAYS: u32 = 7;
 
-/// What the user said, every field optional.
-#[derive(Clone, Debug, Default)]
+/// What the user said about publishing, every field optional: the flags of `publish DIR` and of
+/// `run` (clap reads this struct directly) and the `[publish]` table of stress.toml (serde reads it),
+/// so the list of settings, their help and their keys are written once.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize, clap::Args)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PublishArgs {
+    /// Upload the run directory to this S3 bucket.
+    #[arg(long, value_name = "BUCKET")]
     pub s3_bucket: Option<String>,
+    /// Key prefix (default stress-action/<GITHUB_REPOSITORY>/<GITHUB_RUN_ID>, or local/<timestamp>).
+    #[arg(long, value_name = "PREFIX")]
     pub s3_prefix: Option<String>,
+    /// S3-compatible endpoint URL (MinIO, R2, ...); enables path-style addressing.
+    #[arg(long, value_name = "URL")]
     pub s3_endpoint: Option<String>,
+    /// Public base URL of the bucket (CDN or public bucket) used for links and images in the comment.
+    #[arg(long, value_name = "URL")]
     pub public_base_url: Option<String>,
+    /// Link to presigned URLs valid this many days (at most 7, the S3 limit).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub presign_days: Option<i64>,
+    /// Environment variable holding the GitHub token (default GITHUB_TOKEN).
+    #[arg(long, value_name = "NAME")]
     pub github_token_env: Option<String>,
+    /// owner/name of the repository (default GITHUB_REPOSITORY).
+    #[arg(long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,
+    /// Pull request number (default: from GITHUB_EVENT_PATH).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub pr: Option<i64>,
+    /// GitHub API URL (GitHub Enterprise; default GITHUB_API_URL or https://api.github.com).
+    #[arg(long, value_name = "URL")]
     pub github_api_url: Option<String>,
+    /// One sticky comment per key (default "default").
+    #[arg(long, value_name = "KEY")]
     pub comment_key: Option<String>,
+    /// Login that owns the sticky comment besides bots: the user of a personal token (a marker
+    /// quoted by anyone else is never edited).
+    #[arg(long, value_name = "LOGIN")]
     pub comment_author: Option<String>,
+    /// Baseline run: a run directory, a report.json, or s3://bucket/key.
+    #[arg(long, value_name = "PATH|S3_URL")]
     pub baseline: Option<String>,
+    /// Fail (exit 1) when a p95 got worse than the baseline by more than PCT percent.
+    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
     pub fail_on_regression: Option<f64>,
+    /// Store this run's report.json as the new baseline at s3://bucket/key.
+    #[arg(long, value_name = "S3_URL")]
     pub save_baseline: Option<String>,
+}
+
+impl PublishArgs {
+    /// The stress.toml keys of these settings (`s3-bucket`, ...), taken from serde itself so a
+    /// setting added above is a key without being listed again.
+    pub fn keys() -> Vec<String> {
+        match serde_json::to_value(PublishArgs::default()) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -43,17 +95,6 @@ pub enum LinkMode {
     None,
     Public(String),
     PresignDays(u32),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct GitHubTarget {
-    pub api_url: String,
-    pub repo: String,
-    pub pr: u64,
-    pub token_env: String,
-    pub key: String,
-    /// The login that owns the sticky comment besides any Bot (a personal token's user).
-    pub author: Option<String>,
 }
 
 /// A baseline report: a local run directory / report.json, or an object in S3.
@@ -180,75 +221,6 @@ impl PublishConfig {
     }
 }
 
-fn github_target(args: &PublishArgs, env: &Env, repo_env: Option<&str>) -> Result<Option<GitHubTarget>, ConfigError> {
-    let repo = args.repo.clone().or_else(|| repo_env.map(str::to_string));
-    let pr = match args.pr {
-        Some(n) if n <= 0 => return Err(ConfigError::new("--pr", format!("must be a positive number, got {n}"))),
-        Some(n) => Some(n as u64),
-        None => env
-            .get("GITHUB_EVENT_PATH")
-            .and_then(|p| pr_from_event(&PathBuf::from(p))),
-    };
-    let key = args.comment_key.clone().unwrap_or_else(|| "default".into());
-    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return Err(ConfigError::new(
-            "--comment-key",
-            format!("use letters, digits, '-', '_' or '.', got {key:?}"),
-        ));
-    }
-    let author = args.comment_author.as_deref().map(validate_login).transpose()?;
-    let (Some(repo), Some(pr)) = (repo, pr) else {
-        if args.pr.is_some() {
-            return Err(ConfigError::new(
-                "--repo",
-                "needed with --pr (or set GITHUB_REPOSITORY)",
-            ));
-        }
-        return Ok(None);
-    };
-    let parts: Vec<&str> = repo.split('/').collect();
-    if parts.len() != 2 || parts.iter().any(|p| p.is_empty()) {
-        return Err(ConfigError::new("--repo", format!("must be owner/name, got {repo:?}")));
-    }
-    let api_url = match &args.github_api_url {
-        Some(u) => validate_url("--github-api-url", u.clone())?,
-        None => env
-            .get("GITHUB_API_URL")
-            .cloned()
-            .unwrap_or_else(|| "https://api.github.com".into()),
-    };
-    Ok(Some(GitHubTarget {
-        api_url: api_url.trim_end_matches('/').into(),
-        repo,
-        pr,
-        token_env: args.github_token_env.clone().unwrap_or_else(|| "GITHUB_TOKEN".into()),
-        key,
-        author,
-    }))
-}
-
-/// A GitHub login (`octocat`, `my-app[bot]`): letters, digits and '-', with an optional `[bot]`.
-fn validate_login(login: &str) -> Result<String, ConfigError> {
-    let name = login.strip_suffix("[bot]").unwrap_or(login);
-    if name.is_empty() || name.len() > 39 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(ConfigError::new(
-            "--comment-author",
-            format!("must be a GitHub login (letters, digits, '-', optionally ending in [bot]), got {login:?}"),
-        ));
-    }
-    Ok(login.to_string())
-}
-
-/// The PR number of a `pull_request` event, or of the PR that triggered a `workflow_run`
-/// (the fork-safe two-workflow recipe).
-fn pr_from_event(path: &PathBuf) -> Option<u64> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["pull_request"]["number"]
-        .as_u64()
-        .or_else(|| v["workflow_run"]["pull_requests"][0]["number"].as_u64())
-}
-
 fn default_prefix(repo: Option<&str>, run_id: Option<&str>) -> String {
     let repo = repo.unwrap_or("local");
     let run = match run_id {
@@ -258,7 +230,7 @@ fn default_prefix(repo: Option<&str>, run_id: Option<&str>) -> String {
     format!("stress-action/{repo}/{run}")
 }
 
-fn validate_url(field: &str, url: String) -> Result<String, ConfigError> {
+pub(super) fn validate_url(field: &str, url: String) -> Result<String, ConfigError> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(url)
     } else {
@@ -289,79 +261,4 @@ pub fn parse_baseline(field: &str, s: &str) -> Result<BaselineSource, ConfigErro
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Env {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
-    #[test]
-    fn presign_days_over_seven_names_the_flag() {
-        let args = PublishArgs {
-            s3_bucket: Some("b".into()),
-            presign_days: Some(8),
-            ..Default::default()
-        };
-        let err = PublishConfig::build(args, &env(&[])).unwrap_err();
-        assert_eq!(err.field, "--presign-days");
-    }
-
-    #[test]
-    fn defaults_come_from_the_actions_environment() {
-        let args = PublishArgs {
-            s3_bucket: Some("b".into()),
-            ..Default::default()
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let event = dir.path().join("event.json");
-        std::fs::write(&event, r#"{"pull_request":{"number":42}}"#).unwrap();
-        let e = env(&[
-            ("GITHUB_REPOSITORY", "o/r"),
-            ("GITHUB_RUN_ID", "99"),
-            ("GITHUB_SERVER_URL", "https://github.com"),
-            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
-        ]);
-        let cfg = PublishConfig::build(args, &e).unwrap();
-        assert_eq!(cfg.s3.unwrap().prefix, "stress-action/o/r/99");
-        let gh = cfg.github.unwrap();
-        assert_eq!((gh.repo.as_str(), gh.pr, gh.key.as_str()), ("o/r", 42, "default"));
-        assert_eq!(cfg.run_url.as_deref(), Some("https://github.com/o/r/actions/runs/99"));
-    }
-
-    #[test]
-    fn bad_repo_and_baseline_are_usage_errors() {
-        let args = PublishArgs {
-            repo: Some("noslash".into()),
-            pr: Some(1),
-            ..Default::default()
-        };
-        assert_eq!(PublishConfig::build(args, &env(&[])).unwrap_err().field, "--repo");
-        let args = PublishArgs {
-            save_baseline: Some("/tmp/x".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            PublishConfig::build(args, &env(&[])).unwrap_err().field,
-            "--save-baseline"
-        );
-    }
-
-    #[test]
-    fn comment_author_is_a_login() {
-        let with = |author: &str| PublishArgs {
-            repo: Some("o/r".into()),
-            pr: Some(1),
-            comment_author: Some(author.into()),
-            ..Default::default()
-        };
-        for bad in ["", "a b", "x\"; rm", "[bot]"] {
-            let err = PublishConfig::build(with(bad), &env(&[])).unwrap_err();
-            assert_eq!(err.field, "--comment-author", "{bad:?}");
-        }
-        for good in ["octocat", "ci-runner-2", "my-app[bot]"] {
-            let cfg = PublishConfig::build(with(good), &env(&[])).unwrap();
-            assert_eq!(cfg.github.unwrap().author.as_deref(), Some(good));
-        }
-    }
-}
+mod tests;
