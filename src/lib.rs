@@ -17,6 +17,7 @@ pub mod publish;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod s3;
 pub mod server;
 pub mod shard;
 pub mod verify;

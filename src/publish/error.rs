@@ -22,6 +22,12 @@ pub enum PublishError {
     },
 }
 
+impl From<crate::s3::S3Error> for PublishError {
+    fn from(e: crate::s3::S3Error) -> Self {
+        PublishError::S3(e.0)
+    }
+}
+
 impl PublishError {
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         PublishError::Io {

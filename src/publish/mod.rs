@@ -9,6 +9,5 @@ pub mod error;
 pub mod github;
 pub mod github_retry;
 pub mod publisher;
-pub mod s3;
-pub mod s3_upload;
 pub mod sticky;
+pub mod upload;

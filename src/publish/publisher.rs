@@ -15,11 +15,11 @@ use super::compare::{compare, load_report};
 use super::error::PublishError;
 use super::github::{CommentOutcome, GitHubClient};
 use super::github_retry::RetryPolicy;
-use super::s3;
-use super::s3_upload::{list_files, object_key, upload_dir, Manifest};
 use super::sticky::StickyComment;
+use super::upload::{list_files, object_key, upload_dir, Manifest};
 use crate::config::publish::{BaselineSource, Env, GitHubTarget, LinkMode, PublishConfig, S3Target};
 use crate::report::{RunResult, Verdict};
+use crate::s3;
 
 /// Files linked from the comment besides the charts.
 const LINKED_FILES: [&str; 3] = ["report.html", "report.json", "summary.md"];
@@ -226,7 +226,9 @@ async fn save_baseline_step(
         return;
     }
     let saved = match std::fs::read(dir.join("report.json")) {
-        Ok(data) => s3::put_bytes(client, bucket, key, data, "application/json").await,
+        Ok(data) => s3::put_bytes(client, bucket, key, data, "application/json")
+            .await
+            .map_err(PublishError::from),
         Err(e) => Err(PublishError::io("cannot read report.json", e)),
     };
     match saved {

@@ -1,6 +1,10 @@
 //! The S3 client: region and credentials from the standard AWS chain (environment, profile,
 //! web identity, IMDS), path-style addressing for S3-compatible endpoints, bounded retries with
-//! backoff from the SDK, and the few single-object calls publishing needs (baselines, links).
+//! backoff from the SDK, and the few calls its users need: single objects (baselines, links) and
+//! listings (shards uploaded by `publish`).
+//!
+//! A neutral module: publishing uploads through it and `aggregate` reads shards through it, and
+//! neither has to import the other. It knows nothing about run directories.
 
 use std::time::Duration;
 
@@ -13,7 +17,10 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 
-use super::error::PublishError;
+/// An S3 call that failed, with the bucket, key and the SDK's whole error chain in the message.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct S3Error(pub String);
 
 /// Region used when the AWS chain names none: S3-compatible servers (MinIO, moto) accept any.
 const FALLBACK_REGION: &str = "us-east-1";
@@ -63,19 +70,19 @@ pub fn describe(err: &impl std::error::Error) -> String {
     DisplayErrorContext(err).to_string()
 }
 
-pub async fn get_bytes(client: &Client, bucket: &str, key: &str) -> Result<Vec<u8>, PublishError> {
+pub async fn get_bytes(client: &Client, bucket: &str, key: &str) -> Result<Vec<u8>, S3Error> {
     let out = client
         .get_object()
         .bucket(bucket)
         .key(key)
         .send()
         .await
-        .map_err(|e| PublishError::S3(format!("cannot get s3://{bucket}/{key}: {}", describe(&e))))?;
+        .map_err(|e| S3Error(format!("cannot get s3://{bucket}/{key}: {}", describe(&e))))?;
     let data = out
         .body
         .collect()
         .await
-        .map_err(|e| PublishError::S3(format!("cannot read s3://{bucket}/{key}: {e}")))?;
+        .map_err(|e| S3Error(format!("cannot read s3://{bucket}/{key}: {e}")))?;
     Ok(data.into_bytes().to_vec())
 }
 
@@ -85,7 +92,7 @@ pub async fn put_bytes(
     key: &str,
     data: Vec<u8>,
     content_type: &str,
-) -> Result<(), PublishError> {
+) -> Result<(), S3Error> {
     client
         .put_object()
         .bucket(bucket)
@@ -94,22 +101,45 @@ pub async fn put_bytes(
         .body(ByteStream::from(data))
         .send()
         .await
-        .map_err(|e| PublishError::S3(format!("cannot put s3://{bucket}/{key}: {}", describe(&e))))?;
+        .map_err(|e| S3Error(format!("cannot put s3://{bucket}/{key}: {}", describe(&e))))?;
     Ok(())
 }
 
 /// A GET URL valid for `days` (at most 7: SigV4's limit).
-pub async fn presign_get(client: &Client, bucket: &str, key: &str, days: u32) -> Result<String, PublishError> {
+pub async fn presign_get(client: &Client, bucket: &str, key: &str, days: u32) -> Result<String, S3Error> {
     let cfg = PresigningConfig::expires_in(Duration::from_secs(u64::from(days) * 86_400))
-        .map_err(|e| PublishError::S3(format!("cannot presign for {days} days: {e}")))?;
+        .map_err(|e| S3Error(format!("cannot presign for {days} days: {e}")))?;
     let req = client
         .get_object()
         .bucket(bucket)
         .key(key)
         .presigned(cfg)
         .await
-        .map_err(|e| PublishError::S3(format!("cannot presign s3://{bucket}/{key}: {}", describe(&e))))?;
+        .map_err(|e| S3Error(format!("cannot presign s3://{bucket}/{key}: {}", describe(&e))))?;
     Ok(req.uri().to_string())
+}
+
+/// Every key under `prefix` (all pages), sorted.
+pub async fn list_keys(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Error> {
+    let mut keys = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_continuation_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| S3Error(format!("cannot list s3://{bucket}/{prefix}: {}", describe(&e))))?;
+        keys.extend(page.contents().iter().filter_map(|o| o.key()).map(str::to_string));
+        token = page.next_continuation_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    keys.sort();
+    Ok(keys)
 }
 
 #[cfg(test)]

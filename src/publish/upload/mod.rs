@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
-use super::error::PublishError;
-use super::s3::{content_type, describe, put_bytes};
+use crate::publish::error::PublishError;
+use crate::s3::{content_type, describe, put_bytes};
 
 pub const MANIFEST_NAME: &str = "s3-manifest.json";
 /// Files above this size go up in parts (S3's minimum part size is 5 MiB).
