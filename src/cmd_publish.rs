@@ -8,8 +8,9 @@ use std::path::Path;
 use stress_action::config::publish::{process_env, PublishArgs, PublishConfig};
 use stress_action::error::ConfigError;
 use stress_action::publish::actions::{result_outputs, set_outputs_from_env};
-use stress_action::publish::compare::{compare, load_report};
+use stress_action::publish::compare::compare;
 use stress_action::publish::publisher::{publish, PublishOptions, PublishReport};
+use stress_action::report::RunResult;
 use stress_action::ExitStatus;
 
 use crate::cli_publish::{CompareCmd, PublishCmd};
@@ -17,7 +18,7 @@ use crate::cli_publish::{CompareCmd, PublishCmd};
 pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
     // First of all, so the action's `verdict` output is report.json's whatever fails below
     // (a bad flag, an unreachable S3); a missing or invalid report.json is reported by `publish`.
-    if let Ok(result) = load_report(&cmd.dir) {
+    if let Ok(result) = RunResult::read_dir(&cmd.dir) {
         set_outputs_from_env(&result_outputs(&result), &|m| eprintln!("warning: {m}"));
     }
     let env = process_env();
@@ -118,9 +119,9 @@ pub fn compare_cmd(cmd: CompareCmd) -> i32 {
             return crate::fail(&e, ExitStatus::Usage);
         }
     }
-    let (base, current) = match (load_report(&cmd.base), load_report(&cmd.current)) {
+    let (base, current) = match (RunResult::read_dir(&cmd.base), RunResult::read_dir(&cmd.current)) {
         (Ok(b), Ok(c)) => (b, c),
-        (Err(e), _) | (_, Err(e)) => return crate::fail(&e, e.exit_status()),
+        (Err(e), _) | (_, Err(e)) => return crate::fail(&e, ExitStatus::Usage),
     };
     let cmp = compare(&base, &current);
     print!("{}", cmp.to_markdown());

@@ -1,7 +1,5 @@
 //! Library errors and the exit codes they map to. Only `main` turns these into a process exit.
 
-use std::path::PathBuf;
-
 use crate::report::Verdict;
 
 /// A configuration mistake. `field` is the flag as the user would type it (`--concurrency`), so
@@ -37,8 +35,6 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot read report {path}: {message}")]
-    Report { path: PathBuf, message: String },
 }
 
 impl RunError {
@@ -51,7 +47,7 @@ impl RunError {
 
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            RunError::Config(_) | RunError::ProviderSetup(_) | RunError::Report { .. } => ExitStatus::Usage,
+            RunError::Config(_) | RunError::ProviderSetup(_) => ExitStatus::Usage,
             RunError::Io { .. } => ExitStatus::Fail,
         }
     }

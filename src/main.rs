@@ -81,7 +81,7 @@ fn report_dir(dir: &std::path::Path) -> i32 {
             stress_action::publish::actions::publish_from_env(&result, dir, &|m| eprintln!("warning: {m}"));
             ExitStatus::Pass.code()
         }
-        Err(RenderDirError::Input(e)) => fail(&e, e.exit_status()),
+        Err(RenderDirError::Input(e)) => fail(&e, ExitStatus::Usage),
         Err(e) => fail(&e, ExitStatus::Fail),
     }
 }

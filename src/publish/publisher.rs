@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::comment::{self, CommentInput};
-use super::compare::{compare, load_report};
+use super::compare::compare;
 use super::error::PublishError;
 use super::github::{CommentOutcome, GitHubClient};
 use super::github_retry::RetryPolicy;
@@ -59,13 +59,13 @@ pub async fn publish(
     env: &Env,
     opts: &PublishOptions,
 ) -> Result<PublishReport, PublishError> {
-    if !dir.join("report.json").is_file() {
+    if !dir.is_dir() {
         return Err(PublishError::Input(format!(
             "{} is not a run directory (no report.json)",
             dir.display()
         )));
     }
-    let result = load_report(dir)?;
+    let result = RunResult::read_dir(dir).map_err(|e| PublishError::Input(e.to_string()))?;
     let needs_s3 =
         cfg.s3.is_some() || cfg.save_baseline.is_some() || matches!(cfg.baseline, Some(BaselineSource::S3 { .. }));
     let client = match needs_s3 {
@@ -243,13 +243,12 @@ async fn load_baseline(
 ) -> Result<RunResult, PublishError> {
     match (source, client) {
         (BaselineSource::Path(p), _) => {
-            load_report(p).map_err(|e| PublishError::Input(format!("invalid --baseline: {e}")))
+            RunResult::read_dir(p).map_err(|e| PublishError::Input(format!("invalid --baseline: {e}")))
         }
         (BaselineSource::S3 { bucket, key }, Some(client)) => {
             let data = s3::get_bytes(client, bucket, key).await?;
-            serde_json::from_slice(&data).map_err(|e| {
-                PublishError::Input(format!("baseline s3://{bucket}/{key} is not a valid report.json: {e}"))
-            })
+            RunResult::from_json(&data, &format!("baseline s3://{bucket}/{key}"))
+                .map_err(|e| PublishError::Input(e.to_string()))
         }
         (BaselineSource::S3 { .. }, None) => Err(PublishError::S3("no S3 client for the baseline".into())),
     }

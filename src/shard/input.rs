@@ -44,7 +44,7 @@ fn run_dirs(dir: &Path) -> Result<Vec<PathBuf>, AggregateError> {
 }
 
 fn read_part(source: String, report: &Path) -> Result<Part, AggregateError> {
-    let result = RunResult::read(report).map_err(|e| AggregateError::Input(format!("{source}: {e}")))?;
+    let result = RunResult::read_dir(report).map_err(|e| AggregateError::Input(format!("{source}: {e}")))?;
     if result.shard.is_none() && result.aggregate.is_none() {
         return Err(AggregateError::Input(format!(
             "{source}: not a shard (its report.json has no `shard`; run each shard with --shard I/N)"

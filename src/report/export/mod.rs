@@ -21,8 +21,7 @@ pub use html::HtmlExporter;
 pub use markdown::{render_summary, MarkdownExporter};
 pub use svg::SvgExporter;
 
-use super::RunResult;
-use crate::error::RunError;
+use super::{ReadError, RunResult};
 
 /// Why a format could not be rendered. The run's measurements are never affected.
 #[derive(Debug, thiserror::Error)]
@@ -94,14 +93,7 @@ impl ExportManager {
 
 /// `stress-action report DIR`: reads `DIR/report.json` and re-renders every format from it.
 pub fn render_run_dir(dir: &Path) -> Result<(RunResult, Vec<String>), RenderDirError> {
-    let path = dir.join("report.json");
-    if !path.is_file() {
-        return Err(RenderDirError::Input(RunError::Report {
-            path,
-            message: "no such file (is DIR a run directory written by `stress-action run`?)".to_string(),
-        }));
-    }
-    let result = RunResult::read(&path).map_err(|message| RenderDirError::Input(RunError::Report { path, message }))?;
+    let result = RunResult::read_dir(dir)?;
     let files = ExportManager::default().export(&result, dir)?;
     Ok((result, files))
 }
@@ -110,7 +102,7 @@ pub fn render_run_dir(dir: &Path) -> Result<(RunResult, Vec<String>), RenderDirE
 #[derive(Debug, thiserror::Error)]
 pub enum RenderDirError {
     #[error(transparent)]
-    Input(RunError),
+    Input(#[from] ReadError),
     #[error("rendering failed: {0}")]
     Export(#[from] ExportError),
 }

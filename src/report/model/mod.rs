@@ -8,6 +8,7 @@
 mod chaos;
 mod checkpoint;
 mod contention;
+mod file;
 mod host;
 mod latency;
 mod lifecycle;
@@ -16,13 +17,13 @@ mod storage;
 mod verdict;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 pub use chaos::{ChaosReport, ScenarioReport};
 pub use checkpoint::{CheckpointReport, InjectionCount, RoundReport};
 pub use contention::ContentionReport;
+pub use file::{ReadError, REPORT_FILE};
 pub use host::HostStats;
 pub use latency::{decode_histogram, encode_histogram, new_histogram, LatencySummary, MAX_MICROS};
 pub use lifecycle::{LifecycleReport, ModeReport, StatusCounts, TimelinePoint};
@@ -140,20 +141,4 @@ pub struct Totals {
     pub injected: u64,
     #[serde(default)]
     pub injected_detected: u64,
-}
-
-impl RunResult {
-    /// Written to a temporary name and renamed, so readers never see half a report.
-    pub fn write_atomic(&self, path: &Path) -> std::io::Result<()> {
-        let tmp = path.with_extension("json.tmp");
-        let mut text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        text.push('\n');
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, path)
-    }
-
-    pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-        serde_json::from_str(&text).map_err(|e| format!("not a valid report.json: {e}"))
-    }
 }
