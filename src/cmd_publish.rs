@@ -7,9 +7,9 @@ use std::path::Path;
 
 use stress_action::config::publish::{process_env, PublishArgs, PublishConfig};
 use stress_action::error::ConfigError;
-use stress_action::publish::actions::{result_outputs, set_outputs_from_env};
 use stress_action::publish::compare::compare;
 use stress_action::publish::publisher::{publish, PublishOptions, PublishReport};
+use stress_action::report::export::actions::{result_outputs, set_outputs_from_env};
 use stress_action::report::RunResult;
 use stress_action::ExitStatus;
 

@@ -70,15 +70,14 @@ async fn dispatch(cli: cli::Cli) -> i32 {
 /// `report DIR`: bad input is a usage error (2), a rendering failure is 1, success is 0.
 fn report_dir(dir: &std::path::Path) -> i32 {
     use stress_action::report::export::{render_run_dir, RenderDirError};
-    match render_run_dir(dir) {
-        Ok((result, files)) => {
+    match render_run_dir(dir, &|m| eprintln!("warning: {m}")) {
+        Ok((_, files)) => {
             println!(
                 "rendered {} files in {}: {}",
                 files.len(),
                 dir.display(),
                 files.join(", ")
             );
-            stress_action::publish::actions::publish_from_env(&result, dir, &|m| eprintln!("warning: {m}"));
             ExitStatus::Pass.code()
         }
         Err(RenderDirError::Input(e)) => fail(&e, ExitStatus::Usage),

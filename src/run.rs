@@ -219,7 +219,9 @@ pub async fn run_with_provider(
     report::thresholds::apply(&mut result);
     report::verdict::judge(&mut result);
     write_report(&result, &out)?;
-    report::export::render_after_run(&result, &out, &|m| console.warn(m));
+    if let Err(e) = report::export::finish(&result, &out, &|m| console.warn(m)) {
+        console.warn(&report::export::rendering_failed(&out, &e));
+    }
     console.say(&format!("\n{}", report::console_view::render(&result)));
     console.say(&format!("report: {}", out.join("report.json").display()));
     console.flush();

@@ -2,7 +2,6 @@
 //! and the comparison against a baseline run. They read only the run directory, so an unreachable
 //! S3 or GitHub never costs the measurements: `publish DIR` can be retried later.
 
-pub mod actions;
 pub mod comment;
 pub mod compare;
 pub mod error;

@@ -6,6 +6,7 @@
 //! deterministic: the same `report.json` and `events.jsonl` give byte-identical files, which is what
 //! lets `stress-action report DIR` regenerate a run directory and lets tests compare outputs.
 
+pub mod actions;
 mod corruptions;
 mod html;
 mod markdown;
@@ -91,10 +92,10 @@ impl ExportManager {
     }
 }
 
-/// `stress-action report DIR`: reads `DIR/report.json` and re-renders every format from it.
-pub fn render_run_dir(dir: &Path) -> Result<(RunResult, Vec<String>), RenderDirError> {
+/// `stress-action report DIR`: reads `DIR/report.json` and finishes the directory again from it.
+pub fn render_run_dir(dir: &Path, warn: &dyn Fn(&str)) -> Result<(RunResult, Vec<String>), RenderDirError> {
     let result = RunResult::read_dir(dir)?;
-    let files = ExportManager::default().export(&result, dir)?;
+    let files = finish(&result, dir, warn)?;
     Ok((result, files))
 }
 
@@ -107,16 +108,22 @@ pub enum RenderDirError {
     Export(#[from] ExportError),
 }
 
-/// End of `run`: renders every format and feeds GitHub Actions. A failure here only warns, because
-/// report.json is already on disk and the verdict must not change.
-pub fn render_after_run(result: &RunResult, run_dir: &Path, warn: &dyn Fn(&str)) {
-    if let Err(e) = ExportManager::default().export(result, run_dir) {
-        warn(&format!(
-            "rendering the reports failed ({e}); report.json is intact, retry with `stress-action report {}`",
-            run_dir.display()
-        ));
-    }
-    crate::publish::actions::publish_from_env(result, run_dir, warn);
+/// Finishes a run directory, the one way `run`, `aggregate` and `report` all do it: renders every
+/// format, then feeds GitHub Actions (job summary, outputs, annotations). Actions are fed even when a
+/// format failed, so the job still shows the verdict; the caller decides what a rendering failure
+/// means (a warning after a run, whose report.json is already safe; exit 1 for `report`).
+pub fn finish(result: &RunResult, run_dir: &Path, warn: &dyn Fn(&str)) -> Result<Vec<String>, ExportError> {
+    let exported = ExportManager::default().export(result, run_dir);
+    actions::export_from_env(result, run_dir, warn);
+    exported
+}
+
+/// What `run` and `aggregate` say when [`finish`] failed: the measurements are intact.
+pub fn rendering_failed(run_dir: &Path, e: &ExportError) -> String {
+    format!(
+        "rendering the reports failed ({e}); report.json is intact, retry with `stress-action report {}`",
+        run_dir.display()
+    )
 }
 
 fn write_atomic(path: &Path, content: &str) -> Result<(), ExportError> {

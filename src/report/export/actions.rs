@@ -1,11 +1,11 @@
-//! GitHub Actions integration: job summary, step outputs and annotations, active only when the
-//! runner's variables exist. Nothing here can fail a run: GitHub's limits are met by shortening, and
-//! I/O errors only warn, because the results are already on disk.
+//! GitHub Actions as an output format: job summary, step outputs and annotations, written only when
+//! the runner's variables exist. Nothing here can fail a run: GitHub's limits are met by shortening,
+//! and I/O errors only warn, because the results are already on disk.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::report::export::{first_corruptions, view};
+use super::{first_corruptions, view};
 use crate::report::RunResult;
 
 /// GitHub rejects a step summary above 1 MiB.
@@ -36,14 +36,15 @@ impl ActionsEnv {
     }
 }
 
-/// End of `run` and `report`: feeds whatever GitHub variables are set.
-pub fn publish_from_env(result: &RunResult, run_dir: &Path, warn: &dyn Fn(&str)) {
+/// Part of finishing a run directory ([`super::finish`]): feeds whatever GitHub variables are set.
+pub fn export_from_env(result: &RunResult, run_dir: &Path, warn: &dyn Fn(&str)) {
     let env = ActionsEnv::from_env();
     let mut stdout = std::io::stdout().lock();
-    publish(&env, result, run_dir, &mut stdout, warn);
+    write(&env, result, run_dir, &mut stdout, warn);
 }
 
-pub fn publish(env: &ActionsEnv, result: &RunResult, run_dir: &Path, annotations: &mut dyn Write, warn: &dyn Fn(&str)) {
+/// Appends the job summary and the step outputs, and prints the annotations to `annotations`.
+pub fn write(env: &ActionsEnv, result: &RunResult, run_dir: &Path, annotations: &mut dyn Write, warn: &dyn Fn(&str)) {
     let summary_path = run_dir.join("summary.md");
     if let Some(target) = &env.step_summary {
         let markdown = std::fs::read_to_string(&summary_path)
