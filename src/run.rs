@@ -222,7 +222,8 @@ pub async fn run_with_provider(
     if let Err(e) = report::export::finish(&result, &out, &|m| console.warn(m)) {
         console.warn(&report::export::rendering_failed(&out, &e));
     }
-    console.say(&format!("\n{}", report::console_view::render(&result)));
+    let view = report::view::RunView::build(&result, &out);
+    console.say(&format!("\n{}", report::export::console::render(&view)));
     console.say(&format!("report: {}", out.join("report.json").display()));
     console.flush();
     Ok(RunSummary { result, out_dir: out })

@@ -18,6 +18,7 @@ use super::github_retry::RetryPolicy;
 use super::sticky::StickyComment;
 use super::upload::{list_files, object_key, upload_dir, Manifest};
 use crate::config::publish::{BaselineSource, Env, GitHubTarget, LinkMode, PublishConfig, S3Target};
+use crate::report::view::RunView;
 use crate::report::{RunResult, Verdict};
 use crate::s3;
 
@@ -91,8 +92,9 @@ pub async fn publish(
         BTreeMap::new()
     });
     let comparison_md = report.comparison_md.clone();
+    let view = RunView::build(&result, dir);
     let render = |urls: &BTreeMap<String, String>, notices: &[String]| {
-        render_body(dir, cfg, &result, comparison_md.clone(), urls, notices)
+        render_body(dir, cfg, &view, comparison_md.clone(), urls, notices)
     };
     let mut body = render(&file_urls, &notices);
     write_step(dir, "comment.md", &body, &mut report);
@@ -126,14 +128,14 @@ fn compare_step(dir: &Path, cfg: &PublishConfig, base: &RunResult, result: &RunR
 fn render_body(
     dir: &Path,
     cfg: &PublishConfig,
-    result: &RunResult,
+    view: &RunView<'_>,
     comparison_md: Option<String>,
     file_urls: &BTreeMap<String, String>,
     notices: &[String],
 ) -> String {
     comment::render(&CommentInput {
         key: cfg.github.as_ref().map(|g| g.key.as_str()).unwrap_or("default"),
-        result,
+        view,
         summary_md: comment::read_summary(dir),
         comparison_md,
         file_urls,

@@ -5,7 +5,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{first_corruptions, view};
+use super::markdown::format::verdict_line;
+use crate::report::view::{first_corruptions, Headline};
 use crate::report::RunResult;
 
 /// GitHub rejects a step summary above 1 MiB.
@@ -48,7 +49,7 @@ pub fn write(env: &ActionsEnv, result: &RunResult, run_dir: &Path, annotations: 
     let summary_path = run_dir.join("summary.md");
     if let Some(target) = &env.step_summary {
         let markdown = std::fs::read_to_string(&summary_path)
-            .unwrap_or_else(|_| format!("## stress-action report\n\n{}\n", view::verdict_line(result)));
+            .unwrap_or_else(|_| format!("## stress-action report\n\n{}\n", verdict_line(&Headline::of(result))));
         let used = std::fs::metadata(target).map(|m| m.len() as usize).unwrap_or(0);
         let text = fit_summary(&markdown, STEP_SUMMARY_LIMIT.saturating_sub(used));
         if let Err(e) = append(target, &text) {

@@ -7,21 +7,19 @@
 //! lets `stress-action report DIR` regenerate a run directory and lets tests compare outputs.
 
 pub mod actions;
-mod corruptions;
+pub mod console;
 mod html;
-mod markdown;
+pub mod markdown;
+pub mod mermaid;
 pub mod svg;
-pub mod view;
-mod view_chaos;
-mod view_host;
 
 use std::path::{Path, PathBuf};
 
-pub use corruptions::{first_corruptions, CorruptionDetail};
 pub use html::HtmlExporter;
 pub use markdown::{render_summary, MarkdownExporter};
 pub use svg::SvgExporter;
 
+use super::view::RunView;
 use super::{ReadError, RunResult};
 
 /// Why a format could not be rendered. The run's measurements are never affected.
@@ -46,8 +44,10 @@ pub struct Rendered {
     pub content: String,
 }
 
-/// What an exporter may read: the model, and the run directory for streamed extras (events.jsonl).
+/// What an exporter may read: the view (built once for all of them), the model, and the run
+/// directory.
 pub struct ExportContext<'a> {
+    pub view: &'a RunView<'a>,
     pub result: &'a RunResult,
     pub run_dir: &'a Path,
 }
@@ -79,7 +79,12 @@ impl Default for ExportManager {
 impl ExportManager {
     /// Renders and writes every format; returns the names of the files written, in order.
     pub fn export(&self, result: &RunResult, run_dir: &Path) -> Result<Vec<String>, ExportError> {
-        let ctx = ExportContext { result, run_dir };
+        let view = RunView::build(result, run_dir);
+        let ctx = ExportContext {
+            view: &view,
+            result,
+            run_dir,
+        };
         let mut done: Vec<Rendered> = Vec::new();
         for exporter in &self.exporters {
             let files = exporter.render(&ctx, &done)?;

@@ -1,16 +1,18 @@
-//! `summary.md`: the view reviewers read in a job summary or PR comment, from `templates/summary.md.j2`.
+//! `summary.md`: the view reviewers read in a job summary or PR comment, from
+//! `templates/summary.md.j2`. The template is given the view as text ([`context`]), formatted the
+//! markdown way ([`format`]).
 
-use std::path::Path;
+mod context;
+pub mod format;
+mod sections;
 
 use minijinja::Environment;
 
-use super::corruptions::first_corruptions;
-use super::view::{self, CORRUPTION_DETAILS};
 use super::{ExportContext, ExportError, Exporter, Rendered};
-use crate::report::RunResult;
+use crate::report::view::RunView;
 
 /// Compiled into the binary so a release needs no files next to it.
-const SUMMARY_TEMPLATE: &str = include_str!("../../../templates/summary.md.j2");
+const SUMMARY_TEMPLATE: &str = include_str!("../../../../templates/summary.md.j2");
 
 pub struct MarkdownExporter;
 
@@ -22,25 +24,18 @@ impl Exporter for MarkdownExporter {
     fn render(&self, ctx: &ExportContext<'_>, _earlier: &[Rendered]) -> Result<Vec<Rendered>, ExportError> {
         Ok(vec![Rendered {
             name: "summary.md".to_string(),
-            content: render_summary(ctx.result, ctx.run_dir)?,
+            content: render_summary(ctx.view)?,
         }])
     }
 }
 
-/// The summary markdown of a run. Public so publishers (PR comment) show exactly what the job summary
-/// shows; `run_dir` is only read for the corruption details in `events.jsonl`.
-pub fn render_summary(result: &RunResult, run_dir: &Path) -> Result<String, ExportError> {
-    let corruptions = if result.totals.corrupted > 0 {
-        first_corruptions(run_dir, CORRUPTION_DETAILS)
-    } else {
-        Vec::new()
-    };
-    let view = view::build(result, &corruptions);
-    render_template("summary.md", SUMMARY_TEMPLATE, &view)
+/// The summary markdown of a run.
+pub fn render_summary(view: &RunView<'_>) -> Result<String, ExportError> {
+    render_template("summary.md", SUMMARY_TEMPLATE, &context::build(view))
 }
 
 /// Markdown-friendly whitespace handling: block tags take their line with them.
-pub(super) fn render_template<S: serde::Serialize>(name: &str, source: &str, ctx: &S) -> Result<String, ExportError> {
+pub(crate) fn render_template<S: serde::Serialize>(name: &str, source: &str, ctx: &S) -> Result<String, ExportError> {
     let err = |e: minijinja::Error| ExportError::Template {
         template: name.to_string(),
         message: e.to_string(),

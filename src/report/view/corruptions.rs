@@ -1,11 +1,15 @@
 //! The first corruption details of a run, streamed from `events.jsonl` so a run with millions of
-//! events never has to fit in memory.
+//! events never has to fit in memory. The view lists the first [`CORRUPTION_DETAILS`]; GitHub
+//! annotations, which have their own limit, ask for fewer.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+/// How many corruption details the view lists; the rest are counted.
+pub const CORRUPTION_DETAILS: usize = 20;
 
 /// What a reader needs to find a corrupted operation again.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

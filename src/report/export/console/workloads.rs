@@ -1,8 +1,7 @@
 //! Console tables of the lifecycle and storage workloads (part of the end-of-run summary).
 
-use super::{LifecycleReport, StorageReport};
-use crate::console::table::render_table;
-use crate::report::LatencySummary;
+use super::table::render_table;
+use crate::report::{LatencySummary, ModeReport, StorageReport};
 
 fn lat(s: &LatencySummary) -> String {
     if s.count == 0 {
@@ -12,10 +11,9 @@ fn lat(s: &LatencySummary) -> String {
     }
 }
 
-pub fn render_lifecycle(report: &LifecycleReport) -> String {
-    let rows: Vec<Vec<String>> = report
-        .modes()
-        .into_iter()
+pub fn render_lifecycle(modes: &[(&'static str, &ModeReport)]) -> String {
+    let rows: Vec<Vec<String>> = modes
+        .iter()
         .map(|(name, m)| {
             vec![
                 name.to_string(),
@@ -52,7 +50,7 @@ pub fn render_lifecycle(report: &LifecycleReport) -> String {
         ],
         &rows,
     ));
-    for (name, m) in report.modes() {
+    for (name, m) in modes {
         if !m.failure_class.is_empty() {
             let classes: Vec<String> = m.failure_class.iter().map(|(k, v)| format!("{k}={v}")).collect();
             out.push_str(&format!("  {name} failures by class: {}\n", classes.join(", ")));
