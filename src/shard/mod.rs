@@ -7,7 +7,6 @@
 pub mod aggregate;
 mod input;
 mod merge;
-mod merge_sections;
 
 use crate::config::RunConfig;
 use crate::console::Console;

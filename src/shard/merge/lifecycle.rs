@@ -1,44 +1,15 @@
-//! Merging the workload sections of shard reports: counts are summed, every latency summary is
-//! recomputed from the merged histograms, and lifecycle timelines are laid on wall-clock time.
+//! The lifecycle section of an aggregate: counts summed per mode, latency from the merged
+//! histograms, and each shard's timeline laid on wall-clock time.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::merge::{MergedHistograms, Part};
-use crate::report::{CheckpointReport, LifecycleReport, ModeReport, StorageReport, StorageSizeReport, TimelinePoint};
+use super::{MergedHistograms, Part};
+use crate::report::{LifecycleReport, ModeReport, TimelinePoint};
 use crate::workload::lifecycle::BUCKET;
-use crate::workload::storage;
 
-pub fn checkpoint(parts: &[Part], hist: &MergedHistograms) -> Option<CheckpointReport> {
-    if parts.iter().all(|p| p.result.checkpoint.is_none()) {
-        return None;
-    }
-    let mut out = CheckpointReport {
-        restore_ms: hist.summary("checkpoint.all.restore_ms"),
-        verify_ms: hist.summary("checkpoint.all.verify_ms"),
-        ..Default::default()
-    };
-    let mut offset = 0;
-    for part in parts {
-        if let Some(cp) = &part.result.checkpoint {
-            for round in &cp.rounds {
-                let mut round = round.clone();
-                round.round += offset;
-                out.rounds.push(round);
-            }
-            for (kind, count) in &cp.injection {
-                let merged = out.injection.entry(kind.clone()).or_default();
-                merged.injected += count.injected;
-                merged.detected += count.detected;
-            }
-        }
-        offset += part.rounds();
-    }
-    Some(out)
-}
-
-pub fn lifecycle(parts: &[Part], hist: &MergedHistograms) -> Option<LifecycleReport> {
+pub fn merge(parts: &[Part], hist: &MergedHistograms) -> Option<LifecycleReport> {
     if parts.iter().all(|p| p.result.lifecycle.is_none()) {
         return None;
     }
@@ -74,11 +45,28 @@ fn add_classes(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
     }
 }
 
-/// One lifecycle mode over all shards. The timeline is the sum, per 100 ms bucket of wall-clock
-/// time, of each shard's highest count alive in that bucket: an upper bound of the true peak (two
-/// shards' maxima in one bucket need not coincide), exact when the bucket maxima do. Wall-clock
-/// figures span from the earliest shard's start to the last sandbox ready on any shard.
+/// One lifecycle mode over all shards: counts summed, then the timeline laid on the wall clock.
 fn mode(name: &str, modes: &[(&Part, &ModeReport)], hist: &MergedHistograms) -> ModeReport {
+    let mut out = summed(name, modes, hist);
+    // Each shard's origin on the wall clock: the mode's own start, else its run's start.
+    let origins: Vec<Option<DateTime<Utc>>> = modes
+        .iter()
+        .map(|(p, m)| {
+            m.started_at
+                .as_deref()
+                .or(Some(&p.result.started_at))
+                .and_then(parse_time)
+        })
+        .collect();
+    match origins.iter().flatten().min().copied() {
+        Some(base) => lay_on_wall_clock(&mut out, modes, &origins, base),
+        None => out.peak_concurrency = modes.iter().map(|(_, m)| m.peak_concurrency).max().unwrap_or(0),
+    }
+    out
+}
+
+/// Counts and failure classes summed; latency from the merged histograms.
+fn summed(name: &str, modes: &[(&Part, &ModeReport)], hist: &MergedHistograms) -> ModeReport {
     let key = |metric: &str| format!("lifecycle.{name}.{metric}");
     let mut out = ModeReport {
         create_ms: hist.summary(&key("create_ms")),
@@ -98,39 +86,30 @@ fn mode(name: &str, modes: &[(&Part, &ModeReport)], hist: &MergedHistograms) -> 
         out.destroy_failures += m.destroy_failures;
         out.swept += m.swept;
     }
-    // Each shard's origin on the wall clock: the mode's own start, else its run's start.
-    let origins: Vec<Option<DateTime<Utc>>> = modes
-        .iter()
-        .map(|(p, m)| {
-            m.started_at
-                .as_deref()
-                .or(Some(&p.result.started_at))
-                .and_then(parse_time)
-        })
-        .collect();
-    let Some(base) = origins.iter().flatten().min().copied() else {
-        out.peak_concurrency = modes.iter().map(|(_, m)| m.peak_concurrency).max().unwrap_or(0);
-        return out;
-    };
+    out
+}
+
+/// The timeline is the sum, per 100 ms bucket of wall-clock time, of each shard's highest count
+/// alive in that bucket: an upper bound of the true peak (two shards' maxima in one bucket need not
+/// coincide), exact when the bucket maxima do. Wall-clock figures span from the earliest shard's
+/// start (`base`) to the last sandbox ready on any shard.
+fn lay_on_wall_clock(
+    out: &mut ModeReport,
+    modes: &[(&Part, &ModeReport)],
+    origins: &[Option<DateTime<Utc>>],
+    base: DateTime<Utc>,
+) {
     let offset_ms = |o: &Option<DateTime<Utc>>| o.map_or(0.0, |o| (o - base).num_milliseconds().max(0) as f64);
     let bucket_ms = BUCKET.as_millis() as f64;
-
     let mut timeline: Vec<u64> = Vec::new();
     let mut weighted_mean = 0.0;
     let mut last_ready: Option<f64> = None;
     let mut first_ready: Option<f64> = None;
-    for ((_, m), origin) in modes.iter().zip(&origins) {
+    for ((_, m), origin) in modes.iter().zip(origins) {
         let off = offset_ms(origin);
         let start = (off / bucket_ms).round() as usize;
-        let len = m.timeline.len();
-        if timeline.len() < start + len {
-            timeline.resize(start + len, 0);
-        }
-        // Before `start` the shard had nothing alive.
-        for (i, point) in m.timeline.iter().enumerate() {
-            timeline[start + i] += point.alive;
-        }
-        weighted_mean += m.mean_concurrency * (len.saturating_sub(1)) as f64 * bucket_ms;
+        add_shifted(&mut timeline, m, start);
+        weighted_mean += m.mean_concurrency * (m.timeline.len().saturating_sub(1)) as f64 * bucket_ms;
         if let Some(ttfr) = m.time_to_first_ready_ms {
             let ready_first = off + ttfr;
             let ready_last = off + m.wall_clock_ms;
@@ -139,7 +118,7 @@ fn mode(name: &str, modes: &[(&Part, &ModeReport)], hist: &MergedHistograms) -> 
         }
     }
     // A shard that ended with sandboxes still alive keeps them alive until the end of the timeline.
-    for ((_, m), origin) in modes.iter().zip(&origins) {
+    for ((_, m), origin) in modes.iter().zip(origins) {
         let start = (offset_ms(origin) / bucket_ms).round() as usize;
         let end_value = m.timeline.last().map_or(0, |p| p.alive);
         if end_value > 0 {
@@ -168,40 +147,18 @@ fn mode(name: &str, modes: &[(&Part, &ModeReport)], hist: &MergedHistograms) -> 
     out.time_to_first_ready_ms = first_ready.map(round3);
     out.wall_clock_ms = last_ready.map_or(0.0, round3);
     out.started_at = Some(base.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-    out
 }
 
-pub fn storage(parts: &[Part], hist: &MergedHistograms) -> Option<StorageReport> {
-    if parts.iter().all(|p| p.result.storage.is_none()) {
-        return None;
+/// Adds a shard's timeline into the merged one from bucket `start` on (before it, the shard had
+/// nothing alive).
+fn add_shifted(timeline: &mut Vec<u64>, m: &ModeReport, start: usize) {
+    let len = m.timeline.len();
+    if timeline.len() < start + len {
+        timeline.resize(start + len, 0);
     }
-    let mut sizes: Vec<StorageSizeReport> = Vec::new();
-    for part in parts {
-        for s in part.result.storage.iter().flat_map(|st| &st.sizes) {
-            let merged = match sizes.iter_mut().find(|m| m.size_mb == s.size_mb) {
-                Some(m) => m,
-                None => {
-                    sizes.push(StorageSizeReport {
-                        size_mb: s.size_mb,
-                        ..Default::default()
-                    });
-                    sizes.last_mut().expect("just pushed")
-                }
-            };
-            merged.iterations += s.iterations;
-            merged.verified += s.verified;
-            merged.corrupted += s.corrupted;
-            merged.infra += s.infra;
-            merged.delete_failures += s.delete_failures;
-        }
+    for (i, point) in m.timeline.iter().enumerate() {
+        timeline[start + i] += point.alive;
     }
-    for s in &mut sizes {
-        s.upload_ms = hist.summary(&storage::key(s.size_mb, "upload_ms"));
-        s.download_ms = hist.summary(&storage::key(s.size_mb, "download_ms"));
-        s.upload_mb_s = storage::throughput(s.size_mb, s.upload_ms.mean);
-        s.download_mb_s = storage::throughput(s.size_mb, s.download_ms.mean);
-    }
-    Some(StorageReport { sizes })
 }
 
 #[cfg(test)]
@@ -264,7 +221,7 @@ mod tests {
         let hist = MergedHistograms {
             map: Default::default(),
         };
-        let lc = lifecycle(&parts, &hist).unwrap();
+        let lc = merge(&parts, &hist).unwrap();
         let m = lc.burst.unwrap();
         let alive: Vec<u64> = m.timeline.iter().map(|p| p.alive).collect();
         assert_eq!(alive, vec![2, 2, 2, 2, 0]);

@@ -1,16 +1,21 @@
-//! Merging shard reports into one: the parts that are the same in every section (histograms,
-//! totals, verdict, run metadata). Section-specific merging lives in `merge_sections`.
+//! Merging shard reports into one: what every report has (totals, verdict, run metadata) here, the
+//! histograms in [`histograms`] (everything else is recomputed from them), and one module per
+//! workload section.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use hdrhistogram::Histogram;
 
-use super::merge_sections;
+mod checkpoint;
+mod histograms;
+mod lifecycle;
+mod storage;
+
+use crate::report::encode_histogram;
 use crate::report::{
     self, AggregateInfo, ProviderFailure, RetryStats, RunResult, ShardSummary, Totals, Verdict, WorkloadResult,
 };
-use crate::report::{decode_histogram, encode_histogram, new_histogram, LatencySummary};
+pub use histograms::{merge_histograms, MergedHistograms};
 
 /// One shard's report and where it came from.
 pub struct Part {
@@ -30,50 +35,6 @@ impl Part {
             .as_ref()
             .map_or(0, |c| c.rounds.iter().map(|r| r.round).max().unwrap_or(0))
     }
-}
-
-/// Histograms added key by key; the merged set is what every summary of the aggregate comes from.
-pub struct MergedHistograms {
-    pub map: BTreeMap<String, Histogram<u64>>,
-}
-
-impl MergedHistograms {
-    pub fn summary(&self, key: &str) -> LatencySummary {
-        self.map
-            .get(key)
-            .map(LatencySummary::from_histogram)
-            .unwrap_or_default()
-    }
-}
-
-/// `checkpoint.round3.restore_ms` of a shard whose rounds start after `offset` others.
-fn renumber_round_key(key: &str, offset: u32) -> String {
-    let Some(rest) = key.strip_prefix("checkpoint.round") else {
-        return key.to_string();
-    };
-    let Some((num, metric)) = rest.split_once('.') else {
-        return key.to_string();
-    };
-    match num.parse::<u32>() {
-        Ok(n) => format!("checkpoint.round{}.{metric}", n + offset),
-        Err(_) => key.to_string(),
-    }
-}
-
-pub fn merge_histograms(parts: &[Part]) -> Result<MergedHistograms, String> {
-    let mut map: BTreeMap<String, Histogram<u64>> = BTreeMap::new();
-    let mut offset = 0;
-    for part in parts {
-        for (key, text) in &part.result.histograms {
-            let h = decode_histogram(text).map_err(|e| format!("{}: histogram {key}: {e}", part.source))?;
-            let merged = map.entry(renumber_round_key(key, offset)).or_insert_with(new_histogram);
-            merged
-                .add(&h)
-                .map_err(|e| format!("{}: histogram {key} cannot be merged: {e:?}", part.source))?;
-        }
-        offset += part.rounds();
-    }
-    Ok(MergedHistograms { map })
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
@@ -151,9 +112,9 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         thresholds: Vec::new(),
         provider_failure: merge_provider_failures(parts),
         infra_classes,
-        checkpoint: merge_sections::checkpoint(parts, &hist),
-        lifecycle: merge_sections::lifecycle(parts, &hist),
-        storage: merge_sections::storage(parts, &hist),
+        checkpoint: checkpoint::merge(parts, &hist),
+        lifecycle: lifecycle::merge(parts, &hist),
+        storage: storage::merge(parts, &hist),
         histograms: hist.map.iter().map(|(k, h)| (k.clone(), encode_histogram(h))).collect(),
         environment,
         // `--shard` refuses the contention and chaos workloads, so shards never carry them.
@@ -279,27 +240,6 @@ fn overrule_with_shards(merged: &mut RunResult, parts: &[Part], group: &str, cou
                 list.join(", "),
                 parts.len()
             ),
-        );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_keys_move_past_earlier_shards() {
-        assert_eq!(
-            renumber_round_key("checkpoint.round2.restore_ms", 3),
-            "checkpoint.round5.restore_ms"
-        );
-        assert_eq!(
-            renumber_round_key("checkpoint.all.restore_ms", 3),
-            "checkpoint.all.restore_ms"
-        );
-        assert_eq!(
-            renumber_round_key("lifecycle.burst.tti_ms", 3),
-            "lifecycle.burst.tti_ms"
         );
     }
 }
