@@ -8,6 +8,8 @@ use clap::Args;
 use stress_action::shard::{aggregate, AggregateOptions};
 use stress_action::ExitStatus;
 
+use super::fail;
+
 #[derive(Args, Debug)]
 pub struct AggregateCmd {
     /// Directory to write the merged run to (report.json, events.jsonl, summary.md, charts).
@@ -28,7 +30,7 @@ pub async fn aggregate_cmd(cmd: AggregateCmd) -> i32 {
                 "--s3-endpoint",
                 format!("must start with http:// or https://, got {url:?}"),
             );
-            return crate::fail(&e, ExitStatus::Usage);
+            return fail(&e, ExitStatus::Usage);
         }
     }
     let opts = AggregateOptions {
@@ -55,6 +57,6 @@ pub async fn aggregate_cmd(cmd: AggregateCmd) -> i32 {
             }
             ExitStatus::from_verdict(r.verdict, false).code()
         }
-        Err(e) => crate::fail(&e, e.exit_status()),
+        Err(e) => fail(&e, e.exit_status()),
     }
 }

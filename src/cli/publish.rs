@@ -1,19 +1,27 @@
-//! The binary's publishing commands: `publish DIR`, `compare BASE CURRENT`, and the step that
-//! `run --publish` / `run --baseline` take after the run. Publishing never changes the verdict
-//! of a run unless `--fail-on-regression` says so. `publish` exits 1 on a regression, else 4 when
-//! any step failed (after attempting them all), else 0.
+//! `stress-action publish DIR`, and the step that `run --publish` / `run --baseline` take after the
+//! run. Publishing never changes the verdict of a run unless `--fail-on-regression` says so.
+//! `publish` exits 1 on a regression, else 4 when any step failed (after attempting them all),
+//! else 0.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use clap::Args;
 use stress_action::config::publish::{process_env, PublishArgs, PublishConfig};
-use stress_action::error::ConfigError;
-use stress_action::publish::compare::compare;
 use stress_action::publish::publisher::{publish, PublishOptions, PublishReport};
 use stress_action::report::export::actions::{result_outputs, set_outputs_from_env};
 use stress_action::report::RunResult;
 use stress_action::ExitStatus;
 
-use crate::cli_publish::{CompareCmd, PublishCmd};
+use super::fail;
+
+#[derive(Args, Debug)]
+pub struct PublishCmd {
+    /// The run directory (holds report.json).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub flags: PublishArgs,
+}
 
 pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
     // First of all, so the action's `verdict` output is report.json's whatever fails below
@@ -24,18 +32,18 @@ pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
     let env = process_env();
     let cfg = match PublishConfig::build(cmd.flags, &env) {
         Ok(cfg) => cfg,
-        Err(e) => return crate::fail(&e, ExitStatus::Usage),
+        Err(e) => return fail(&e, ExitStatus::Usage),
     };
     if cfg.s3.is_none() && cfg.github.is_none() && cfg.baseline.is_none() && cfg.save_baseline.is_none() {
         eprintln!("warning: nothing to publish to (no --s3-bucket, no --repo/--pr); wrote comment.md only");
     }
     let report = match publish(&cmd.dir, &cfg, &env, &PublishOptions::default()).await {
         Ok(report) => report,
-        Err(e) => return crate::fail(&e, e.exit_status()),
+        Err(e) => return fail(&e, e.exit_status()),
     };
     let code = regression_exit(&report, ExitStatus::Pass);
     for e in &report.failures {
-        crate::fail(e, ExitStatus::PublishFailed);
+        fail(e, ExitStatus::PublishFailed);
     }
     match (code, report.failures.is_empty()) {
         (0, false) => ExitStatus::PublishFailed.code(),
@@ -47,7 +55,7 @@ pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
 pub fn check_flags(args: &PublishArgs) -> Option<i32> {
     PublishConfig::build(args.clone(), &process_env())
         .err()
-        .map(|e| crate::fail(&e, ExitStatus::Usage))
+        .map(|e| fail(&e, ExitStatus::Usage))
 }
 
 /// After `run`: with `--publish`, publish; with only `--baseline`, just compare. Every publishing
@@ -110,27 +118,4 @@ fn regression_exit(report: &PublishReport, verdict: ExitStatus) -> i32 {
         ExitStatus::Pass => ExitStatus::Fail.code(),
         other => other.code(),
     }
-}
-
-pub fn compare_cmd(cmd: CompareCmd) -> i32 {
-    if let Some(pct) = cmd.fail_on_regression {
-        if !pct.is_finite() || pct < 0.0 {
-            let e = ConfigError::new("--fail-on-regression", format!("must be a percentage >= 0, got {pct}"));
-            return crate::fail(&e, ExitStatus::Usage);
-        }
-    }
-    let (base, current) = match (RunResult::read_dir(&cmd.base), RunResult::read_dir(&cmd.current)) {
-        (Ok(b), Ok(c)) => (b, c),
-        (Err(e), _) | (_, Err(e)) => return crate::fail(&e, ExitStatus::Usage),
-    };
-    let cmp = compare(&base, &current);
-    print!("{}", cmp.to_markdown());
-    let regressions = cmd.fail_on_regression.map(|p| cmp.regressions(p)).unwrap_or_default();
-    if regressions.is_empty() {
-        return ExitStatus::Pass.code();
-    }
-    for r in &regressions {
-        eprintln!("regression: {r}");
-    }
-    ExitStatus::Fail.code()
 }

@@ -1,49 +1,18 @@
-//! Command-line surface: clap derive structs only. Everything here is turned into the library's
-//! clap-free `RunArgs` and validated there, so errors name flags the same way whatever the source.
+//! `stress-action run`: its flags, turned into the library's `RunArgs` (merged over stress.toml) and
+//! validated there, so errors name flags the same way whatever the source; then the run, and the
+//! publishing step after it. Exit code: the verdict's (0, 1, 3), 2 for a usage error, 130 when
+//! interrupted (partial results are written first).
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
+use stress_action::cancel::CancelToken;
 use stress_action::config::publish::PublishArgs;
-use stress_action::config::{self, RunArgs};
+use stress_action::config::{self, RunArgs, RunConfig};
 use stress_action::error::ConfigError;
-use stress_action::server::ServeArgs;
+use stress_action::ExitStatus;
 
-#[derive(Parser, Debug)]
-#[command(
-    name = "stress-action",
-    version,
-    about = "Integrity and latency stress tests for sandbox platforms"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-// Parsed once per process: the size of the largest variant does not matter.
-#[allow(clippy::large_enum_variant)]
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Run a profile against a provider, verify every operation, and write the run directory.
-    Run(RunCmd),
-    /// Re-render summary.md, report.html and the charts of a run directory from its report.json alone.
-    Report(ReportCmd),
-    /// Serve the HTTP sandbox protocol, backed by the local provider, with optional fault injection.
-    Serve(ServeCmd),
-    /// Upload a run directory to S3 and post or update the sticky PR comment.
-    Publish(crate::cli_publish::PublishCmd),
-    /// Compare two runs (run directories or report.json files) metric by metric.
-    Compare(crate::cli_publish::CompareCmd),
-    /// Merge the run directories of `run --shard I/N` (local or s3://) into one run directory.
-    Aggregate(crate::cli_aggregate::AggregateCmd),
-}
-
-#[derive(Args, Debug)]
-pub struct ReportCmd {
-    /// Run directory holding report.json (and events.jsonl for corruption details).
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
-}
+use super::fail;
 
 #[derive(Args, Debug)]
 pub struct RunCmd {
@@ -247,58 +216,47 @@ impl RunCmd {
     }
 }
 
-#[derive(Args, Debug)]
-pub struct ServeCmd {
-    /// Address to listen on; port 0 picks a free one (printed as the first line of stdout).
-    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
-    pub addr: String,
-    /// Where sandboxes and checkpoints live; a restarted server on the same root keeps serving them.
-    #[arg(long, value_name = "DIR")]
-    pub root: Option<PathBuf>,
-    /// Bearer token clients must send (default: no auth).
-    #[arg(long, value_name = "TOKEN")]
-    pub token: Option<String>,
-    /// Added latency per request: N ms, or a uniform range "MIN..MAX".
-    #[arg(long, value_name = "MS")]
-    pub fault_latency_ms: Option<String>,
-    /// Fraction of requests answered with --fault-status.
-    #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
-    pub fault_error_rate: Option<f64>,
-    /// Status of injected errors (default 503).
-    #[arg(long, value_name = "CODE")]
-    pub fault_status: Option<u16>,
-    /// Fraction of requests whose connection is dropped without a response.
-    #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
-    pub fault_reset_rate: Option<f64>,
-    /// Fraction of requests never answered (held until the client gives up, at most 120 s).
-    #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
-    pub fault_timeout_rate: Option<f64>,
-    /// Fraction of file reads answered with one byte flipped.
-    #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
-    pub fault_corrupt_read_rate: Option<f64>,
-    /// Comma-separated operations faults apply to (create, exec, write_file, read_file, checkpoint,
-    /// checkpoint_status, restore, destroy, delete_checkpoint); default all.
-    #[arg(long, value_name = "LIST")]
-    pub fault_ops: Option<String>,
-    /// Seed of the fault schedule (default random, printed).
-    #[arg(long, value_name = "N")]
-    pub fault_seed: Option<u64>,
+/// `run`: the run, then (with `--publish` or a baseline) the publishing step.
+pub async fn run_cmd(cmd: RunCmd) -> i32 {
+    let args = match cmd.into_run_args() {
+        Ok(args) => args,
+        Err(e) => return fail(&e, ExitStatus::Usage),
+    };
+    let (publish, publishing) = (args.publish, args.publishing.clone());
+    if let Some(code) = super::publish::check_flags(&publishing) {
+        return code;
+    }
+    let cfg = match RunConfig::build(args) {
+        Ok(cfg) => cfg,
+        Err(e) => return fail(&e, ExitStatus::Usage),
+    };
+    let cancel = CancelToken::new();
+    watch_signals(cancel.clone());
+    match stress_action::run::run(cfg, cancel).await {
+        Ok(summary) => super::publish::after_run(&summary.out_dir, publish, publishing, summary.exit_status()).await,
+        Err(e) => fail(&e, e.exit_status()),
+    }
 }
 
-impl ServeCmd {
-    pub fn into_serve_args(self) -> ServeArgs {
-        ServeArgs {
-            addr: self.addr,
-            root: self.root,
-            token: self.token,
-            fault_latency_ms: self.fault_latency_ms,
-            fault_error_rate: self.fault_error_rate,
-            fault_status: self.fault_status,
-            fault_reset_rate: self.fault_reset_rate,
-            fault_timeout_rate: self.fault_timeout_rate,
-            fault_corrupt_read_rate: self.fault_corrupt_read_rate,
-            fault_ops: self.fault_ops,
-            fault_seed: self.fault_seed,
+/// First SIGINT/SIGTERM: stop issuing work and write partial results. Second: leave at once.
+fn watch_signals(cancel: CancelToken) {
+    use tokio::signal::unix::{signal, SignalKind};
+    tokio::spawn(async move {
+        let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+            return;
+        };
+        for attempt in 0..2 {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            if attempt == 0 {
+                eprintln!("interrupted: finishing in-flight operations and writing partial results (again to abort)");
+                cancel.cancel();
+            } else {
+                eprintln!("interrupted twice: exiting without waiting");
+                std::process::exit(ExitStatus::Interrupted.code());
+            }
         }
-    }
+    });
 }
