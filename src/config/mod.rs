@@ -151,33 +151,8 @@ impl RunConfig {
                 )
             })?,
         };
-        let defaults = profile.checkpoint_defaults();
-
         let provider = ProviderConfig::from_args(&args)?;
-
-        let restores = int_in("--restores", args.restores, defaults.restores.into(), 1, MAX_RESTORES)?;
-        let rounds = int_in("--rounds", args.rounds, defaults.rounds.into(), 1, MAX_RESTORES)?;
-        let concurrency = int_in(
-            "--concurrency",
-            args.concurrency,
-            defaults.concurrency.into(),
-            1,
-            MAX_CONCURRENCY,
-        )?;
-        if rounds > restores {
-            return Err(ConfigError::new(
-                "--rounds",
-                format!("{rounds} rounds cannot share {restores} restores (--rounds must not exceed --restores)"),
-            ));
-        }
-        let marker_size_mb = args.marker_size_mb.unwrap_or(defaults.marker_size_mb);
-        if !(marker_size_mb > 0.0 && marker_size_mb <= MAX_MARKER_MB) {
-            return Err(ConfigError::new(
-                "--marker-size",
-                format!("must be more than 0 and at most {MAX_MARKER_MB} MB (got {marker_size_mb})"),
-            ));
-        }
-        let inject_corruption = fraction("--inject-corruption", args.inject_corruption.unwrap_or(0.0))?;
+        let checkpoint = checkpoint_config(&args, profile)?;
         let exec_timeout_ms = int_in("--exec-timeout-ms", args.exec_timeout_ms, 60_000, 1, 3_600_000)?;
 
         let workloads = workloads::build(&args, profile)?;
@@ -209,13 +184,9 @@ impl RunConfig {
             max_infra_rate,
             exec_timeout: Duration::from_millis(exec_timeout_ms as u64),
             checkpoint: CheckpointConfig {
-                restores: restores as u32,
-                rounds: rounds as u32,
-                concurrency: concurrency as u32,
-                marker_size_mb,
-                inject_corruption,
                 // The unquiesced-checkpoint fault needs a writer racing the checkpoint to tear.
                 write_during_checkpoint: chaos.has(Nemesis::UnquiescedCheckpoint),
+                ..checkpoint
             },
             workloads,
             contention,
@@ -226,6 +197,44 @@ impl RunConfig {
         shard::configure(&args, &mut cfg)?;
         Ok(cfg)
     }
+}
+
+/// The checkpoint workload's settings over the profile's defaults (without the chaos schedule's
+/// concurrent writer, which `RunConfig::build` decides).
+fn checkpoint_config(args: &RunArgs, profile: Profile) -> Result<CheckpointConfig, ConfigError> {
+    let defaults = profile.checkpoint_defaults();
+
+    let restores = int_in("--restores", args.restores, defaults.restores.into(), 1, MAX_RESTORES)?;
+    let rounds = int_in("--rounds", args.rounds, defaults.rounds.into(), 1, MAX_RESTORES)?;
+    let concurrency = int_in(
+        "--concurrency",
+        args.concurrency,
+        defaults.concurrency.into(),
+        1,
+        MAX_CONCURRENCY,
+    )?;
+    if rounds > restores {
+        return Err(ConfigError::new(
+            "--rounds",
+            format!("{rounds} rounds cannot share {restores} restores (--rounds must not exceed --restores)"),
+        ));
+    }
+    let marker_size_mb = args.marker_size_mb.unwrap_or(defaults.marker_size_mb);
+    if !(marker_size_mb > 0.0 && marker_size_mb <= MAX_MARKER_MB) {
+        return Err(ConfigError::new(
+            "--marker-size",
+            format!("must be more than 0 and at most {MAX_MARKER_MB} MB (got {marker_size_mb})"),
+        ));
+    }
+    let inject_corruption = fraction("--inject-corruption", args.inject_corruption.unwrap_or(0.0))?;
+    Ok(CheckpointConfig {
+        restores: restores as u32,
+        rounds: rounds as u32,
+        concurrency: concurrency as u32,
+        marker_size_mb,
+        inject_corruption,
+        write_during_checkpoint: false,
+    })
 }
 
 pub(crate) fn int_in(field: &str, value: Option<i64>, default: i64, min: i64, max: i64) -> Result<i64, ConfigError> {

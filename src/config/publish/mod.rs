@@ -125,6 +125,8 @@ pub fn process_env() -> Env {
 }
 
 impl PublishConfig {
+    /// Validates in the order the flags are listed, so the first mistake named is the first a
+    /// reader of `--help` would look at.
     pub fn build(args: PublishArgs, env: &Env) -> Result<Self, ConfigError> {
         let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
         let repo_env = get("GITHUB_REPOSITORY");
@@ -134,75 +136,12 @@ impl PublishConfig {
             .map(|e| validate_url("--s3-endpoint", e))
             .transpose()?;
         let github = github_target(&args, env, repo_env.as_deref())?;
-        let s3 = match args.s3_bucket {
-            Some(bucket) if bucket.trim().is_empty() => {
-                return Err(ConfigError::new("--s3-bucket", "must not be empty"));
-            }
-            Some(bucket) => {
-                let prefix = match args.s3_prefix {
-                    Some(p) => p.trim_matches('/').to_string(),
-                    None => default_prefix(repo_env.as_deref(), get("GITHUB_RUN_ID").as_deref()),
-                };
-                Some(S3Target {
-                    bucket,
-                    prefix,
-                    endpoint: s3_endpoint.clone(),
-                })
-            }
-            None => {
-                if args.s3_prefix.is_some() {
-                    return Err(ConfigError::new("--s3-prefix", "needs --s3-bucket"));
-                }
-                None
-            }
-        };
-        let links = match (args.public_base_url.clone(), args.presign_days) {
-            (Some(_), Some(_)) => {
-                return Err(ConfigError::new(
-                    "--presign-days",
-                    "choose either --public-base-url or --presign-days",
-                ))
-            }
-            (Some(url), None) => LinkMode::Public(validate_url("--public-base-url", url)?.trim_end_matches('/').into()),
-            (None, Some(days)) => {
-                if !(1..=MAX_PRESIGN_DAYS as i64).contains(&days) {
-                    return Err(ConfigError::new(
-                        "--presign-days",
-                        format!("must be 1..={MAX_PRESIGN_DAYS} (presigned S3 URLs expire after at most 7 days), got {days}"),
-                    ));
-                }
-                if s3.is_none() {
-                    return Err(ConfigError::new("--presign-days", "needs --s3-bucket"));
-                }
-                LinkMode::PresignDays(days as u32)
-            }
-            (None, None) => LinkMode::None,
-        };
-        let baseline = args.baseline.map(|b| parse_baseline("--baseline", &b)).transpose()?;
-        if let Some(pct) = args.fail_on_regression {
-            if !pct.is_finite() || pct < 0.0 {
-                return Err(ConfigError::new(
-                    "--fail-on-regression",
-                    format!("must be a percentage >= 0, got {pct}"),
-                ));
-            }
-            if baseline.is_none() {
-                return Err(ConfigError::new("--fail-on-regression", "needs --baseline"));
-            }
-        }
-        let save_baseline = match args.save_baseline {
-            Some(s) => match parse_s3_url(&s) {
-                Some(pair) => Some(pair),
-                None => {
-                    return Err(ConfigError::new(
-                        "--save-baseline",
-                        format!("must be s3://bucket/key, got {s:?}"),
-                    ))
-                }
-            },
-            None => None,
-        };
-        let run_url = match (get("GITHUB_SERVER_URL"), &repo_env, get("GITHUB_RUN_ID")) {
+        let run_id = get("GITHUB_RUN_ID");
+        let s3 = s3_target(&args, repo_env.as_deref(), run_id.as_deref(), &s3_endpoint)?;
+        let links = link_mode(&args, s3.is_some())?;
+        let baseline = baseline(&args)?;
+        let save_baseline = save_baseline(&args)?;
+        let run_url = match (get("GITHUB_SERVER_URL"), &repo_env, run_id) {
             (Some(server), Some(repo), Some(id)) => {
                 Some(format!("{}/{repo}/actions/runs/{id}", server.trim_end_matches('/')))
             }
@@ -218,6 +157,95 @@ impl PublishConfig {
             save_baseline,
             run_url,
         })
+    }
+}
+
+/// Where the run directory is uploaded: the bucket, and the prefix (default per repository and
+/// workflow run, so runs never overwrite each other).
+fn s3_target(
+    args: &PublishArgs,
+    repo_env: Option<&str>,
+    run_id: Option<&str>,
+    endpoint: &Option<String>,
+) -> Result<Option<S3Target>, ConfigError> {
+    match &args.s3_bucket {
+        Some(bucket) if bucket.trim().is_empty() => Err(ConfigError::new("--s3-bucket", "must not be empty")),
+        Some(bucket) => {
+            let prefix = match &args.s3_prefix {
+                Some(p) => p.trim_matches('/').to_string(),
+                None => default_prefix(repo_env, run_id),
+            };
+            Ok(Some(S3Target {
+                bucket: bucket.clone(),
+                prefix,
+                endpoint: endpoint.clone(),
+            }))
+        }
+        None if args.s3_prefix.is_some() => Err(ConfigError::new("--s3-prefix", "needs --s3-bucket")),
+        None => Ok(None),
+    }
+}
+
+/// How the comment links uploaded files: a public base URL, presigned URLs, or not at all.
+fn link_mode(args: &PublishArgs, has_s3: bool) -> Result<LinkMode, ConfigError> {
+    match (args.public_base_url.clone(), args.presign_days) {
+        (Some(_), Some(_)) => Err(ConfigError::new(
+            "--presign-days",
+            "choose either --public-base-url or --presign-days",
+        )),
+        (Some(url), None) => Ok(LinkMode::Public(
+            validate_url("--public-base-url", url)?.trim_end_matches('/').into(),
+        )),
+        (None, Some(days)) => {
+            if !(1..=MAX_PRESIGN_DAYS as i64).contains(&days) {
+                return Err(ConfigError::new(
+                    "--presign-days",
+                    format!(
+                        "must be 1..={MAX_PRESIGN_DAYS} (presigned S3 URLs expire after at most 7 days), got {days}"
+                    ),
+                ));
+            }
+            if !has_s3 {
+                return Err(ConfigError::new("--presign-days", "needs --s3-bucket"));
+            }
+            Ok(LinkMode::PresignDays(days as u32))
+        }
+        (None, None) => Ok(LinkMode::None),
+    }
+}
+
+/// The baseline to compare with, and the regression it may fail on.
+fn baseline(args: &PublishArgs) -> Result<Option<BaselineSource>, ConfigError> {
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(|b| parse_baseline("--baseline", b))
+        .transpose()?;
+    if let Some(pct) = args.fail_on_regression {
+        if !pct.is_finite() || pct < 0.0 {
+            return Err(ConfigError::new(
+                "--fail-on-regression",
+                format!("must be a percentage >= 0, got {pct}"),
+            ));
+        }
+        if baseline.is_none() {
+            return Err(ConfigError::new("--fail-on-regression", "needs --baseline"));
+        }
+    }
+    Ok(baseline)
+}
+
+/// Where to save this run as the next baseline: `(bucket, key)`.
+fn save_baseline(args: &PublishArgs) -> Result<Option<(String, String)>, ConfigError> {
+    let Some(s) = &args.save_baseline else {
+        return Ok(None);
+    };
+    match parse_s3_url(s) {
+        Some(pair) => Ok(Some(pair)),
+        None => Err(ConfigError::new(
+            "--save-baseline",
+            format!("must be s3://bucket/key, got {s:?}"),
+        )),
     }
 }
 

@@ -13,7 +13,8 @@ mod storage;
 
 use crate::report::encode_histogram;
 use crate::report::{
-    self, AggregateInfo, ProviderFailure, RetryStats, RunResult, ShardSummary, Totals, Verdict, WorkloadResult,
+    self, AggregateInfo, ConfigSnapshot, ProviderFailure, RetryStats, RunResult, ShardSummary, Totals, Verdict,
+    WorkloadResult,
 };
 pub use histograms::{merge_histograms, MergedHistograms};
 
@@ -75,20 +76,6 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         _ => (first.started_at.clone(), first.finished_at.clone(), first.duration_s),
     };
 
-    let mut config = first.config.clone();
-    config.restores = parts.iter().map(|p| p.result.config.restores).sum();
-    config.rounds = parts.iter().map(|p| p.result.config.rounds).sum();
-    config.lifecycle_count = parts.iter().map(|p| p.result.config.lifecycle_count).sum();
-    config.burst_size = parts.iter().map(|p| p.result.config.burst_size).sum();
-    config.storage_iterations = parts.iter().map(|p| p.result.config.storage_iterations).sum();
-    config.thresholds = union_of_thresholds(parts);
-
-    let mut infra_classes: BTreeMap<String, u64> = BTreeMap::new();
-    for p in parts {
-        for (k, v) in &p.result.infra_classes {
-            *infra_classes.entry(k.clone()).or_default() += v;
-        }
-    }
     let mut environment = first.environment.clone();
     environment.insert("shards".into(), format!("{} of {count} (group {group})", parts.len()));
 
@@ -104,14 +91,14 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         started_at,
         finished_at,
         duration_s,
-        config,
+        config: merged_config(parts),
         totals,
         workloads: merge_workloads(parts),
         retries: merge_retries(parts),
         // Evaluated below on the merged histograms: a p95 of the union is not any shard's p95.
         thresholds: Vec::new(),
         provider_failure: merge_provider_failures(parts),
-        infra_classes,
+        infra_classes: merged_infra_classes(parts),
         checkpoint: checkpoint::merge(parts, &hist),
         lifecycle: lifecycle::merge(parts, &hist),
         storage: storage::merge(parts, &hist),
@@ -121,29 +108,56 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         contention: None,
         chaos: None,
         shard: None,
-        aggregate: Some(AggregateInfo {
-            group: group.to_string(),
-            count,
-            shards: parts
-                .iter()
-                .map(|p| ShardSummary {
-                    index: p.index(),
-                    source: p.source.clone(),
-                    verdict: p.result.verdict,
-                    started_at: p.result.started_at.clone(),
-                    duration_s: p.result.duration_s,
-                    planned: p.result.totals.planned,
-                    corrupted: p.result.totals.corrupted,
-                    host: p.result.host.clone(),
-                })
-                .collect(),
-        }),
+        aggregate: Some(aggregate_info(parts, group, count)),
         host: None,
     };
     report::thresholds::apply(&mut merged);
     report::verdict::judge(&mut merged);
     overrule_with_shards(&mut merged, parts, group, count, missing);
     Ok(merged)
+}
+
+/// The first shard's settings with the sizes summed: what one run of the whole would have asked for.
+fn merged_config(parts: &[Part]) -> ConfigSnapshot {
+    let mut config = parts.first().map(|p| p.result.config.clone()).unwrap_or_default();
+    config.restores = parts.iter().map(|p| p.result.config.restores).sum();
+    config.rounds = parts.iter().map(|p| p.result.config.rounds).sum();
+    config.lifecycle_count = parts.iter().map(|p| p.result.config.lifecycle_count).sum();
+    config.burst_size = parts.iter().map(|p| p.result.config.burst_size).sum();
+    config.storage_iterations = parts.iter().map(|p| p.result.config.storage_iterations).sum();
+    config.thresholds = union_of_thresholds(parts);
+    config
+}
+
+fn merged_infra_classes(parts: &[Part]) -> BTreeMap<String, u64> {
+    let mut infra_classes: BTreeMap<String, u64> = BTreeMap::new();
+    for p in parts {
+        for (k, v) in &p.result.infra_classes {
+            *infra_classes.entry(k.clone()).or_default() += v;
+        }
+    }
+    infra_classes
+}
+
+/// One line per merged shard, as its own report described it.
+fn aggregate_info(parts: &[Part], group: &str, count: u32) -> AggregateInfo {
+    AggregateInfo {
+        group: group.to_string(),
+        count,
+        shards: parts
+            .iter()
+            .map(|p| ShardSummary {
+                index: p.index(),
+                source: p.source.clone(),
+                verdict: p.result.verdict,
+                started_at: p.result.started_at.clone(),
+                duration_s: p.result.duration_s,
+                planned: p.result.totals.planned,
+                corrupted: p.result.totals.corrupted,
+                host: p.result.host.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// Every shard's `--threshold` expressions, each once, in the order the shards listed them.

@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod result;
+
 use crate::cancel::CancelToken;
 use crate::config::{ProviderConfig, RunConfig};
 use crate::console::Console;
@@ -15,7 +17,7 @@ use crate::provider::local::LocalOptions;
 use crate::provider::observed::Observer;
 use crate::provider::{LocalProvider, Provider};
 use crate::record::Recorder;
-use crate::report::{self, ConfigSnapshot, ProviderFailure, RunResult, Totals};
+use crate::report::{self, ProviderFailure, RunResult};
 use crate::workload::{runner, WorkloadContext};
 
 /// What a finished (or interrupted) run leaves for the caller.
@@ -89,33 +91,10 @@ pub async fn run_with_provider(
     cancel: CancelToken,
 ) -> Result<RunSummary, RunError> {
     let out = cfg.out_dir.clone();
-    std::fs::create_dir_all(&out).map_err(|e| RunError::io(format!("cannot create --out {}", out.display()), e))?;
-    let console = Arc::new(Console::new(cfg.quiet));
-    console
-        .open_log(&out.join("run.log"))
-        .map_err(|e| RunError::io("cannot write run.log", e))?;
-    let recorder = Arc::new(Recorder::create(&out).map_err(|e| RunError::io("cannot open the run's event logs", e))?);
-
+    let (console, recorder) = open_run_dir(&cfg, &out)?;
     let host = crate::record::host::HostSampler::start();
     let started_at = chrono::Utc::now();
-    let cp = &cfg.checkpoint;
-    console.say(&format!(
-        "stress-action {}: profile {}, workloads {}, provider {}, seed {} (pass --seed {} to reproduce)",
-        env!("CARGO_PKG_VERSION"),
-        cfg.profile.name(),
-        cfg.workloads
-            .selected
-            .iter()
-            .map(|w| w.name())
-            .collect::<Vec<_>>()
-            .join(","),
-        provider.name(),
-        cfg.seed,
-        cfg.seed
-    ));
-    console.say(&format!("results: {}", out.display()));
-    crate::shard::announce(&cfg, &console);
-
+    announce(&cfg, provider.as_ref(), &console, &out);
     let ctx = Arc::new(WorkloadContext {
         provider: provider.clone(),
         recorder: recorder.clone(),
@@ -129,6 +108,57 @@ pub async fn run_with_provider(
     let reports = runner::run_selected(ctx, &cfg, &observer).await;
     // Asked before shutdown: closing a plugin's stdin ends it, which is no death.
     let provider_failure = provider_failure(provider.as_ref(), &observer).await;
+    report_muted(&console);
+    if let Err(e) = provider.shutdown().await {
+        console.warn(&format!("cleanup of the provider failed: {e}"));
+    }
+    recorder.flush();
+    let records = result::Records {
+        cfg: &cfg,
+        provider: provider.as_ref(),
+        recorder: &recorder,
+        observer: &observer,
+        started_at,
+        interrupted: cancel.is_cancelled(),
+    };
+    let mut result = records.into_result(reports, provider_failure, host.finish());
+    report::thresholds::apply(&mut result);
+    report::verdict::judge(&mut result);
+    write_report(&result, &out)?;
+    finish(&result, &out, &console);
+    Ok(RunSummary { result, out_dir: out })
+}
+
+/// Creates the run directory and opens what streams into it while the run goes: run.log, the
+/// event and error logs.
+fn open_run_dir(cfg: &RunConfig, out: &Path) -> Result<(Arc<Console>, Arc<Recorder>), RunError> {
+    std::fs::create_dir_all(out).map_err(|e| RunError::io(format!("cannot create --out {}", out.display()), e))?;
+    let console = Arc::new(Console::new(cfg.quiet));
+    console
+        .open_log(&out.join("run.log"))
+        .map_err(|e| RunError::io("cannot write run.log", e))?;
+    let recorder = Arc::new(Recorder::create(out).map_err(|e| RunError::io("cannot open the run's event logs", e))?);
+    Ok((console, recorder))
+}
+
+/// The first lines of a run: what runs where, and the seed that reproduces it.
+fn announce(cfg: &RunConfig, provider: &dyn Provider, console: &Console, out: &Path) {
+    let workloads: Vec<&str> = cfg.workloads.selected.iter().map(|w| w.name()).collect();
+    console.say(&format!(
+        "stress-action {}: profile {}, workloads {}, provider {}, seed {} (pass --seed {} to reproduce)",
+        env!("CARGO_PKG_VERSION"),
+        cfg.profile.name(),
+        workloads.join(","),
+        provider.name(),
+        cfg.seed,
+        cfg.seed
+    ));
+    console.say(&format!("results: {}", out.display()));
+    crate::shard::announce(cfg, console);
+}
+
+/// One line for the warnings kept off the terminal because they repeated the provider's death.
+fn report_muted(console: &Console) {
     let muted = console.muted_count();
     if muted > 0 {
         console.warn(&format!(
@@ -136,97 +166,18 @@ pub async fn run_with_provider(
             if muted == 1 { "" } else { "s" }
         ));
     }
+}
 
-    if let Err(e) = provider.shutdown().await {
-        console.warn(&format!("cleanup of the provider failed: {e}"));
+/// The run directory finished like every other (every format, GitHub Actions), then the end-of-run
+/// tables on the console. A rendering failure only warns: report.json is already written.
+fn finish(result: &RunResult, out: &Path, console: &Console) {
+    if let Err(e) = report::export::finish(result, out, &|m| console.warn(m)) {
+        console.warn(&report::export::rendering_failed(out, &e));
     }
-    recorder.flush();
-
-    let interrupted = cancel.is_cancelled();
-    let counts = recorder.accounting.total();
-    let mut totals = Totals {
-        planned: counts.planned,
-        verified: counts.verified,
-        corrupted: counts.corrupted,
-        infra: counts.infra,
-        lost: counts.lost(),
-        cancelled: runner::expected_operations(&cfg).saturating_sub(counts.planned),
-        ..Default::default()
-    };
-    for count in reports.checkpoint.iter().flat_map(|c| c.injection.values()) {
-        totals.injected += count.injected;
-        totals.injected_detected += count.detected;
-    }
-    let finished_at = chrono::Utc::now();
-    let mut config = ConfigSnapshot {
-        restores: cp.restores,
-        rounds: cp.rounds,
-        concurrency: cp.concurrency,
-        marker_size_mb: cp.marker_size_mb,
-        inject_corruption: cp.inject_corruption,
-        max_infra_rate: cfg.max_infra_rate,
-        exec_timeout_ms: cfg.exec_timeout.as_millis() as u64,
-        ..Default::default()
-    };
-    runner::snapshot_workloads(&cfg, &mut config);
-    config.thresholds = cfg.thresholds.iter().map(|t| t.expr.clone()).collect();
-    let workloads = cfg
-        .workloads
-        .selected
-        .iter()
-        .map(|kind| {
-            (
-                kind.name().to_string(),
-                recorder.accounting.workload_result(kind.name()),
-            )
-        })
-        .collect();
-    let mut result = RunResult {
-        schema_version: report::SCHEMA_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        // Decided below by `report::judge`, from the report's own contents.
-        verdict: report::Verdict::Inconclusive,
-        verdict_reasons: Vec::new(),
-        interrupted,
-        seed: cfg.seed,
-        profile: cfg.profile.name().to_string(),
-        provider: provider.name().to_string(),
-        started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        finished_at: finished_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        duration_s: (finished_at - started_at).num_milliseconds() as f64 / 1000.0,
-        config,
-        totals,
-        workloads,
-        retries: observer.retry_stats(),
-        thresholds: Vec::new(),
-        provider_failure,
-        infra_classes: recorder.accounting.infra_classes(),
-        checkpoint: reports.checkpoint,
-        lifecycle: reports.lifecycle,
-        storage: reports.storage,
-        contention: reports.contention,
-        chaos: reports.chaos,
-        histograms: recorder.histograms.encode_all(),
-        environment: provider
-            .environment()
-            .into_iter()
-            .chain(crate::fdlimit::current().map(|l| ("open_files_limit".to_string(), l.to_string())))
-            .collect(),
-        shard: crate::shard::shard_info(&cfg),
-        aggregate: None,
-        host: Some(host.finish()),
-    };
-    report::thresholds::apply(&mut result);
-    report::verdict::judge(&mut result);
-    write_report(&result, &out)?;
-    if let Err(e) = report::export::finish(&result, &out, &|m| console.warn(m)) {
-        console.warn(&report::export::rendering_failed(&out, &e));
-    }
-    let view = report::view::RunView::build(&result, &out);
+    let view = report::view::RunView::build(result, out);
     console.say(&format!("\n{}", report::export::console::render(&view)));
     console.say(&format!("report: {}", out.join("report.json").display()));
     console.flush();
-    Ok(RunSummary { result, out_dir: out })
 }
 
 /// The run's view of its provider: calls counted per workload, and the first failure after the
