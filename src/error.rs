@@ -53,7 +53,7 @@ impl RunError {
     }
 }
 
-/// The process exit codes promised in DESIGN.md; scripts and the action branch on them.
+/// The process exit codes the README promises; scripts and the action branch on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
     Pass = 0,

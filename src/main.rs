@@ -1,4 +1,5 @@
-//! The binary: parse flags, run the command, and exit with the code DESIGN.md promises.
+//! The binary: parse flags, run the command, and exit with the code the README promises (0 pass,
+//! 1 fail, 2 usage, 3 inconclusive, 4 publishing failed, 130 interrupted).
 
 mod cli;
 

@@ -1,8 +1,7 @@
-use std::time::Duration;
-
 use super::*;
-use crate::record::HistogramSet;
-use crate::report::{LifecycleReport, ModeReport, RetryStats, Verdict, WorkloadResult};
+use crate::report::{
+    encode_histogram, new_histogram, LifecycleReport, ModeReport, RetryStats, Verdict, WorkloadResult,
+};
 
 fn report(thresholds: &[&str]) -> RunResult {
     let mut r: RunResult = serde_json::from_value(serde_json::json!({
@@ -19,15 +18,15 @@ fn report(thresholds: &[&str]) -> RunResult {
     r
 }
 
-/// `ms` recorded under each key, the way the workloads record them.
+/// `ms` recorded under each key in microseconds, as the workloads' histograms hold them.
 fn with_histograms(r: &mut RunResult, samples: &[(&str, &[u64])]) {
-    let set = HistogramSet::default();
     for (key, values) in samples {
+        let mut h = new_histogram();
         for ms in *values {
-            set.record(key, Duration::from_millis(*ms));
+            h.saturating_record(ms * 1000);
         }
+        r.histograms.insert(key.to_string(), encode_histogram(&h));
     }
-    r.histograms = set.encode_all();
 }
 
 fn one(r: &RunResult) -> ThresholdResult {
