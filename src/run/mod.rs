@@ -171,10 +171,10 @@ fn report_muted(console: &Console) {
 /// The run directory finished like every other (every format, GitHub Actions), then the end-of-run
 /// tables on the console. A rendering failure only warns: report.json is already written.
 fn finish(result: &RunResult, out: &Path, console: &Console) {
-    if let Err(e) = report::export::finish(result, out, &|m| console.warn(m)) {
+    let view = report::view::RunView::build(result, out);
+    if let Err(e) = report::export::finish(&view, out, &|m| console.warn(m)) {
         console.warn(&report::export::rendering_failed(out, &e));
     }
-    let view = report::view::RunView::build(result, out);
     console.say(&format!("\n{}", report::export::console::render(&view)));
     console.say(&format!("report: {}", out.join("report.json").display()));
     console.flush();

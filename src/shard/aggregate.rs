@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use super::input::{self, Found};
 use super::merge::{self, Part};
+use crate::report::view::RunView;
 use crate::report::{export, RunResult};
 use crate::ExitStatus;
 
@@ -85,7 +86,7 @@ pub async fn aggregate(opts: &AggregateOptions, warn: &dyn Fn(&str)) -> Result<A
         .write_atomic(&opts.out.join("report.json"))
         .map_err(|e| AggregateError::Io(format!("cannot write report.json: {e}")))?;
     let _ = std::fs::remove_dir_all(&staging);
-    if let Err(e) = export::finish(&result, &opts.out, warn) {
+    if let Err(e) = export::finish(&RunView::build(&result, &opts.out), &opts.out, warn) {
         warn(&export::rendering_failed(&opts.out, &e));
     }
     Ok(Aggregated { result, missing })

@@ -1,6 +1,8 @@
-//! Exporters: everything a person reads about a run, rendered from `report.json` alone.
+//! Exporters: everything a person reads about a run, rendered from the view of `report.json`.
 //!
-//! Like hyperfine's `export/`, each output format is one small type behind [`Exporter`], and the
+//! [`finish`] is the one way a run directory is finished (`run`, `aggregate` and `report` call it):
+//! every file format, then GitHub Actions ([`actions`]). The console tables ([`console`]) read the
+//! same view but are printed, not written. Like hyperfine's `export/`, each output format is one small type behind [`Exporter`], and the
 //! [`ExportManager`] writes each exporter's files as soon as they are rendered, so a failure in a later
 //! format never costs the files of an earlier one (and never touches `report.json`). Rendering is
 //! deterministic: the same `report.json` and `events.jsonl` give byte-identical files, which is what
@@ -79,10 +81,14 @@ impl Default for ExportManager {
 impl ExportManager {
     /// Renders and writes every format; returns the names of the files written, in order.
     pub fn export(&self, result: &RunResult, run_dir: &Path) -> Result<Vec<String>, ExportError> {
-        let view = RunView::build(result, run_dir);
+        self.export_view(&RunView::build(result, run_dir), run_dir)
+    }
+
+    /// [`ExportManager::export`] of a view already built (the caller shows it elsewhere too).
+    pub fn export_view(&self, view: &RunView<'_>, run_dir: &Path) -> Result<Vec<String>, ExportError> {
         let ctx = ExportContext {
-            view: &view,
-            result,
+            view,
+            result: view.result,
             run_dir,
         };
         let mut done: Vec<Rendered> = Vec::new();
@@ -100,7 +106,7 @@ impl ExportManager {
 /// `stress-action report DIR`: reads `DIR/report.json` and finishes the directory again from it.
 pub fn render_run_dir(dir: &Path, warn: &dyn Fn(&str)) -> Result<(RunResult, Vec<String>), RenderDirError> {
     let result = RunResult::read_dir(dir)?;
-    let files = finish(&result, dir, warn)?;
+    let files = finish(&RunView::build(&result, dir), dir, warn)?;
     Ok((result, files))
 }
 
@@ -117,9 +123,9 @@ pub enum RenderDirError {
 /// format, then feeds GitHub Actions (job summary, outputs, annotations). Actions are fed even when a
 /// format failed, so the job still shows the verdict; the caller decides what a rendering failure
 /// means (a warning after a run, whose report.json is already safe; exit 1 for `report`).
-pub fn finish(result: &RunResult, run_dir: &Path, warn: &dyn Fn(&str)) -> Result<Vec<String>, ExportError> {
-    let exported = ExportManager::default().export(result, run_dir);
-    actions::export_from_env(result, run_dir, warn);
+pub fn finish(view: &RunView<'_>, run_dir: &Path, warn: &dyn Fn(&str)) -> Result<Vec<String>, ExportError> {
+    let exported = ExportManager::default().export_view(view, run_dir);
+    actions::export_from_env(view.result, run_dir, warn);
     exported
 }
 
