@@ -1,9 +1,25 @@
 //! Library errors and the exit codes they map to. Only `main` turns these into a process exit.
 
-use std::path::PathBuf;
-
-use crate::config::ConfigError;
 use crate::report::Verdict;
+
+/// A configuration mistake. `field` is the flag as the user would type it (`--concurrency`), so
+/// every layer that validates input (config, publishing, the server's fault flags) names the same
+/// thing the user has to fix, and `main` maps it to exit 2.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid {field}: {message}")]
+pub struct ConfigError {
+    pub field: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
 
 /// Why a run could not produce a verdict at all.
 #[derive(Debug, thiserror::Error)]
@@ -19,8 +35,6 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot read report {path}: {message}")]
-    Report { path: PathBuf, message: String },
 }
 
 impl RunError {
@@ -33,13 +47,13 @@ impl RunError {
 
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            RunError::Config(_) | RunError::ProviderSetup(_) | RunError::Report { .. } => ExitStatus::Usage,
+            RunError::Config(_) | RunError::ProviderSetup(_) => ExitStatus::Usage,
             RunError::Io { .. } => ExitStatus::Fail,
         }
     }
 }
 
-/// The process exit codes promised in DESIGN.md; scripts and the action branch on them.
+/// The process exit codes the README promises; scripts and the action branch on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
     Pass = 0,

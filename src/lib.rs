@@ -1,8 +1,10 @@
 //! stress-action: run integrity and latency workloads against a sandbox provider, record every
 //! operation, and turn the records into a verdict.
 //!
-//! The library is clap-free: the binary builds a [`config::RunConfig`] and calls [`run::run`], so tests
-//! can drive whole runs in-process against real providers. Every planned operation ends in exactly one
+//! The library needs no command line: the binary builds a [`config::RunConfig`] and calls
+//! [`run::run`], so tests can drive whole runs in-process against real providers. (The publishing
+//! settings derive clap's `Args` anyway, so that their one field list is also the flags of `run` and
+//! `publish`; nothing in the library parses a command line.) Every planned operation ends in exactly one
 //! [`verify::Outcome`]; everything after the [`record::Recorder`] reads only the run directory.
 
 pub mod cancel;
@@ -15,6 +17,7 @@ pub mod publish;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod s3;
 pub mod server;
 pub mod shard;
 pub mod verify;

@@ -11,7 +11,7 @@ use assert_cmd::Command;
 use hdrhistogram::Histogram;
 use predicates::str::contains;
 use serve_support::Server;
-use stress_action::record::{decode_histogram, new_histogram, LatencySummary};
+use stress_action::report::{decode_histogram, new_histogram, LatencySummary};
 use support::{assert_accounting, read_report};
 
 fn stress() -> Command {

@@ -91,3 +91,87 @@ fn flags_override_the_file_and_typos_are_refused() {
         .code(2)
         .stderr(contains("--config"));
 }
+
+/// `run` with the GitHub Actions variables of the developer's (or CI's) environment removed, so
+/// publishing has nowhere to go but the run directory.
+fn run_without_actions_env() -> Command {
+    let mut cmd = stress();
+    for var in [
+        "GITHUB_REPOSITORY",
+        "GITHUB_RUN_ID",
+        "GITHUB_EVENT_PATH",
+        "GITHUB_OUTPUT",
+        "GITHUB_STEP_SUMMARY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.args([
+        "run",
+        "-q",
+        "-n",
+        "2",
+        "-r",
+        "1",
+        "-c",
+        "2",
+        "--marker-size",
+        "0.05",
+        "--workload",
+        "checkpoint",
+    ]);
+    cmd
+}
+
+#[test]
+fn a_publish_table_turns_publishing_on_and_its_mistakes_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("stress.toml");
+    // Publishing with nowhere to send to still renders the comment into the run directory.
+    std::fs::write(&config, "seed = 3\n\n[publish]\ncomment-key = \"nightly\"\n").unwrap();
+    let on = dir.path().join("on");
+    run_without_actions_env()
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&on)
+        .assert()
+        .code(0);
+    let comment = std::fs::read_to_string(on.join("comment.md")).expect("[publish] published the run");
+    assert!(comment.contains("stress-action verdict"), "{comment}");
+
+    std::fs::write(&config, "[publish]\nenabled = false\ncomment-key = \"nightly\"\n").unwrap();
+    let off = dir.path().join("off");
+    run_without_actions_env()
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&off)
+        .assert()
+        .code(0);
+    assert!(off.join("report.json").is_file());
+    assert!(!off.join("comment.md").exists(), "enabled = false does not publish");
+
+    // A bad value in the table is the flag's error, before anything runs.
+    std::fs::write(&config, "[publish]\ncomment-key = \"not a key\"\n").unwrap();
+    let never = dir.path().join("never");
+    run_without_actions_env()
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&never)
+        .assert()
+        .code(2)
+        .stderr(contains("--comment-key"));
+    // The same key at the top level and in the table: which one wins would be a guess.
+    std::fs::write(&config, "comment-key = \"a\"\n[publish]\ncomment-key = \"b\"\n").unwrap();
+    run_without_actions_env()
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&never)
+        .assert()
+        .code(2)
+        .stderr(contains("line 3"))
+        .stderr(contains("`comment-key` is set twice"));
+    assert!(!never.exists());
+}

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use stress_action::cancel::CancelToken;
+use stress_action::config::contention::{ContentionConfig, DemoTarget, Kill9};
 use stress_action::console::Console;
 use stress_action::provider::local::LocalOptions;
 use stress_action::provider::LocalProvider;
 use stress_action::record::Recorder;
-use stress_action::workload::contention::{self, ContentionConfig, DemoTarget, Kill9};
+use stress_action::workload::contention;
 use stress_action::workload::WorkloadContext;
 
 fn context(dir: &std::path::Path) -> Arc<WorkloadContext> {

@@ -5,12 +5,13 @@ mod report_support;
 
 use report_support::{assert_chart_is_readable, full_result, write_run_dir, Scenario, ALL_CHARTS};
 use stress_action::report::export::{render_summary, ExportManager};
+use stress_action::report::view::RunView;
 
 fn summary_of(scenario: Scenario) -> String {
     let dir = tempfile::tempdir().unwrap();
     let result = full_result(scenario);
     write_run_dir(dir.path(), &result);
-    render_summary(&result, dir.path()).unwrap()
+    render_summary(&RunView::build(&result, dir.path())).unwrap()
 }
 
 #[test]

@@ -1,12 +1,10 @@
-//! Settings of the contention workload and of the fault schedule (`--nemesis`, `--repeat`).
+//! Settings of the fault schedule (`--nemesis`, `--repeat`).
 //!
 //! Kept apart from the other workloads' knobs so the chaos feature owns its validation: which fault
 //! applies to which workload is decided here, once, and every error names the flag.
 
-use std::time::Duration;
-
-use super::{int_in, ConfigError, ProviderConfig, RunArgs, WorkloadKind};
-use crate::workload::contention::{ContentionConfig, DemoTarget, Kill9};
+use super::{int_in, ProviderConfig, RunArgs, WorkloadKind};
+use crate::error::ConfigError;
 
 /// One fault of the schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -107,86 +105,6 @@ pub const CHAOS_PROFILE_NEMESES: &[Nemesis] = &[
     Nemesis::Reset,
     Nemesis::Http5xx,
 ];
-
-/// Mean time between two SIGKILLs of the `kill9` schedule.
-const KILL9_MEAN_INTERVAL: Duration = Duration::from_millis(100);
-
-pub fn build_contention(args: &RunArgs, chaos_profile: bool) -> Result<ContentionConfig, ConfigError> {
-    let (default_writers, default_writes) = if chaos_profile { (8, 40) } else { (10, 100) };
-    let writers = int_in("--writers", args.writers, default_writers, 1, 10_000)? as u32;
-    let writes = int_in("--writes", args.writes, default_writes, 1, 1_000_000)? as u32;
-    let timeout_ms = int_in("--write-timeout-ms", args.write_timeout_ms, 30_000, 1, 3_600_000)?;
-    let write_timeout = Duration::from_millis(timeout_ms as u64);
-    let target = match args.contention_target.as_deref() {
-        None => None,
-        Some(name) => Some(DemoTarget::parse(name).ok_or_else(|| {
-            ConfigError::new(
-                "--contention-target",
-                format!("unknown target {name:?} (expected flock or naive)"),
-            )
-        })?),
-    };
-    let argv = |field: &str, text: &str| -> Result<Vec<String>, ConfigError> {
-        let argv =
-            shell_words::split(text).map_err(|e| ConfigError::new(field, format!("cannot split {text:?}: {e}")))?;
-        if argv.is_empty() {
-            return Err(ConfigError::new(field, "must name a command (got an empty string)"));
-        }
-        Ok(argv)
-    };
-    let cfg = match (target, &args.write_cmd, &args.list_cmd) {
-        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-            return Err(ConfigError::new(
-                "--contention-target",
-                "a built-in target brings its own commands: drop --write-cmd and --list-cmd",
-            ))
-        }
-        (Some(t), None, None) => ContentionConfig::for_target(t, writers, writes, write_timeout),
-        (None, None, None) => ContentionConfig::for_target(DemoTarget::Flock, writers, writes, write_timeout),
-        (None, Some(w), Some(l)) => ContentionConfig {
-            writers,
-            writes,
-            write_cmd: argv("--write-cmd", w)?,
-            list_cmd: argv("--list-cmd", l)?,
-            target: None,
-            write_timeout,
-            kill9: None,
-        },
-        (None, Some(_), None) => return Err(ConfigError::new("--list-cmd", "is needed with --write-cmd")),
-        (None, None, Some(_)) => return Err(ConfigError::new("--write-cmd", "is needed with --list-cmd")),
-    };
-    if cfg.target.is_none() && !cfg.write_cmd.iter().any(|a| a.contains("{id}")) {
-        return Err(ConfigError::new(
-            "--write-cmd",
-            "must contain {id} (the record each write stores); {writer} and {seq} are optional",
-        ));
-    }
-    Ok(cfg)
-}
-
-/// Arms the `kill9` schedule on a demo store. A tag unique to this run in every writer's command
-/// line keeps `pkill -f` away from anybody else's processes, and the correct store holds its lock
-/// for 10 ms per write so kills land mid-write (not only between writes) whatever the machine speed.
-pub fn arm_kill9(cfg: &mut ContentionConfig) {
-    let tag = format!("stress-action-{}-{:08x}", std::process::id(), rand::random::<u32>());
-    match cfg.target {
-        Some(DemoTarget::Flock) => {
-            cfg.write_cmd = vec![
-                "sh".into(),
-                "-c".into(),
-                "exec 9>>store.lock; flock 9; sleep 0.01; printf '%s\\n' \"$1\" >> store.txt".into(),
-                tag.clone(),
-                "{id}".into(),
-            ];
-        }
-        // The naive store loses updates on its own; the tag only marks its writers.
-        _ => cfg.write_cmd.push(tag.clone()),
-    }
-    cfg.kill9 = Some(Kill9 {
-        pattern: tag,
-        mean_interval: KILL9_MEAN_INTERVAL,
-    });
-}
 
 pub fn build_chaos(
     args: &RunArgs,

@@ -5,9 +5,11 @@
 //! typo in a workflow file is a one-line fix.
 
 pub mod chaos;
+pub mod contention;
 pub mod file;
 mod profile;
 mod provider;
+pub mod publish;
 pub mod shard;
 pub mod threshold;
 pub mod workloads;
@@ -15,28 +17,14 @@ pub mod workloads;
 use std::path::PathBuf;
 use std::time::Duration;
 
+// Re-exported for code that still imports it from here (the reference server); it lives with the
+// other error types so that config, a leaf, imports nothing but `error`.
+pub use crate::error::ConfigError;
 pub use chaos::{ChaosConfig, Nemesis};
 pub use profile::Profile;
 pub use provider::{ProviderConfig, Secret, DEFAULT_TOKEN_ENV};
 pub use threshold::Threshold;
 pub use workloads::{LifecycleConfig, LifecycleMode, StorageConfig, WorkloadKind, WorkloadsConfig};
-
-/// A configuration mistake. `field` is the flag as the user would type it (`--concurrency`).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("invalid {field}: {message}")]
-pub struct ConfigError {
-    pub field: String,
-    pub message: String,
-}
-
-impl ConfigError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
 
 /// Everything the user may say about a run; `None` means "take the profile's value".
 ///
@@ -71,22 +59,13 @@ pub struct RunArgs {
     pub endpoint: Option<String>,
     pub token_env: Option<String>,
     pub provider_cmd: Option<String>,
-    /// Publish after the run (S3, PR comment); the keys below say where.
+    /// Publish after the run (S3, PR comment): `--publish`, or `publish = true` or a `[publish]`
+    /// table in stress.toml.
     pub publish: bool,
-    pub s3_bucket: Option<String>,
-    pub s3_prefix: Option<String>,
-    pub s3_endpoint: Option<String>,
-    pub public_base_url: Option<String>,
-    pub presign_days: Option<i64>,
-    pub github_token_env: Option<String>,
-    pub repo: Option<String>,
-    pub pr: Option<i64>,
-    pub github_api_url: Option<String>,
-    pub comment_key: Option<String>,
-    pub comment_author: Option<String>,
-    pub baseline: Option<String>,
-    pub fail_on_regression: Option<f64>,
-    pub save_baseline: Option<String>,
+    /// Where to publish. In stress.toml the `[publish]` table (or, as in older files, the same keys at
+    /// the top level); `file` moves them here, so this field is not a key of its own.
+    #[serde(skip)]
+    pub publishing: publish::PublishArgs,
     /// Contention workload and fault schedule (see `config/chaos.rs`).
     pub writers: Option<i64>,
     pub writes: Option<i64>,
@@ -105,29 +84,6 @@ pub struct RunArgs {
     /// `--threshold` (repeatable); `thresholds = [...]` in stress.toml, where flags replace the list.
     #[serde(alias = "threshold")]
     pub thresholds: Option<Vec<String>>,
-}
-
-impl RunArgs {
-    /// The publishing part, so `run --publish` and a `publish = true` in stress.toml reach the same
-    /// publisher as `publish DIR`.
-    pub fn publish_args(&self) -> crate::publish::config::PublishArgs {
-        crate::publish::config::PublishArgs {
-            s3_bucket: self.s3_bucket.clone(),
-            s3_prefix: self.s3_prefix.clone(),
-            s3_endpoint: self.s3_endpoint.clone(),
-            public_base_url: self.public_base_url.clone(),
-            presign_days: self.presign_days,
-            github_token_env: self.github_token_env.clone(),
-            repo: self.repo.clone(),
-            pr: self.pr,
-            github_api_url: self.github_api_url.clone(),
-            comment_key: self.comment_key.clone(),
-            comment_author: self.comment_author.clone(),
-            baseline: self.baseline.clone(),
-            fail_on_regression: self.fail_on_regression,
-            save_baseline: self.save_baseline.clone(),
-        }
-    }
 }
 
 /// The checkpoint workload's parameters.
@@ -167,7 +123,7 @@ pub struct RunConfig {
     pub exec_timeout: Duration,
     pub checkpoint: CheckpointConfig,
     pub workloads: WorkloadsConfig,
-    pub contention: crate::workload::contention::ContentionConfig,
+    pub contention: contention::ContentionConfig,
     pub chaos: ChaosConfig,
     /// Set when this run is one shard of a matrix; the workloads are already cut to its slice.
     pub shard: Option<shard::ShardSpec>,
@@ -195,33 +151,8 @@ impl RunConfig {
                 )
             })?,
         };
-        let defaults = profile.checkpoint_defaults();
-
         let provider = ProviderConfig::from_args(&args)?;
-
-        let restores = int_in("--restores", args.restores, defaults.restores.into(), 1, MAX_RESTORES)?;
-        let rounds = int_in("--rounds", args.rounds, defaults.rounds.into(), 1, MAX_RESTORES)?;
-        let concurrency = int_in(
-            "--concurrency",
-            args.concurrency,
-            defaults.concurrency.into(),
-            1,
-            MAX_CONCURRENCY,
-        )?;
-        if rounds > restores {
-            return Err(ConfigError::new(
-                "--rounds",
-                format!("{rounds} rounds cannot share {restores} restores (--rounds must not exceed --restores)"),
-            ));
-        }
-        let marker_size_mb = args.marker_size_mb.unwrap_or(defaults.marker_size_mb);
-        if !(marker_size_mb > 0.0 && marker_size_mb <= MAX_MARKER_MB) {
-            return Err(ConfigError::new(
-                "--marker-size",
-                format!("must be more than 0 and at most {MAX_MARKER_MB} MB (got {marker_size_mb})"),
-            ));
-        }
-        let inject_corruption = fraction("--inject-corruption", args.inject_corruption.unwrap_or(0.0))?;
+        let checkpoint = checkpoint_config(&args, profile)?;
         let exec_timeout_ms = int_in("--exec-timeout-ms", args.exec_timeout_ms, 60_000, 1, 3_600_000)?;
 
         let workloads = workloads::build(&args, profile)?;
@@ -232,10 +163,10 @@ impl RunConfig {
             args.max_infra_rate.unwrap_or(DEFAULT_MAX_INFRA_RATE),
         )?;
         let chaos_profile = profile == Profile::Chaos;
-        let mut contention = chaos::build_contention(&args, chaos_profile)?;
+        let mut contention = contention::build_contention(&args, chaos_profile)?;
         let chaos = chaos::build_chaos(&args, &workloads.selected, &provider, chaos_profile)?;
         if chaos.has(Nemesis::Kill9) && contention.target.is_some() {
-            chaos::arm_kill9(&mut contention);
+            contention::arm_kill9(&mut contention);
         }
         let thresholds = threshold::parse_all(args.thresholds.as_deref().unwrap_or_default())?;
         let seed = args.seed.unwrap_or_else(rand::random);
@@ -253,13 +184,9 @@ impl RunConfig {
             max_infra_rate,
             exec_timeout: Duration::from_millis(exec_timeout_ms as u64),
             checkpoint: CheckpointConfig {
-                restores: restores as u32,
-                rounds: rounds as u32,
-                concurrency: concurrency as u32,
-                marker_size_mb,
-                inject_corruption,
                 // The unquiesced-checkpoint fault needs a writer racing the checkpoint to tear.
                 write_during_checkpoint: chaos.has(Nemesis::UnquiescedCheckpoint),
+                ..checkpoint
             },
             workloads,
             contention,
@@ -270,6 +197,44 @@ impl RunConfig {
         shard::configure(&args, &mut cfg)?;
         Ok(cfg)
     }
+}
+
+/// The checkpoint workload's settings over the profile's defaults (without the chaos schedule's
+/// concurrent writer, which `RunConfig::build` decides).
+fn checkpoint_config(args: &RunArgs, profile: Profile) -> Result<CheckpointConfig, ConfigError> {
+    let defaults = profile.checkpoint_defaults();
+
+    let restores = int_in("--restores", args.restores, defaults.restores.into(), 1, MAX_RESTORES)?;
+    let rounds = int_in("--rounds", args.rounds, defaults.rounds.into(), 1, MAX_RESTORES)?;
+    let concurrency = int_in(
+        "--concurrency",
+        args.concurrency,
+        defaults.concurrency.into(),
+        1,
+        MAX_CONCURRENCY,
+    )?;
+    if rounds > restores {
+        return Err(ConfigError::new(
+            "--rounds",
+            format!("{rounds} rounds cannot share {restores} restores (--rounds must not exceed --restores)"),
+        ));
+    }
+    let marker_size_mb = args.marker_size_mb.unwrap_or(defaults.marker_size_mb);
+    if !(marker_size_mb > 0.0 && marker_size_mb <= MAX_MARKER_MB) {
+        return Err(ConfigError::new(
+            "--marker-size",
+            format!("must be more than 0 and at most {MAX_MARKER_MB} MB (got {marker_size_mb})"),
+        ));
+    }
+    let inject_corruption = fraction("--inject-corruption", args.inject_corruption.unwrap_or(0.0))?;
+    Ok(CheckpointConfig {
+        restores: restores as u32,
+        rounds: rounds as u32,
+        concurrency: concurrency as u32,
+        marker_size_mb,
+        inject_corruption,
+        write_during_checkpoint: false,
+    })
 }
 
 pub(crate) fn int_in(field: &str, value: Option<i64>, default: i64, min: i64, max: i64) -> Result<i64, ConfigError> {

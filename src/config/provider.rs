@@ -6,7 +6,8 @@
 
 use std::path::PathBuf;
 
-use super::{ConfigError, RunArgs};
+use super::RunArgs;
+use crate::error::ConfigError;
 
 /// The variable the token is read from unless `--token-env` names another.
 pub const DEFAULT_TOKEN_ENV: &str = "STRESS_ACTION_TOKEN";

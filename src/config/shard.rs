@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{ConfigError, RunConfig, WorkloadKind};
+use super::{RunConfig, WorkloadKind};
+use crate::error::ConfigError;
 
 /// Which slice of the profile this run does: `index` of `count`, 1-based.
 #[derive(Clone, Debug, PartialEq, Eq)]

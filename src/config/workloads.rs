@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use super::{int_in, ConfigError, Profile, RunArgs};
+use super::{int_in, Profile, RunArgs};
+use crate::error::ConfigError;
 
 /// A workload the run can drive, in the order runs execute them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

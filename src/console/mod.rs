@@ -2,7 +2,6 @@
 //! progress bar on a terminal, and plain periodic lines when not on one (CI logs).
 
 pub mod progress;
-pub mod table;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

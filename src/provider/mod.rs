@@ -6,6 +6,7 @@
 
 pub mod command;
 pub mod http;
+mod infra;
 pub mod local;
 pub mod observed;
 pub mod retry;
@@ -15,8 +16,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use bytes::Bytes;
 
-use crate::verify::InfraClass;
-
+pub use infra::{signal_name, InfraClass};
 pub use local::LocalProvider;
 
 /// A platform-assigned sandbox handle; opaque to workloads.
@@ -95,7 +95,7 @@ impl ExecOutput {
     pub fn status_text(&self) -> String {
         let status = self.shell_status();
         if status > 128 {
-            format!("exit {status} ({})", crate::verify::outcome::signal_name(status - 128))
+            format!("exit {status} ({})", signal_name(status - 128))
         } else {
             format!("exit {status}")
         }

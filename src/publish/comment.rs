@@ -2,13 +2,15 @@
 //! comparison and the charts, shortened section by section to fit GitHub's 65,536-character limit.
 //!
 //! When the run directory has `summary.md` (the shared markdown exporter), it is the body; otherwise
-//! a compact body is rendered from report.json here. That renderer is deliberately one function
-//! ([`compact_summary`]) so it can be swapped for the shared summary renderer.
+//! a compact body is rendered here from the run's view. The headline and the inline chart are the
+//! view's, written the way summary.md writes them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::report::{ModeReport, RunResult, Verdict};
+use crate::report::export::markdown::format::verdict_line;
+use crate::report::export::mermaid::xychart;
+use crate::report::view::RunView;
 
 /// GitHub rejects issue comments longer than this (in characters).
 pub const MAX_COMMENT_CHARS: usize = 65_536;
@@ -20,7 +22,7 @@ pub fn marker(key: &str) -> String {
 /// Everything the body is made of; links are absolute URLs (public or presigned) by file name.
 pub struct CommentInput<'a> {
     pub key: &'a str,
-    pub result: &'a RunResult,
+    pub view: &'a RunView<'a>,
     pub summary_md: Option<String>,
     pub comparison_md: Option<String>,
     pub file_urls: &'a BTreeMap<String, String>,
@@ -47,7 +49,7 @@ pub fn render(input: &CommentInput) -> String {
     let mut header = format!(
         "{}\n## stress-action verdict: {}\n\n",
         marker(input.key),
-        verdict_line(input.result)
+        verdict_line(&input.view.headline)
     );
     let mut links = Vec::new();
     if let Some(url) = input.run_url {
@@ -63,10 +65,7 @@ pub fn render(input: &CommentInput) -> String {
     for notice in input.notices {
         header.push_str(&format!("> {notice}\n\n"));
     }
-    let summary = input
-        .summary_md
-        .clone()
-        .unwrap_or_else(|| compact_summary(input.result));
+    let summary = input.summary_md.clone().unwrap_or_else(|| compact_summary(input.view));
     let mut sections = vec![Section {
         title: "Summary",
         text: summary,
@@ -85,19 +84,6 @@ pub fn render(input: &CommentInput) -> String {
         priority: 0,
     });
     fit(header, sections, full_report)
-}
-
-fn verdict_line(r: &RunResult) -> String {
-    let icon = match r.verdict {
-        Verdict::Pass => "✅",
-        Verdict::Fail => "❌",
-        Verdict::Inconclusive => "⚠️",
-    };
-    let mut line = format!("{icon} {}", r.verdict.as_str());
-    if !r.verdict_reasons.is_empty() {
-        line.push_str(&format!(" ({})", r.verdict_reasons.join("; ")));
-    }
-    line
 }
 
 /// Joins header and sections; when too long, replaces sections (least important first) by a
@@ -149,54 +135,21 @@ fn charts_section(input: &CommentInput) -> String {
         }
         return out;
     }
-    match mermaid_chart(input.result) {
-        Some(chart) => out.push_str(&chart),
+    // Inline charts need no upload: TTI per mode, or checkpoint latency when no mode ran.
+    match input.view.tti_chart.as_ref().or(input.view.checkpoint_chart.as_ref()) {
+        Some(chart) => {
+            out.push_str(&xychart(chart));
+            out.push('\n');
+        }
         None => out.push_str("_No chart data in this run._\n"),
     }
     out
 }
 
-/// An inline chart that needs no upload: p50/p95/p99 TTI per mode, or restore/verify latency when
-/// the lifecycle workload did not run.
-pub fn mermaid_chart(r: &RunResult) -> Option<String> {
-    let (title, labels, series): (&str, Vec<&str>, [Vec<f64>; 3]) = match &r.lifecycle {
-        Some(l) if !l.modes().is_empty() => {
-            let modes = l.modes();
-            let labels = modes.iter().map(|(n, _)| *n).collect();
-            let pick = |f: fn(&ModeReport) -> f64| modes.iter().map(|(_, m)| f(m)).collect();
-            (
-                "TTI per mode (ms): p50, p95, p99",
-                labels,
-                [pick(|m| m.tti_ms.p50), pick(|m| m.tti_ms.p95), pick(|m| m.tti_ms.p99)],
-            )
-        }
-        _ => {
-            let c = r.checkpoint.as_ref()?;
-            let (a, b) = (&c.restore_ms, &c.verify_ms);
-            (
-                "Checkpoint latency (ms): p50, p95, p99",
-                vec!["restore", "verify"],
-                [vec![a.p50, b.p50], vec![a.p95, b.p95], vec![a.p99, b.p99]],
-            )
-        }
-    };
-    let max = series.iter().flatten().cloned().fold(0.0_f64, f64::max).max(1.0);
-    let mut out = format!(
-        "```mermaid\nxychart-beta\n    title \"{title}\"\n    x-axis [{}]\n    y-axis \"ms\" 0 --> {}\n",
-        labels.iter().map(|l| format!("\"{l}\"")).collect::<Vec<_>>().join(", "),
-        (max * 1.1).ceil()
-    );
-    for s in &series {
-        let vals: Vec<String> = s.iter().map(|v| format!("{v:.1}")).collect();
-        out.push_str(&format!("    bar [{}]\n", vals.join(", ")));
-    }
-    out.push_str("```\n");
-    Some(out)
-}
-
 /// The body used when the run directory has no summary.md. It always names the three lifecycle
 /// modes, saying "not run" for those absent, so a reader sees what was not measured.
-pub fn compact_summary(r: &RunResult) -> String {
+pub fn compact_summary(view: &RunView<'_>) -> String {
+    let r = view.result;
     let t = &r.totals;
     let mut out = format!(
         "### Integrity\n\n| planned | verified | corrupted | infra | lost | injected / detected |\n|---:|---:|---:|---:|---:|---:|\n| {} | {} | {} | {} | {} | {} / {} |\n\n",
@@ -213,13 +166,12 @@ pub fn compact_summary(r: &RunResult) -> String {
         ));
     }
     out.push_str("### Lifecycle\n\n| Mode | count | success | partial | readiness failed | failed | TTI p50 | TTI p95 | TTI p99 | peak concurrency |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    let lifecycle = r.lifecycle.clone().unwrap_or_default();
-    for (name, mode) in [
-        ("Sequential", &lifecycle.sequential),
-        ("Staggered", &lifecycle.staggered),
-        ("Burst", &lifecycle.burst),
+    for (mode, name) in [
+        ("sequential", "Sequential"),
+        ("staggered", "Staggered"),
+        ("burst", "Burst"),
     ] {
-        match mode {
+        match view.modes.iter().find(|(ran, _)| *ran == mode).map(|(_, m)| m) {
             Some(m) => out.push_str(&format!(
                 "| {name} | {} | {} | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {} |\n",
                 m.count,

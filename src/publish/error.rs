@@ -1,6 +1,6 @@
 //! Why publishing failed; `main` maps these to exit codes (2 for bad input, 4 for a failed upload).
 
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 use crate::ExitStatus;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +20,12 @@ pub enum PublishError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl From<crate::s3::S3Error> for PublishError {
+    fn from(e: crate::s3::S3Error) -> Self {
+        PublishError::S3(e.0)
+    }
 }
 
 impl PublishError {

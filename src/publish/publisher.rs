@@ -11,15 +11,16 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::comment::{self, CommentInput};
-use super::compare::{compare, load_report};
-use super::config::{BaselineSource, Env, GitHubTarget, LinkMode, PublishConfig, S3Target};
+use super::compare::compare;
 use super::error::PublishError;
 use super::github::{CommentOutcome, GitHubClient};
 use super::github_retry::RetryPolicy;
-use super::s3;
-use super::s3_upload::{list_files, object_key, upload_dir, Manifest};
 use super::sticky::StickyComment;
+use super::upload::{list_files, object_key, upload_dir, Manifest};
+use crate::config::publish::{BaselineSource, Env, GitHubTarget, LinkMode, PublishConfig, S3Target};
+use crate::report::view::RunView;
 use crate::report::{RunResult, Verdict};
+use crate::s3;
 
 /// Files linked from the comment besides the charts.
 const LINKED_FILES: [&str; 3] = ["report.html", "report.json", "summary.md"];
@@ -59,13 +60,13 @@ pub async fn publish(
     env: &Env,
     opts: &PublishOptions,
 ) -> Result<PublishReport, PublishError> {
-    if !dir.join("report.json").is_file() {
+    if !dir.is_dir() {
         return Err(PublishError::Input(format!(
             "{} is not a run directory (no report.json)",
             dir.display()
         )));
     }
-    let result = load_report(dir)?;
+    let result = RunResult::read_dir(dir).map_err(|e| PublishError::Input(e.to_string()))?;
     let needs_s3 =
         cfg.s3.is_some() || cfg.save_baseline.is_some() || matches!(cfg.baseline, Some(BaselineSource::S3 { .. }));
     let client = match needs_s3 {
@@ -91,8 +92,9 @@ pub async fn publish(
         BTreeMap::new()
     });
     let comparison_md = report.comparison_md.clone();
+    let view = RunView::build(&result, dir);
     let render = |urls: &BTreeMap<String, String>, notices: &[String]| {
-        render_body(dir, cfg, &result, comparison_md.clone(), urls, notices)
+        render_body(dir, cfg, &view, comparison_md.clone(), urls, notices)
     };
     let mut body = render(&file_urls, &notices);
     write_step(dir, "comment.md", &body, &mut report);
@@ -126,14 +128,14 @@ fn compare_step(dir: &Path, cfg: &PublishConfig, base: &RunResult, result: &RunR
 fn render_body(
     dir: &Path,
     cfg: &PublishConfig,
-    result: &RunResult,
+    view: &RunView<'_>,
     comparison_md: Option<String>,
     file_urls: &BTreeMap<String, String>,
     notices: &[String],
 ) -> String {
     comment::render(&CommentInput {
         key: cfg.github.as_ref().map(|g| g.key.as_str()).unwrap_or("default"),
-        result,
+        view,
         summary_md: comment::read_summary(dir),
         comparison_md,
         file_urls,
@@ -226,7 +228,9 @@ async fn save_baseline_step(
         return;
     }
     let saved = match std::fs::read(dir.join("report.json")) {
-        Ok(data) => s3::put_bytes(client, bucket, key, data, "application/json").await,
+        Ok(data) => s3::put_bytes(client, bucket, key, data, "application/json")
+            .await
+            .map_err(PublishError::from),
         Err(e) => Err(PublishError::io("cannot read report.json", e)),
     };
     match saved {
@@ -241,13 +245,12 @@ async fn load_baseline(
 ) -> Result<RunResult, PublishError> {
     match (source, client) {
         (BaselineSource::Path(p), _) => {
-            load_report(p).map_err(|e| PublishError::Input(format!("invalid --baseline: {e}")))
+            RunResult::read_dir(p).map_err(|e| PublishError::Input(format!("invalid --baseline: {e}")))
         }
         (BaselineSource::S3 { bucket, key }, Some(client)) => {
             let data = s3::get_bytes(client, bucket, key).await?;
-            serde_json::from_slice(&data).map_err(|e| {
-                PublishError::Input(format!("baseline s3://{bucket}/{key} is not a valid report.json: {e}"))
-            })
+            RunResult::from_json(&data, &format!("baseline s3://{bucket}/{key}"))
+                .map_err(|e| PublishError::Input(e.to_string()))
         }
         (BaselineSource::S3 { .. }, None) => Err(PublishError::S3("no S3 client for the baseline".into())),
     }

@@ -18,7 +18,7 @@ pub use accounting::{Accounting, Counts};
 pub use error_log::ErrorLog;
 pub use events::{ms, Event, EventLog};
 pub use evidence::EvidenceStore;
-pub use histograms::{decode_histogram, encode_histogram, new_histogram, HistogramSet, LatencySummary};
+pub use histograms::HistogramSet;
 
 use crate::verify::Outcome;
 

@@ -1,17 +1,13 @@
-//! The one model every later step reads (`report.json`), the verdict rules, and the console view.
+//! Everything after the run that reads only report.json, in the order a run is finished: the model
+//! (`report.json` itself, a leaf), the thresholds and verdict rules that judge it, the view that
+//! decides what every output shows, and the exporters that render it (console, summary.md,
+//! report.html, charts, GitHub Actions). See docs/ARCHITECTURE.md for what each may import.
 
-pub mod console_view;
-pub mod console_workloads;
 pub mod export;
 pub mod model;
-pub mod model_chaos;
-pub mod model_contention;
-pub mod model_shard;
-pub mod model_workloads;
 pub mod thresholds;
 pub mod verdict;
+pub mod view;
 
-pub use model::{CheckpointReport, ConfigSnapshot, RoundReport, RunResult, Totals, SCHEMA_VERSION};
-pub use model_shard::{AggregateInfo, HostStats, ShardInfo, ShardSummary};
-pub use model_workloads::{LifecycleReport, ModeReport, StatusCounts, StorageReport, StorageSizeReport, TimelinePoint};
-pub use verdict::{judge, ProviderFailure, RetryStats, ThresholdResult, Verdict, WorkloadResult};
+// The model is what `crate::report::X` names: every other part of report/ is reached by its path.
+pub use model::*;

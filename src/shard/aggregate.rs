@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use super::input::{self, Found};
 use super::merge::{self, Part};
-use crate::report::RunResult;
+use crate::report::view::RunView;
+use crate::report::{export, RunResult};
 use crate::ExitStatus;
 
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +86,9 @@ pub async fn aggregate(opts: &AggregateOptions, warn: &dyn Fn(&str)) -> Result<A
         .write_atomic(&opts.out.join("report.json"))
         .map_err(|e| AggregateError::Io(format!("cannot write report.json: {e}")))?;
     let _ = std::fs::remove_dir_all(&staging);
-    crate::report::export::render_after_run(&result, &opts.out, warn);
+    if let Err(e) = export::finish(&RunView::build(&result, &opts.out), &opts.out, warn) {
+        warn(&export::rendering_failed(&opts.out, &e));
+    }
     Ok(Aggregated { result, missing })
 }
 

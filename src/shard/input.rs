@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::aggregate::AggregateError;
 use super::merge::Part;
-use crate::publish::config::parse_s3_url;
-use crate::publish::s3;
+use crate::config::publish::parse_s3_url;
 use crate::report::RunResult;
+use crate::s3;
 
 /// A shard found, with where its events are on local disk (if it has any).
 pub struct Found {
@@ -44,7 +44,7 @@ fn run_dirs(dir: &Path) -> Result<Vec<PathBuf>, AggregateError> {
 }
 
 fn read_part(source: String, report: &Path) -> Result<Part, AggregateError> {
-    let result = RunResult::read(report).map_err(|e| AggregateError::Input(format!("{source}: {e}")))?;
+    let result = RunResult::read_dir(report).map_err(|e| AggregateError::Input(format!("{source}: {e}")))?;
     if result.shard.is_none() && result.aggregate.is_none() {
         return Err(AggregateError::Input(format!(
             "{source}: not a shard (its report.json has no `shard`; run each shard with --shard I/N)"
@@ -82,30 +82,12 @@ pub async fn from_s3(url: &str, endpoint: Option<&str>, staging: &Path) -> Resul
     } else {
         format!("{prefix}/")
     };
-    let mut keys = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = client
-            .list_objects_v2()
-            .bucket(&bucket)
-            .prefix(&list_prefix)
-            .set_continuation_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| AggregateError::S3(format!("cannot list {url}: {}", s3::describe(&e))))?;
-        keys.extend(
-            page.contents()
-                .iter()
-                .filter_map(|o| o.key())
-                .filter(|k| *k == "report.json" || k.ends_with("/report.json"))
-                .map(str::to_string),
-        );
-        token = page.next_continuation_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
-    keys.sort();
+    let keys: Vec<String> = s3::list_keys(&client, &bucket, &list_prefix)
+        .await
+        .map_err(|e| AggregateError::S3(e.to_string()))?
+        .into_iter()
+        .filter(|k| k == "report.json" || k.ends_with("/report.json"))
+        .collect();
     if keys.is_empty() {
         return Err(AggregateError::Input(format!(
             "{url}: no run directory (no report.json) under this prefix"

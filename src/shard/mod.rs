@@ -1,19 +1,13 @@
-//! Running past one machine: the run-time side of `run --shard I/N` (announcing the shard, waiting
-//! for `--start-at`, describing the shard in report.json) and `stress-action aggregate`, which merges
-//! the shards' run directories into one run directory exactly: counts are summed, HdrHistograms are
-//! added (percentiles of a union are not averages of percentiles), timelines are laid on wall-clock
-//! time. Everything after that (charts, summary, publishing) reads the aggregate like any run.
+//! Running past one machine: the run-time side of `run --shard I/N` (announcing the shard,
+//! describing it in report.json; the lifecycle workload waits for `--start-at` itself) and
+//! `stress-action aggregate`, which merges the shards' run directories into one run directory
+//! exactly: counts are summed, HdrHistograms are added (percentiles of a union are not averages of
+//! percentiles), timelines are laid on wall-clock time. Everything after that (charts, summary, publishing) reads the aggregate like any run.
 
 pub mod aggregate;
 mod input;
 mod merge;
-mod merge_sections;
 
-use std::time::SystemTime;
-
-use chrono::{DateTime, Utc};
-
-use crate::cancel::CancelToken;
 use crate::config::RunConfig;
 use crate::console::Console;
 use crate::report::ShardInfo;
@@ -40,31 +34,4 @@ pub fn shard_info(cfg: &RunConfig) -> Option<ShardInfo> {
         group: s.group.clone(),
         seed: s.seed,
     })
-}
-
-pub fn rfc3339(at: SystemTime) -> String {
-    DateTime::<Utc>::from(at).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// Waits until `at` (wall clock) unless cancelled. An instant already past starts at once with a
-/// warning: a shard whose runner was queued still contributes its slice, only not simultaneously.
-pub async fn wait_until(at: SystemTime, console: &Console, cancel: &CancelToken) {
-    match at.duration_since(SystemTime::now()) {
-        Ok(wait) => {
-            console.say(&format!(
-                "waiting {:.1} s for --start-at {} before the burst",
-                wait.as_secs_f64(),
-                rfc3339(at)
-            ));
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = cancel.cancelled() => {}
-            }
-        }
-        Err(late) => console.warn(&format!(
-            "--start-at {} passed {:.1} s ago: releasing the burst now, not together with the other shards",
-            rfc3339(at),
-            late.duration().as_secs_f64()
-        )),
-    }
 }

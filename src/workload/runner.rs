@@ -17,8 +17,8 @@ pub struct WorkloadReports {
     pub checkpoint: Option<CheckpointReport>,
     pub lifecycle: Option<LifecycleReport>,
     pub storage: Option<StorageReport>,
-    pub contention: Option<crate::report::model_contention::ContentionReport>,
-    pub chaos: Option<crate::report::model_chaos::ChaosReport>,
+    pub contention: Option<crate::report::ContentionReport>,
+    pub chaos: Option<crate::report::ChaosReport>,
 }
 
 pub async fn run_selected(run_ctx: Arc<WorkloadContext>, cfg: &RunConfig, observer: &Observer) -> WorkloadReports {
@@ -124,10 +124,7 @@ async fn run_checkpoint(ctx: Arc<WorkloadContext>, cp: &CheckpointConfig) -> Che
     report
 }
 
-async fn run_contention(
-    ctx: Arc<WorkloadContext>,
-    cfg: &RunConfig,
-) -> crate::report::model_contention::ContentionReport {
+async fn run_contention(ctx: Arc<WorkloadContext>, cfg: &RunConfig) -> crate::report::ContentionReport {
     let c = &cfg.contention;
     ctx.console.say(&format!(
         "contention: {} writers x {} writes, store {}{}",

@@ -15,12 +15,15 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
+
+use chrono::{DateTime, Utc};
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::cancel::CancelToken;
+use crate::console::Console;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Schedule {
@@ -161,6 +164,34 @@ where
         tasks,
         count: launched,
         settled: settled_rx,
+    }
+}
+
+pub fn rfc3339(at: SystemTime) -> String {
+    DateTime::<Utc>::from(at).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Waits until `at` (wall clock) unless cancelled: the burst of every shard of a run is released at
+/// the same `--start-at` instant. An instant already past starts at once with a
+/// warning: a shard whose runner was queued still contributes its slice, only not simultaneously.
+pub async fn wait_until(at: SystemTime, console: &Console, cancel: &CancelToken) {
+    match at.duration_since(SystemTime::now()) {
+        Ok(wait) => {
+            console.say(&format!(
+                "waiting {:.1} s for --start-at {} before the burst",
+                wait.as_secs_f64(),
+                rfc3339(at)
+            ));
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = cancel.cancelled() => {}
+            }
+        }
+        Err(late) => console.warn(&format!(
+            "--start-at {} passed {:.1} s ago: releasing the burst now, not together with the other shards",
+            rfc3339(at),
+            late.duration().as_secs_f64()
+        )),
     }
 }
 

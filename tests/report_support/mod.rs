@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use stress_action::record::{encode_histogram, new_histogram, LatencySummary};
 use stress_action::report::model::InjectionCount;
+use stress_action::report::verdict::judge;
+use stress_action::report::{encode_histogram, new_histogram, LatencySummary};
 use stress_action::report::{
-    judge, CheckpointReport, ConfigSnapshot, LifecycleReport, ModeReport, RoundReport, RunResult, StatusCounts,
-    StorageReport, StorageSizeReport, TimelinePoint, Totals, WorkloadResult, SCHEMA_VERSION,
+    CheckpointReport, ConfigSnapshot, LifecycleReport, ModeReport, RoundReport, RunResult, StatusCounts, StorageReport,
+    StorageSizeReport, TimelinePoint, Totals, WorkloadResult, SCHEMA_VERSION,
 };
 
 /// Which story the fixture tells.

@@ -11,7 +11,7 @@ pub mod metric;
 
 pub use metric::{Histograms, Kind, Metric, Stat};
 
-use super::ConfigError;
+use crate::error::ConfigError;
 
 const FIELD: &str = "--threshold";
 const EXAMPLE: &str = "e.g. 'lifecycle.burst.tti.p95 < 2s' or 'retries.create.rate < 5%'";

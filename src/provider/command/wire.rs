@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::provider::InfraClass;
 use crate::provider::ProviderError;
-use crate::verify::InfraClass;
 
 /// One line to the plugin. `op` selects the operation; the other fields are the operation's.
 #[derive(Debug, Serialize)]

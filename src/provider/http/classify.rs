@@ -4,8 +4,8 @@
 
 use std::error::Error as _;
 
+use crate::provider::InfraClass;
 use crate::provider::ProviderError;
-use crate::verify::InfraClass;
 
 /// Statuses worth another attempt: the platform said "not now", not "never".
 pub fn is_retryable_status(status: u16) -> bool {

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::provider::InfraClass;
 use crate::provider::ProviderError;
-use crate::verify::InfraClass;
 
 /// The open streak: the request that started it, when, why, and how many calls it holds.
 #[derive(Clone, Debug)]

@@ -21,10 +21,10 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::config::Secret;
+use crate::provider::InfraClass;
 use crate::provider::{
     CheckpointId, ExecOutput, ExecRequest, Provider, ProviderDeath, ProviderError, ProviderResult, SandboxId,
 };
-use crate::verify::InfraClass;
 use transport::{new_idempotency_key, Body, Call, Transport, MAX_FILE_BODY, MAX_JSON_BODY, MAX_RETRIES};
 use wire::{CheckpointState, CheckpointStatus, ExecBody, ExecResult, Health, SandboxCreated};
 

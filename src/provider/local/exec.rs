@@ -116,7 +116,7 @@ async fn read_bounded<R: AsyncRead + Unpin>(pipe: Option<R>) -> (Vec<u8>, bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::InfraClass;
+    use crate::provider::InfraClass;
     use std::time::{Duration, Instant};
 
     fn req(argv: &[&str], ms: u64) -> ExecRequest {

@@ -21,8 +21,8 @@ use bytes::Bytes;
 
 use super::retry::{observe, Op, RetryLog};
 use super::{CheckpointId, ExecOutput, ExecRequest, Provider, ProviderDeath, ProviderError, ProviderResult, SandboxId};
+use crate::provider::InfraClass;
 use crate::report::RetryStats;
-use crate::verify::InfraClass;
 use ledger::Ledger;
 
 /// Called once, the first time a call fails after the provider died.

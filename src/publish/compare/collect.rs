@@ -1,7 +1,7 @@
 //! Which rows a comparison has: every part of the report both runs ran, with each metric's value or
 //! "no data", and a note for every part one side did not run.
 
-use crate::record::LatencySummary;
+use crate::report::LatencySummary;
 use crate::report::{CheckpointReport, LifecycleReport, ModeReport, RunResult, StorageReport, StorageSizeReport};
 
 use super::Direction::{HigherIsBetter, LowerIsBetter};

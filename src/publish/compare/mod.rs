@@ -10,12 +10,6 @@
 mod collect;
 mod table;
 
-use std::path::Path;
-
-use crate::report::RunResult;
-
-use super::error::PublishError;
-
 pub use collect::compare;
 
 /// Whether a larger number is good news (throughput, success rate) or bad news (latency).
@@ -70,14 +64,4 @@ pub struct Comparison {
     pub rows: Vec<DeltaRow>,
     /// Parts one side did not run, e.g. `Lifecycle (not run in this run)`: shown, never judged.
     pub not_compared: Vec<String>,
-}
-
-/// Reads a run directory or a report.json path.
-pub fn load_report(path: &Path) -> Result<RunResult, PublishError> {
-    let file = if path.is_dir() {
-        path.join("report.json")
-    } else {
-        path.to_path_buf()
-    };
-    RunResult::read(&file).map_err(|e| PublishError::Input(format!("cannot read report {}: {e}", file.display())))
 }

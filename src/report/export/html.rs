@@ -32,7 +32,7 @@ impl Exporter for HtmlExporter {
     fn render(&self, ctx: &ExportContext<'_>, earlier: &[Rendered]) -> Result<Vec<Rendered>, ExportError> {
         let markdown = match earlier.iter().find(|r| r.name == "summary.md") {
             Some(md) => md.content.clone(),
-            None => super::render_summary(ctx.result, ctx.run_dir)?,
+            None => super::render_summary(ctx.view)?,
         };
         let mut options = Options::default();
         options.extension.table = true;

@@ -1,28 +1,28 @@
-//! Exporters: everything a person reads about a run, rendered from `report.json` alone.
+//! Exporters: everything a person reads about a run, rendered from the view of `report.json`.
 //!
-//! Like hyperfine's `export/`, each output format is one small type behind [`Exporter`], and the
+//! [`finish`] is the one way a run directory is finished (`run`, `aggregate` and `report` call it):
+//! every file format, then GitHub Actions ([`actions`]). The console tables ([`console`]) read the
+//! same view but are printed, not written. Like hyperfine's `export/`, each output format is one small type behind [`Exporter`], and the
 //! [`ExportManager`] writes each exporter's files as soon as they are rendered, so a failure in a later
 //! format never costs the files of an earlier one (and never touches `report.json`). Rendering is
 //! deterministic: the same `report.json` and `events.jsonl` give byte-identical files, which is what
 //! lets `stress-action report DIR` regenerate a run directory and lets tests compare outputs.
 
-mod corruptions;
+pub mod actions;
+pub mod console;
 mod html;
-mod markdown;
+pub mod markdown;
+pub mod mermaid;
 pub mod svg;
-pub mod view;
-mod view_chaos;
-mod view_host;
 
 use std::path::{Path, PathBuf};
 
-pub use corruptions::{first_corruptions, CorruptionDetail};
 pub use html::HtmlExporter;
 pub use markdown::{render_summary, MarkdownExporter};
 pub use svg::SvgExporter;
 
-use super::RunResult;
-use crate::error::RunError;
+use super::view::RunView;
+use super::{ReadError, RunResult};
 
 /// Why a format could not be rendered. The run's measurements are never affected.
 #[derive(Debug, thiserror::Error)]
@@ -46,8 +46,10 @@ pub struct Rendered {
     pub content: String,
 }
 
-/// What an exporter may read: the model, and the run directory for streamed extras (events.jsonl).
+/// What an exporter may read: the view (built once for all of them), the model, and the run
+/// directory.
 pub struct ExportContext<'a> {
+    pub view: &'a RunView<'a>,
     pub result: &'a RunResult,
     pub run_dir: &'a Path,
 }
@@ -79,7 +81,16 @@ impl Default for ExportManager {
 impl ExportManager {
     /// Renders and writes every format; returns the names of the files written, in order.
     pub fn export(&self, result: &RunResult, run_dir: &Path) -> Result<Vec<String>, ExportError> {
-        let ctx = ExportContext { result, run_dir };
+        self.export_view(&RunView::build(result, run_dir), run_dir)
+    }
+
+    /// [`ExportManager::export`] of a view already built (the caller shows it elsewhere too).
+    pub fn export_view(&self, view: &RunView<'_>, run_dir: &Path) -> Result<Vec<String>, ExportError> {
+        let ctx = ExportContext {
+            view,
+            result: view.result,
+            run_dir,
+        };
         let mut done: Vec<Rendered> = Vec::new();
         for exporter in &self.exporters {
             let files = exporter.render(&ctx, &done)?;
@@ -92,17 +103,10 @@ impl ExportManager {
     }
 }
 
-/// `stress-action report DIR`: reads `DIR/report.json` and re-renders every format from it.
-pub fn render_run_dir(dir: &Path) -> Result<(RunResult, Vec<String>), RenderDirError> {
-    let path = dir.join("report.json");
-    if !path.is_file() {
-        return Err(RenderDirError::Input(RunError::Report {
-            path,
-            message: "no such file (is DIR a run directory written by `stress-action run`?)".to_string(),
-        }));
-    }
-    let result = RunResult::read(&path).map_err(|message| RenderDirError::Input(RunError::Report { path, message }))?;
-    let files = ExportManager::default().export(&result, dir)?;
+/// `stress-action report DIR`: reads `DIR/report.json` and finishes the directory again from it.
+pub fn render_run_dir(dir: &Path, warn: &dyn Fn(&str)) -> Result<(RunResult, Vec<String>), RenderDirError> {
+    let result = RunResult::read_dir(dir)?;
+    let files = finish(&RunView::build(&result, dir), dir, warn)?;
     Ok((result, files))
 }
 
@@ -110,21 +114,27 @@ pub fn render_run_dir(dir: &Path) -> Result<(RunResult, Vec<String>), RenderDirE
 #[derive(Debug, thiserror::Error)]
 pub enum RenderDirError {
     #[error(transparent)]
-    Input(RunError),
+    Input(#[from] ReadError),
     #[error("rendering failed: {0}")]
     Export(#[from] ExportError),
 }
 
-/// End of `run`: renders every format and feeds GitHub Actions. A failure here only warns, because
-/// report.json is already on disk and the verdict must not change.
-pub fn render_after_run(result: &RunResult, run_dir: &Path, warn: &dyn Fn(&str)) {
-    if let Err(e) = ExportManager::default().export(result, run_dir) {
-        warn(&format!(
-            "rendering the reports failed ({e}); report.json is intact, retry with `stress-action report {}`",
-            run_dir.display()
-        ));
-    }
-    crate::publish::actions::publish_from_env(result, run_dir, warn);
+/// Finishes a run directory, the one way `run`, `aggregate` and `report` all do it: renders every
+/// format, then feeds GitHub Actions (job summary, outputs, annotations). Actions are fed even when a
+/// format failed, so the job still shows the verdict; the caller decides what a rendering failure
+/// means (a warning after a run, whose report.json is already safe; exit 1 for `report`).
+pub fn finish(view: &RunView<'_>, run_dir: &Path, warn: &dyn Fn(&str)) -> Result<Vec<String>, ExportError> {
+    let exported = ExportManager::default().export_view(view, run_dir);
+    actions::export_from_env(view.result, run_dir, warn);
+    exported
+}
+
+/// What `run` and `aggregate` say when [`finish`] failed: the measurements are intact.
+pub fn rendering_failed(run_dir: &Path, e: &ExportError) -> String {
+    format!(
+        "rendering the reports failed ({e}); report.json is intact, retry with `stress-action report {}`",
+        run_dir.display()
+    )
 }
 
 fn write_atomic(path: &Path, content: &str) -> Result<(), ExportError> {

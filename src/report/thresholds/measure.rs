@@ -4,8 +4,8 @@
 use hdrhistogram::Histogram;
 
 use crate::config::threshold::{Histograms, Metric, Stat};
-use crate::record::{decode_histogram, new_histogram};
 use crate::report::RunResult;
+use crate::report::{decode_histogram, new_histogram};
 
 /// A metric's value in its canonical unit (ms, fraction, MB/s, count), with the facts behind it
 /// (`p95 of 30 samples`); or why there is none, which makes the threshold inconclusive.

@@ -1,8 +1,7 @@
-use std::time::Duration;
-
 use super::*;
-use crate::record::HistogramSet;
-use crate::report::{LifecycleReport, ModeReport, RetryStats, Verdict, WorkloadResult};
+use crate::report::{
+    encode_histogram, new_histogram, LifecycleReport, ModeReport, RetryStats, Verdict, WorkloadResult,
+};
 
 fn report(thresholds: &[&str]) -> RunResult {
     let mut r: RunResult = serde_json::from_value(serde_json::json!({
@@ -19,15 +18,15 @@ fn report(thresholds: &[&str]) -> RunResult {
     r
 }
 
-/// `ms` recorded under each key, the way the workloads record them.
+/// `ms` recorded under each key in microseconds, as the workloads' histograms hold them.
 fn with_histograms(r: &mut RunResult, samples: &[(&str, &[u64])]) {
-    let set = HistogramSet::default();
     for (key, values) in samples {
+        let mut h = new_histogram();
         for ms in *values {
-            set.record(key, Duration::from_millis(*ms));
+            h.saturating_record(ms * 1000);
         }
+        r.histograms.insert(key.to_string(), encode_histogram(&h));
     }
-    r.histograms = set.encode_all();
 }
 
 fn one(r: &RunResult) -> ThresholdResult {
@@ -154,7 +153,7 @@ fn no_data_is_never_a_pass_and_says_why() {
     with_histograms(&mut r, &[("lifecycle.sequential.tti_ms", &[5])]);
     r.histograms.insert(
         "checkpoint.all.restore_ms".into(),
-        crate::record::encode_histogram(&crate::record::new_histogram()),
+        crate::report::encode_histogram(&crate::report::new_histogram()),
     );
     let all = evaluate(&r);
     let why: Vec<&str> = all.iter().map(|t| t.measured.as_deref().unwrap()).collect();
@@ -170,7 +169,7 @@ fn no_data_is_never_a_pass_and_says_why() {
     );
     assert!(all.iter().all(|t| !t.ok && t.value.is_none()));
     r.thresholds = all;
-    crate::report::judge(&mut r);
+    crate::report::verdict::judge(&mut r);
     assert_eq!(r.verdict, Verdict::Inconclusive);
     assert!(
         r.verdict_reasons.contains(

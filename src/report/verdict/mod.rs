@@ -6,49 +6,9 @@
 //! nothing, or whose infra errors exceed `--max-infra-rate`, is inconclusive; an interrupted run is
 //! never a pass. The judge reads only the report, so `aggregate` re-judges merged shards the same way.
 
-mod facts;
 mod workload;
 
-use serde::{Deserialize, Serialize};
-
-pub use facts::{ProviderFailure, RetryStats, ThresholdResult, WorkloadResult};
-
-use super::RunResult;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Pass,
-    Fail,
-    Inconclusive,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Inconclusive => "inconclusive",
-        }
-    }
-
-    /// fail > inconclusive > pass.
-    fn severity(self) -> u8 {
-        match self {
-            Verdict::Pass => 0,
-            Verdict::Inconclusive => 1,
-            Verdict::Fail => 2,
-        }
-    }
-
-    pub fn worst(self, other: Verdict) -> Verdict {
-        if other.severity() > self.severity() {
-            other
-        } else {
-            self
-        }
-    }
-}
+use super::{RunResult, Verdict};
 
 /// Judges every workload in `result.workloads` and the run as a whole, in place.
 ///

@@ -1,7 +1,7 @@
 use super::*;
-use crate::report::model::InjectionCount;
-use crate::report::model_chaos::{ChaosReport, ScenarioReport};
-use crate::report::CheckpointReport;
+use crate::report::{
+    ChaosReport, CheckpointReport, InjectionCount, ProviderFailure, ScenarioReport, ThresholdResult, WorkloadResult,
+};
 
 fn run(workloads: &[(&str, [u64; 5])]) -> RunResult {
     let mut r: RunResult = serde_json::from_value(serde_json::json!({
@@ -262,7 +262,7 @@ fn leaks_warn_without_changing_the_verdict() {
 #[test]
 fn writes_the_fault_schedule_killed_do_not_count_against_the_infra_budget() {
     let mut r = run(&[("contention", [100, 50, 0, 50, 0])]);
-    r.contention = Some(crate::report::model_contention::ContentionReport {
+    r.contention = Some(crate::report::ContentionReport {
         kills: 45,
         ..Default::default()
     });

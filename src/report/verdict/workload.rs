@@ -1,8 +1,8 @@
 //! The rules for one workload. Reasons are written for the platform team reading the check: they say
 //! what was (not) tested and why, in the workload's own unit (restores, sandboxes, transfers).
 
-use super::{ThresholdResult, Verdict, WorkloadResult};
 use crate::report::RunResult;
+use crate::report::{ThresholdResult, Verdict, WorkloadResult};
 
 pub(super) struct Decision {
     pub verdict: Verdict,

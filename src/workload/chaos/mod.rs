@@ -19,13 +19,14 @@ use std::sync::Arc;
 pub use serve_child::{ServeChild, ServeChildError};
 pub use server::FAULT_OPS_ENV;
 
+use crate::config::contention::{ContentionConfig, DemoTarget};
 use crate::config::{Nemesis, RunConfig};
 use crate::provider::local::LocalOptions;
 use crate::provider::{LocalProvider, Provider};
 use crate::record::Counts;
-use crate::report::model_chaos::{ChaosReport, ScenarioReport};
 use crate::report::Verdict;
-use crate::workload::contention::{self, ContentionConfig, DemoTarget};
+use crate::report::{ChaosReport, ScenarioReport};
+use crate::workload::contention;
 use crate::workload::{checkpoint, WorkloadContext};
 
 pub const WORKLOAD: &str = "chaos";
@@ -165,7 +166,7 @@ async fn run_once(ctx: Arc<WorkloadContext>, cfg: &RunConfig, nemesis: Nemesis) 
 async fn kill9(ctx: Arc<WorkloadContext>, base: &ContentionConfig) -> ScenarioRun {
     let target = base.target.unwrap_or(DemoTarget::Flock);
     let mut cfg = ContentionConfig::for_target(target, base.writers, base.writes, base.write_timeout);
-    crate::config::chaos::arm_kill9(&mut cfg);
+    crate::config::contention::arm_kill9(&mut cfg);
     let report = contention::run(ctx, &cfg).await;
     ScenarioRun {
         workload: contention::WORKLOAD,

@@ -72,6 +72,8 @@ pub async fn prepare_round(
     }
 }
 
+/// Writes the marker, commits it, checks the origin holds it, and checkpoints. The error names the
+/// step that failed, for the round's `setup_error`.
 async fn prepare_in(
     ctx: &WorkloadContext,
     round: u32,
@@ -79,18 +81,30 @@ async fn prepare_in(
     sb: &SandboxId,
     write_during_checkpoint: bool,
 ) -> Result<(CheckpointId, Fingerprint), (&'static str, Outcome)> {
-    let p = ctx.provider.as_ref();
     let expected_sha = hex_digest(marker);
-    timed(
-        ctx,
-        round,
-        "write_marker",
-        Some(sb),
-        p.write_file(sb, MARKER_PATH, marker.clone()),
-    )
-    .await
-    .map_err(|o| ("write_marker", o))?;
+    let write = ctx.provider.write_file(sb, MARKER_PATH, marker.clone());
+    timed(ctx, round, "write_marker", Some(sb), write)
+        .await
+        .map_err(|o| ("write_marker", o))?;
+    let commit = commit_marker(ctx, round, sb).await.map_err(|o| ("commit", o))?;
+    check_origin(ctx, round, sb, &expected_sha)
+        .await
+        .map_err(|o| ("check_marker", o))?;
+    let checkpoint = checkpoint_origin(ctx, round, sb, write_during_checkpoint)
+        .await
+        .map_err(|o| ("checkpoint", o))?;
+    Ok((
+        checkpoint,
+        Fingerprint {
+            marker_path: MARKER_PATH.to_string(),
+            marker_sha256: expected_sha,
+            commit,
+        },
+    ))
+}
 
+/// Commits the marker in a fresh repository; returns the commit every restore must be at.
+async fn commit_marker(ctx: &WorkloadContext, round: u32, sb: &SandboxId) -> Result<String, Outcome> {
     let message = format!("stress-action marker, round {round}");
     let commit_cmd: [&[&str]; 3] = [
         &["git", "init", "-q"],
@@ -108,38 +122,44 @@ async fn prepare_in(
         ],
     ];
     for argv in commit_cmd {
-        exec_ok(ctx, round, "commit", sb, argv)
-            .await
-            .map_err(|o| ("commit", o))?;
+        exec_ok(ctx, round, "commit", sb, argv).await?;
     }
-    let head = exec_ok(ctx, round, "commit", sb, &["git", "rev-parse", "HEAD"])
-        .await
-        .map_err(|o| ("commit", o))?;
-    let commit = head.stdout_text().trim().to_string();
+    let head = exec_ok(ctx, round, "commit", sb, &["git", "rev-parse", "HEAD"]).await?;
+    Ok(head.stdout_text().trim().to_string())
+}
 
-    // The origin itself must hold what we wrote, or every restore would inherit a bad write.
-    let sum = exec_ok(ctx, round, "check_marker", sb, &["sha256sum", MARKER_PATH])
-        .await
-        .map_err(|o| ("check_marker", o))?;
+/// The origin itself must hold what we wrote, or every restore would inherit a bad write.
+async fn check_origin(ctx: &WorkloadContext, round: u32, sb: &SandboxId, expected_sha: &str) -> Result<(), Outcome> {
+    let sum = exec_ok(ctx, round, "check_marker", sb, &["sha256sum", MARKER_PATH]).await?;
     let stdout = sum.stdout_text();
-    if parse_sha256sum(&stdout) != Some(expected_sha.as_str()) {
-        let outcome = Outcome::corrupted("marker write", expected_sha.clone(), excerpt(&stdout));
-        ctx.recorder.events.write(
-            &Event {
-                round: Some(round),
-                ..Event::new(ctx.account(WORKLOAD), "check_marker", Duration::ZERO)
-            }
-            .with_outcome(&outcome),
-        );
-        return Err(("check_marker", outcome));
+    if parse_sha256sum(&stdout) == Some(expected_sha) {
+        return Ok(());
     }
+    let outcome = Outcome::corrupted("marker write", expected_sha, excerpt(&stdout));
+    ctx.recorder.events.write(
+        &Event {
+            round: Some(round),
+            ..Event::new(ctx.account(WORKLOAD), "check_marker", Duration::ZERO)
+        }
+        .with_outcome(&outcome),
+    );
+    Err(outcome)
+}
 
+/// Checkpoints the origin; with `write_during_checkpoint`, while a writer rewrites the marker (the
+/// unquiesced-checkpoint fault), whose own failure only warns.
+async fn checkpoint_origin(
+    ctx: &WorkloadContext,
+    round: u32,
+    sb: &SandboxId,
+    write_during_checkpoint: bool,
+) -> Result<CheckpointId, Outcome> {
     let torn_writer = write_during_checkpoint.then(|| start_torn_writer(ctx, sb));
     if torn_writer.is_some() {
         // Let the writer reach the middle of its rewrite before asking for the checkpoint.
         tokio::time::sleep(TORN_WRITER_HEAD_START).await;
     }
-    let checkpoint = timed(ctx, round, "checkpoint", Some(sb), p.checkpoint(sb)).await;
+    let checkpoint = timed(ctx, round, "checkpoint", Some(sb), ctx.provider.checkpoint(sb)).await;
     if let Some(writer) = torn_writer {
         match writer.await {
             Ok(Ok(out)) if out.success() => {}
@@ -155,15 +175,7 @@ async fn prepare_in(
             )),
         }
     }
-    let checkpoint = checkpoint.map_err(|o| ("checkpoint", o))?;
-    Ok((
-        checkpoint,
-        Fingerprint {
-            marker_path: MARKER_PATH.to_string(),
-            marker_sha256: expected_sha,
-            commit,
-        },
-    ))
+    checkpoint
 }
 
 /// Runs a setup command; a non-zero exit here means the platform cannot do what a sandbox must

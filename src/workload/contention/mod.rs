@@ -23,48 +23,18 @@ use bytes::Bytes;
 use tokio::sync::Barrier;
 
 pub use check::{check_store, parse_listing, write_id, WriteState, WriteVerdict};
-pub use nemesis::Kill9;
-pub use targets::DemoTarget;
 use writer::WriterLog;
 
+use crate::config::contention::ContentionConfig;
 use crate::provider::{ExecRequest, SandboxId};
 use crate::record::Event;
-use crate::report::model_contention::ContentionReport;
+use crate::report::ContentionReport;
 use crate::verify::exit_status::check_exited_cleanly;
 use crate::verify::restore::exec_with_retries;
 use crate::verify::Outcome;
 use crate::workload::WorkloadContext;
 
 pub const WORKLOAD: &str = "contention";
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct ContentionConfig {
-    pub writers: u32,
-    pub writes: u32,
-    /// Command template; `{writer}`, `{seq}` and `{id}` are replaced in every argument.
-    pub write_cmd: Vec<String>,
-    /// Prints what the store holds: JSON lines with an `id`, or one id per line.
-    pub list_cmd: Vec<String>,
-    pub target: Option<DemoTarget>,
-    pub write_timeout: Duration,
-    /// SIGKILL writer processes at random moments while the writers run.
-    pub kill9: Option<Kill9>,
-}
-
-impl ContentionConfig {
-    /// The built-in demo store's commands.
-    pub fn for_target(target: DemoTarget, writers: u32, writes: u32, write_timeout: Duration) -> Self {
-        Self {
-            writers,
-            writes,
-            write_cmd: target.write_cmd(),
-            list_cmd: target.list_cmd(),
-            target: Some(target),
-            write_timeout,
-            kill9: None,
-        }
-    }
-}
 
 pub async fn run(ctx: Arc<WorkloadContext>, cfg: &ContentionConfig) -> ContentionReport {
     let workload = ctx.account(WORKLOAD);
@@ -165,7 +135,7 @@ async fn prepare(ctx: &WorkloadContext, cfg: &ContentionConfig) -> Result<Sandbo
     };
     let sb = ctx.provider.create().await.map_err(infra)?;
     if let Some(target) = cfg.target {
-        let (name, script) = target.script();
+        let (name, script) = (target.script_name(), targets::script(target));
         ctx.provider
             .write_file(&sb, name, Bytes::from_static(script.as_bytes()))
             .await

@@ -8,19 +8,12 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::cancel::CancelToken;
+use crate::config::contention::Kill9;
 use crate::provider::{ExecRequest, SandboxId};
 use crate::record::Event;
 use crate::workload::WorkloadContext;
 
 use super::WORKLOAD;
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Kill9 {
-    /// Matched against full command lines (`pkill -f`): the store's writer processes.
-    pub pattern: String,
-    /// Mean time between kills; each wait is drawn uniformly from half to one and a half times it.
-    pub mean_interval: Duration,
-}
 
 /// Kills until `stop` fires; returns how many kills signalled a process. Whether a kill really
 /// hit a write shows on the write itself (it dies by SIGKILL), which is what the report counts.

@@ -1,5 +1,8 @@
 //! Built-in demo stores for the local provider: one correct, one with the lost-update bug this
-//! workload exists to catch. They make `--contention-target` work with nothing installed.
+//! workload exists to catch. They make `--contention-target` work with nothing installed; which one
+//! runs, and the commands that call it, are settings ([`DemoTarget`]).
+
+use crate::config::contention::DemoTarget;
 
 /// Appends one line under an exclusive lock: concurrent writers never lose an update.
 const FLOCK_STORE: &str = r#"#!/bin/sh
@@ -20,41 +23,10 @@ printf '%s\n' "$1" >> "$tmp"
 mv "$tmp" store.txt
 "#;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DemoTarget {
-    Flock,
-    Naive,
-}
-
-impl DemoTarget {
-    pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "flock" => Some(DemoTarget::Flock),
-            "naive" => Some(DemoTarget::Naive),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            DemoTarget::Flock => "flock",
-            DemoTarget::Naive => "naive",
-        }
-    }
-
-    /// The script to install in the sandbox, and the file name to install it under.
-    pub fn script(self) -> (&'static str, &'static str) {
-        match self {
-            DemoTarget::Flock => ("store-flock.sh", FLOCK_STORE),
-            DemoTarget::Naive => ("store-naive.sh", NAIVE_STORE),
-        }
-    }
-
-    pub fn write_cmd(self) -> Vec<String> {
-        vec!["sh".into(), self.script().0.into(), "{id}".into()]
-    }
-
-    pub fn list_cmd(self) -> Vec<String> {
-        vec!["cat".into(), "store.txt".into()]
+/// What the store's script does; installed in the sandbox under [`DemoTarget::script_name`].
+pub fn script(target: DemoTarget) -> &'static str {
+    match target {
+        DemoTarget::Flock => FLOCK_STORE,
+        DemoTarget::Naive => NAIVE_STORE,
     }
 }

@@ -82,9 +82,9 @@ fn schedule_for(mode: LifecycleMode, cfg: &LifecycleConfig) -> Schedule {
 
 async fn run_mode(ctx: &Arc<WorkloadContext>, cfg: &LifecycleConfig, mode: LifecycleMode) -> ModeReport {
     if let (LifecycleMode::Burst, Some(at)) = (mode, cfg.start_at) {
-        crate::shard::wait_until(at, &ctx.console, &ctx.cancel).await;
+        crate::workload::schedule::wait_until(at, &ctx.console, &ctx.cancel).await;
     }
-    let started_at = crate::shard::rfc3339(std::time::SystemTime::now());
+    let started_at = crate::workload::schedule::rfc3339(std::time::SystemTime::now());
     let shared = Arc::new(ModeShared::new(mode, cfg.clone()));
     let mut launched = schedule::launch(schedule_for(mode, cfg), cfg.count_for(mode), &ctx.cancel, |slot| {
         ctx.recorder.plan(WORKLOAD);

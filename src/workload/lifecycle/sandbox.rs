@@ -151,6 +151,8 @@ pub fn class_key(class: InfraClass, status: Option<u16>) -> String {
     }
 }
 
+/// One sandbox's life: create (timed from the scheduled start), first command, held alive until
+/// the whole mode settled, liveness probe, destroy.
 pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut slot: Slot) -> SandboxResult {
     let scheduled = slot.start().await;
     shared.clock.started(scheduled);
@@ -159,20 +161,7 @@ pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut
         queue: ms(queue),
         ..Default::default()
     };
-    let provider = ctx.provider.as_ref();
-
-    let created = match shared
-        .gate
-        .run(|| tokio::time::timeout(shared.cfg.create_timeout, provider.create()))
-        .await
-    {
-        Ok(r) => r,
-        Err(_) => Err(ProviderError::timeout(format!(
-            "create did not answer within {} s",
-            shared.cfg.create_timeout.as_secs()
-        ))),
-    };
-    let sandbox = match created {
+    let sandbox = match create(&ctx, &shared).await {
         Ok(sb) => sb,
         Err(e) => {
             slot.settle();
@@ -212,22 +201,7 @@ pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut
         },
     };
 
-    let destroy_started = Instant::now();
-    let destroy_failure = match shared.gate.run(|| provider.destroy(&sandbox)).await {
-        Ok(()) => {
-            let t = destroy_started.elapsed();
-            ctx.recorder.histograms.record(&shared.key("destroy_ms"), t);
-            timings.destroy = Some(ms(t));
-            shared.unregister(&sandbox);
-            None
-        }
-        Err(e) => {
-            ctx.recorder
-                .errors
-                .write_text(&format!("=== DESTROY FAILED lifecycle sandbox {sandbox}: {e}\n\n"));
-            Some(class_key(e.class, e.status))
-        }
-    };
+    let destroy_failure = destroy(&ctx, &shared, &sandbox, &mut timings).await;
     finish(
         &ctx,
         &shared,
@@ -238,6 +212,47 @@ pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut
         destroy_failure,
         timings,
     )
+}
+
+/// Creates the sandbox through the mode's gate; no answer within the create timeout is a timeout.
+async fn create(ctx: &WorkloadContext, shared: &ModeShared) -> Result<SandboxId, ProviderError> {
+    let provider = ctx.provider.as_ref();
+    match shared
+        .gate
+        .run(|| tokio::time::timeout(shared.cfg.create_timeout, provider.create()))
+        .await
+    {
+        Ok(r) => r,
+        Err(_) => Err(ProviderError::timeout(format!(
+            "create did not answer within {} s",
+            shared.cfg.create_timeout.as_secs()
+        ))),
+    }
+}
+
+/// Destroys the sandbox; a failure is logged and returned as its class (the final sweep retries).
+async fn destroy(
+    ctx: &WorkloadContext,
+    shared: &ModeShared,
+    sandbox: &SandboxId,
+    timings: &mut Timings,
+) -> Option<String> {
+    let destroy_started = Instant::now();
+    match shared.gate.run(|| ctx.provider.destroy(sandbox)).await {
+        Ok(()) => {
+            let t = destroy_started.elapsed();
+            ctx.recorder.histograms.record(&shared.key("destroy_ms"), t);
+            timings.destroy = Some(ms(t));
+            shared.unregister(sandbox);
+            None
+        }
+        Err(e) => {
+            ctx.recorder
+                .errors
+                .write_text(&format!("=== DESTROY FAILED lifecycle sandbox {sandbox}: {e}\n\n"));
+            Some(class_key(e.class, e.status))
+        }
+    }
 }
 
 /// Runs the ready command; a command that ran but did not exit 0 is a provider error.

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use plotters::prelude::*;
 
 use super::{axis_max, chart_error, draw_svg, tick, BLUE, FONT, GREY, ORANGE, RED};
-use crate::record::{decode_histogram, LatencySummary};
 use crate::report::export::{ExportError, Rendered};
 use crate::report::ModeReport;
+use crate::report::{decode_histogram, LatencySummary};
 
 const POINTS: u32 = 120;
 /// The deepest tail shown: six nines, 99.9999%.
@@ -20,25 +20,7 @@ pub fn render(
     histograms: &BTreeMap<String, String>,
 ) -> Result<Option<Rendered>, ExportError> {
     let name = format!("tti-{mode}.svg");
-    let metrics = [
-        ("create", "create_ms", &report.create_ms, BLUE),
-        ("first command", "first_command_ms", &report.first_command_ms, ORANGE),
-        ("TTI", "tti_ms", &report.tti_ms, RED),
-    ];
-    let mut series = Vec::new();
-    for (label, key, summary, color) in metrics {
-        let points = match histograms.get(&format!("lifecycle.{mode}.{key}")) {
-            Some(encoded) => {
-                let h = decode_histogram(encoded)
-                    .map_err(|e| chart_error(&name, format!("lifecycle.{mode}.{key}: {e}")))?;
-                curve_from_histogram(&h)
-            }
-            None => curve_from_summary(summary),
-        };
-        if !points.is_empty() {
-            series.push((label, points, color));
-        }
-    }
+    let series = series_of(&name, mode, report, histograms)?;
     if series.is_empty() {
         return Ok(None);
     }
@@ -94,6 +76,38 @@ pub fn render(
         Ok(())
     })
     .map(Some)
+}
+
+/// A labelled line of (nines, milliseconds) points in its colour.
+type Curve = (&'static str, Vec<(f64, f64)>, RGBColor);
+
+/// Create, first command and TTI curves: from the histograms, else from the summary's percentiles.
+fn series_of(
+    name: &str,
+    mode: &str,
+    report: &ModeReport,
+    histograms: &BTreeMap<String, String>,
+) -> Result<Vec<Curve>, ExportError> {
+    let metrics = [
+        ("create", "create_ms", &report.create_ms, BLUE),
+        ("first command", "first_command_ms", &report.first_command_ms, ORANGE),
+        ("TTI", "tti_ms", &report.tti_ms, RED),
+    ];
+    let mut series = Vec::new();
+    for (label, key, summary, color) in metrics {
+        let points = match histograms.get(&format!("lifecycle.{mode}.{key}")) {
+            Some(encoded) => {
+                let h =
+                    decode_histogram(encoded).map_err(|e| chart_error(name, format!("lifecycle.{mode}.{key}: {e}")))?;
+                curve_from_histogram(&h)
+            }
+            None => curve_from_summary(summary),
+        };
+        if !points.is_empty() {
+            series.push((label, points, color));
+        }
+    }
+    Ok(series)
 }
 
 /// x is the number of nines, `-log10(1 - q)`: 0 is 0%, 1 is p90, 2 is p99, and so on, so the tail gets
@@ -203,7 +217,7 @@ mod tests {
 
     #[test]
     fn curve_reaches_the_maximum() {
-        let mut h = crate::record::new_histogram();
+        let mut h = crate::report::new_histogram();
         for v in 1..=1000u64 {
             h.record(v * 1000).unwrap();
         }

@@ -37,7 +37,7 @@ pub fn render(lc: &LifecycleReport) -> Result<Option<Rendered>, ExportError> {
             .light_line_style(WHITE)
             .draw()
             .map_err(err)?;
-        let series: [Series<crate::record::LatencySummary>; 3] = [
+        let series: [Series<crate::report::LatencySummary>; 3] = [
             ("p50", |s| s.p50, BLUE),
             ("p95", |s| s.p95, ORANGE),
             ("p99", |s| s.p99, RED),

@@ -1,0 +1,292 @@
+//! Publishing settings: where a finished run goes (S3, the sticky PR comment, a baseline).
+//!
+//! [`PublishArgs`] is what the user said; [`PublishConfig::build`] validates it. Defaults come from
+//! the GitHub Actions environment (`GITHUB_REPOSITORY`, `GITHUB_RUN_ID`, `GITHUB_EVENT_PATH`) so the
+//! action needs no flags at all, and every error names the flag the user would fix. Validation lives
+//! here, with the rest of the configuration, so `run` checks its publishing flags before a long run
+//! and the publishers receive settings that are already sound.
+
+mod github;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use github::github_target;
+pub use github::GitHubTarget;
+
+use crate::error::ConfigError;
+
+/// Presigned S3 URLs are valid for at most 7 days (a limit of SigV4, not of this tool).
+pub const MAX_PRESIGN_DAYS: u32 = 7;
+
+/// What the user said about publishing, every field optional: the flags of `publish DIR` and of
+/// `run` (clap reads this struct directly) and the `[publish]` table of stress.toml (serde reads it),
+/// so the list of settings, their help and their keys are written once.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize, clap::Args)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PublishArgs {
+    /// Upload the run directory to this S3 bucket.
+    #[arg(long, value_name = "BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// Key prefix (default stress-action/<GITHUB_REPOSITORY>/<GITHUB_RUN_ID>, or local/<timestamp>).
+    #[arg(long, value_name = "PREFIX")]
+    pub s3_prefix: Option<String>,
+    /// S3-compatible endpoint URL (MinIO, R2, ...); enables path-style addressing.
+    #[arg(long, value_name = "URL")]
+    pub s3_endpoint: Option<String>,
+    /// Public base URL of the bucket (CDN or public bucket) used for links and images in the comment.
+    #[arg(long, value_name = "URL")]
+    pub public_base_url: Option<String>,
+    /// Link to presigned URLs valid this many days (at most 7, the S3 limit).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub presign_days: Option<i64>,
+    /// Environment variable holding the GitHub token (default GITHUB_TOKEN).
+    #[arg(long, value_name = "NAME")]
+    pub github_token_env: Option<String>,
+    /// owner/name of the repository (default GITHUB_REPOSITORY).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// Pull request number (default: from GITHUB_EVENT_PATH).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub pr: Option<i64>,
+    /// GitHub API URL (GitHub Enterprise; default GITHUB_API_URL or https://api.github.com).
+    #[arg(long, value_name = "URL")]
+    pub github_api_url: Option<String>,
+    /// One sticky comment per key (default "default").
+    #[arg(long, value_name = "KEY")]
+    pub comment_key: Option<String>,
+    /// Login that owns the sticky comment besides bots: the user of a personal token (a marker
+    /// quoted by anyone else is never edited).
+    #[arg(long, value_name = "LOGIN")]
+    pub comment_author: Option<String>,
+    /// Baseline run: a run directory, a report.json, or s3://bucket/key.
+    #[arg(long, value_name = "PATH|S3_URL")]
+    pub baseline: Option<String>,
+    /// Fail (exit 1) when a p95 got worse than the baseline by more than PCT percent.
+    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
+    pub fail_on_regression: Option<f64>,
+    /// Store this run's report.json as the new baseline at s3://bucket/key.
+    #[arg(long, value_name = "S3_URL")]
+    pub save_baseline: Option<String>,
+}
+
+impl PublishArgs {
+    /// The stress.toml keys of these settings (`s3-bucket`, ...), taken from serde itself so a
+    /// setting added above is a key without being listed again.
+    pub fn keys() -> Vec<String> {
+        match serde_json::to_value(PublishArgs::default()) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct S3Target {
+    pub bucket: String,
+    pub prefix: String,
+    pub endpoint: Option<String>,
+}
+
+/// How readers of the comment reach uploaded files.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkMode {
+    /// No public links: charts are drawn inline with Mermaid.
+    None,
+    Public(String),
+    PresignDays(u32),
+}
+
+/// A baseline report: a local run directory / report.json, or an object in S3.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BaselineSource {
+    Path(PathBuf),
+    S3 { bucket: String, key: String },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublishConfig {
+    pub s3: Option<S3Target>,
+    pub s3_endpoint: Option<String>,
+    pub links: LinkMode,
+    pub github: Option<GitHubTarget>,
+    pub baseline: Option<BaselineSource>,
+    pub fail_on_regression: Option<f64>,
+    pub save_baseline: Option<(String, String)>,
+    /// Link to the workflow run, when running inside GitHub Actions.
+    pub run_url: Option<String>,
+}
+
+/// The environment variables publishing reads, passed in so tests need not mutate the process env.
+pub type Env = BTreeMap<String, String>;
+
+pub fn process_env() -> Env {
+    std::env::vars().collect()
+}
+
+impl PublishConfig {
+    /// Validates in the order the flags are listed, so the first mistake named is the first a
+    /// reader of `--help` would look at.
+    pub fn build(args: PublishArgs, env: &Env) -> Result<Self, ConfigError> {
+        let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
+        let repo_env = get("GITHUB_REPOSITORY");
+        let s3_endpoint = args
+            .s3_endpoint
+            .clone()
+            .map(|e| validate_url("--s3-endpoint", e))
+            .transpose()?;
+        let github = github_target(&args, env, repo_env.as_deref())?;
+        let run_id = get("GITHUB_RUN_ID");
+        let s3 = s3_target(&args, repo_env.as_deref(), run_id.as_deref(), &s3_endpoint)?;
+        let links = link_mode(&args, s3.is_some())?;
+        let baseline = baseline(&args)?;
+        let save_baseline = save_baseline(&args)?;
+        let run_url = match (get("GITHUB_SERVER_URL"), &repo_env, run_id) {
+            (Some(server), Some(repo), Some(id)) => {
+                Some(format!("{}/{repo}/actions/runs/{id}", server.trim_end_matches('/')))
+            }
+            _ => None,
+        };
+        Ok(PublishConfig {
+            s3,
+            s3_endpoint,
+            links,
+            github,
+            baseline,
+            fail_on_regression: args.fail_on_regression,
+            save_baseline,
+            run_url,
+        })
+    }
+}
+
+/// Where the run directory is uploaded: the bucket, and the prefix (default per repository and
+/// workflow run, so runs never overwrite each other).
+fn s3_target(
+    args: &PublishArgs,
+    repo_env: Option<&str>,
+    run_id: Option<&str>,
+    endpoint: &Option<String>,
+) -> Result<Option<S3Target>, ConfigError> {
+    match &args.s3_bucket {
+        Some(bucket) if bucket.trim().is_empty() => Err(ConfigError::new("--s3-bucket", "must not be empty")),
+        Some(bucket) => {
+            let prefix = match &args.s3_prefix {
+                Some(p) => p.trim_matches('/').to_string(),
+                None => default_prefix(repo_env, run_id),
+            };
+            Ok(Some(S3Target {
+                bucket: bucket.clone(),
+                prefix,
+                endpoint: endpoint.clone(),
+            }))
+        }
+        None if args.s3_prefix.is_some() => Err(ConfigError::new("--s3-prefix", "needs --s3-bucket")),
+        None => Ok(None),
+    }
+}
+
+/// How the comment links uploaded files: a public base URL, presigned URLs, or not at all.
+fn link_mode(args: &PublishArgs, has_s3: bool) -> Result<LinkMode, ConfigError> {
+    match (args.public_base_url.clone(), args.presign_days) {
+        (Some(_), Some(_)) => Err(ConfigError::new(
+            "--presign-days",
+            "choose either --public-base-url or --presign-days",
+        )),
+        (Some(url), None) => Ok(LinkMode::Public(
+            validate_url("--public-base-url", url)?.trim_end_matches('/').into(),
+        )),
+        (None, Some(days)) => {
+            if !(1..=MAX_PRESIGN_DAYS as i64).contains(&days) {
+                return Err(ConfigError::new(
+                    "--presign-days",
+                    format!(
+                        "must be 1..={MAX_PRESIGN_DAYS} (presigned S3 URLs expire after at most 7 days), got {days}"
+                    ),
+                ));
+            }
+            if !has_s3 {
+                return Err(ConfigError::new("--presign-days", "needs --s3-bucket"));
+            }
+            Ok(LinkMode::PresignDays(days as u32))
+        }
+        (None, None) => Ok(LinkMode::None),
+    }
+}
+
+/// The baseline to compare with, and the regression it may fail on.
+fn baseline(args: &PublishArgs) -> Result<Option<BaselineSource>, ConfigError> {
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(|b| parse_baseline("--baseline", b))
+        .transpose()?;
+    if let Some(pct) = args.fail_on_regression {
+        if !pct.is_finite() || pct < 0.0 {
+            return Err(ConfigError::new(
+                "--fail-on-regression",
+                format!("must be a percentage >= 0, got {pct}"),
+            ));
+        }
+        if baseline.is_none() {
+            return Err(ConfigError::new("--fail-on-regression", "needs --baseline"));
+        }
+    }
+    Ok(baseline)
+}
+
+/// Where to save this run as the next baseline: `(bucket, key)`.
+fn save_baseline(args: &PublishArgs) -> Result<Option<(String, String)>, ConfigError> {
+    let Some(s) = &args.save_baseline else {
+        return Ok(None);
+    };
+    match parse_s3_url(s) {
+        Some(pair) => Ok(Some(pair)),
+        None => Err(ConfigError::new(
+            "--save-baseline",
+            format!("must be s3://bucket/key, got {s:?}"),
+        )),
+    }
+}
+
+fn default_prefix(repo: Option<&str>, run_id: Option<&str>) -> String {
+    let repo = repo.unwrap_or("local");
+    let run = match run_id {
+        Some(id) => id.to_string(),
+        None => chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string(),
+    };
+    format!("stress-action/{repo}/{run}")
+}
+
+pub(super) fn validate_url(field: &str, url: String) -> Result<String, ConfigError> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(url)
+    } else {
+        Err(ConfigError::new(
+            field,
+            format!("must start with http:// or https://, got {url:?}"),
+        ))
+    }
+}
+
+/// `s3://bucket/key` -> (bucket, key); `None` when it is not such a URL.
+pub fn parse_s3_url(s: &str) -> Option<(String, String)> {
+    let rest = s.strip_prefix("s3://")?;
+    let (bucket, key) = rest.split_once('/')?;
+    (!bucket.is_empty() && !key.is_empty()).then(|| (bucket.to_string(), key.to_string()))
+}
+
+pub fn parse_baseline(field: &str, s: &str) -> Result<BaselineSource, ConfigError> {
+    if s.starts_with("s3://") {
+        return parse_s3_url(s)
+            .map(|(bucket, key)| BaselineSource::S3 { bucket, key })
+            .ok_or_else(|| ConfigError::new(field, format!("must be a path or s3://bucket/key, got {s:?}")));
+    }
+    if s.is_empty() {
+        return Err(ConfigError::new(field, "must not be empty"));
+    }
+    Ok(BaselineSource::Path(PathBuf::from(s)))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,55 @@
+//! Chart data for outputs that draw their own charts (Mermaid in summary.md and the PR comment):
+//! three series (p50, p95, p99) over a few labelled points, with the axis already sized.
+
+use crate::report::{CheckpointReport, LatencySummary, ModeReport};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chart {
+    pub title: &'static str,
+    pub y_label: &'static str,
+    pub labels: Vec<String>,
+    /// p50, p95 and p99, one value per label, in milliseconds.
+    pub series: [Vec<f64>; 3],
+}
+
+impl Chart {
+    fn of(title: &'static str, y_label: &'static str, points: Vec<(String, &LatencySummary)>) -> Option<Self> {
+        if points.is_empty() {
+            return None;
+        }
+        let pick = |f: fn(&LatencySummary) -> f64| points.iter().map(|(_, s)| f(s)).collect();
+        Some(Chart {
+            title,
+            y_label,
+            series: [pick(|s| s.p50), pick(|s| s.p95), pick(|s| s.p99)],
+            labels: points.into_iter().map(|(label, _)| label).collect(),
+        })
+    }
+
+    /// The top of the y axis: a tenth above the highest value, whole milliseconds, at least 1.
+    pub fn y_max(&self) -> f64 {
+        let max = self.series.iter().flatten().copied().fold(1.0_f64, f64::max);
+        (max * 1.1).ceil()
+    }
+}
+
+pub fn tti_per_mode(modes: &[(&'static str, &ModeReport)]) -> Option<Chart> {
+    Chart::of(
+        "Time to interactive per mode: p50, p95, p99 (ms)",
+        "TTI (ms)",
+        modes.iter().map(|(name, m)| (name.to_string(), &m.tti_ms)).collect(),
+    )
+}
+
+pub fn checkpoint_latency(cp: &CheckpointReport) -> Chart {
+    Chart {
+        title: "Checkpoint latency: p50, p95, p99 (ms)",
+        y_label: "latency (ms)",
+        labels: vec!["restore".into(), "verify".into()],
+        series: [
+            vec![cp.restore_ms.p50, cp.verify_ms.p50],
+            vec![cp.restore_ms.p95, cp.verify_ms.p95],
+            vec![cp.restore_ms.p99, cp.verify_ms.p99],
+        ],
+    }
+}

@@ -1,0 +1,107 @@
+//! What every output shows, built once from report.json: the headline, one row per workload, the
+//! thresholds, the provider calls that needed retries, the lifecycle modes, the chart data, the
+//! corruption details, the contention and chaos sections, and where the run ran.
+//!
+//! The view decides *what* is shown and in which order (run order for workloads, the protocol's
+//! order for provider calls, the canonical order for lifecycle modes) and derives what several
+//! outputs need (a threshold's status, a chart's axis, the notes under the contention table). It
+//! formats nothing for a medium: the console upper-cases verdicts and pads columns, summary.md adds
+//! icons and escapes cells, the PR comment shortens. Two outputs can then disagree on how a row
+//! looks, never on which rows exist.
+
+mod chart;
+mod corruptions;
+mod rows;
+mod sections;
+
+use std::path::Path;
+
+pub use chart::Chart;
+pub use corruptions::{first_corruptions, CorruptionDetail, CORRUPTION_DETAILS};
+pub use rows::{RetryRow, ThresholdRow, ThresholdStatus, WorkloadRow, CALL_ORDER};
+pub use sections::{host_line, ContentionNote, ContentionView, Placement};
+
+use crate::report::{ModeReport, RunResult, ScenarioReport, Verdict};
+
+/// The run's verdict and why; the first thing every output says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Headline<'a> {
+    pub verdict: Verdict,
+    pub reasons: &'a [String],
+    pub interrupted: bool,
+}
+
+impl<'a> Headline<'a> {
+    pub fn of(result: &'a RunResult) -> Self {
+        Headline {
+            verdict: result.verdict,
+            reasons: &result.verdict_reasons,
+            interrupted: result.interrupted,
+        }
+    }
+}
+
+/// Everything an output may show about one run. Sections every output shows as they are in the
+/// report (totals, rounds, storage sizes, environment) are read from [`RunView::result`].
+pub struct RunView<'a> {
+    pub result: &'a RunResult,
+    pub headline: Headline<'a>,
+    /// In the order the workloads ran.
+    pub workloads: Vec<WorkloadRow<'a>>,
+    /// `<workload>: <line>` for things to know that did not change the verdict (leaked sandboxes).
+    pub warnings: Vec<String>,
+    pub thresholds: Vec<ThresholdRow<'a>>,
+    /// Every kind of provider call, in the protocol's order; empty unless some call was retried.
+    pub retries: Vec<RetryRow<'a>>,
+    /// The lifecycle modes that ran, in their canonical order.
+    pub modes: Vec<(&'static str, &'a ModeReport)>,
+    /// p50/p95/p99 time to interactive per lifecycle mode.
+    pub tti_chart: Option<Chart>,
+    /// p50/p95/p99 restore and verify latency (for outputs that need a chart when no mode ran).
+    pub checkpoint_chart: Option<Chart>,
+    /// The first [`CORRUPTION_DETAILS`] corrupted operations from events.jsonl.
+    pub corruptions: Vec<CorruptionDetail>,
+    pub contention: Option<ContentionView<'a>>,
+    pub scenarios: Vec<&'a ScenarioReport>,
+    /// Why chaos runs did not pass: the first five per scenario, as (scenario, line).
+    pub chaos_failures: Vec<(&'a str, &'a str)>,
+    /// Which shard this run was, or what an aggregate merged.
+    pub placement: Option<Placement<'a>>,
+    /// The tool's own peak memory, CPU and open files.
+    pub host_line: Option<String>,
+}
+
+impl<'a> RunView<'a> {
+    /// `run_dir` is read only for the corruption details in events.jsonl, and only when the report
+    /// counts corruption.
+    pub fn build(result: &'a RunResult, run_dir: &Path) -> Self {
+        let corruptions = if result.totals.corrupted > 0 {
+            first_corruptions(run_dir, CORRUPTION_DETAILS)
+        } else {
+            Vec::new()
+        };
+        let modes = result.lifecycle.as_ref().map(|l| l.modes()).unwrap_or_default();
+        let scenarios: Vec<&ScenarioReport> = result.chaos.iter().flat_map(|c| &c.scenarios).collect();
+        let chaos_failures = scenarios
+            .iter()
+            .flat_map(|s| s.failures.iter().take(5).map(|f| (s.name.as_str(), f.as_str())))
+            .collect();
+        RunView {
+            result,
+            headline: Headline::of(result),
+            workloads: rows::workloads(result),
+            warnings: rows::warnings(result),
+            thresholds: rows::thresholds(result),
+            retries: rows::retries(result),
+            tti_chart: chart::tti_per_mode(&modes),
+            checkpoint_chart: result.checkpoint.as_ref().map(chart::checkpoint_latency),
+            modes,
+            corruptions,
+            contention: result.contention.as_ref().map(ContentionView::of),
+            scenarios,
+            chaos_failures,
+            placement: Placement::of(result),
+            host_line: result.host.as_ref().map(host_line),
+        }
+    }
+}
