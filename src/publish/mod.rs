@@ -8,7 +8,6 @@ pub mod compare;
 pub mod config;
 pub mod error;
 pub mod github;
-pub mod github_retry;
 pub mod publisher;
 pub mod s3;
 pub mod s3_upload;

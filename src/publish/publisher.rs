@@ -15,7 +15,7 @@ use super::compare::{compare, load_report};
 use super::config::{BaselineSource, Env, GitHubTarget, LinkMode, PublishConfig, S3Target};
 use super::error::PublishError;
 use super::github::{CommentOutcome, GitHubClient};
-use super::github_retry::RetryPolicy;
+use super::github::RetryPolicy;
 use super::s3;
 use super::s3_upload::{list_files, object_key, upload_dir, Manifest};
 use super::sticky::StickyComment;
