@@ -38,8 +38,15 @@ pub struct Pull {
     pub author: String,
 }
 
-/// An answer given before normal handling: status, extra headers, GitHub's `message`.
-pub type Scripted = (u16, Vec<(String, String)>, String);
+/// An answer given before normal handling, to the next request (of `method`, when set).
+#[derive(Clone, Debug)]
+pub struct Scripted {
+    pub method: Option<String>,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// GitHub's `message` in the body.
+    pub message: String,
+}
 
 #[derive(Default)]
 pub struct State {
@@ -154,12 +161,21 @@ impl FakeGitHub {
 
     /// A scripted answer carrying GitHub's `message` (e.g. a secondary rate limit's words).
     pub fn script_message(&self, status: u16, headers: &[(&str, &str)], message: &str) {
-        let h = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        self.state
-            .lock()
-            .unwrap()
-            .scripted
-            .push_back((status, h, message.to_string()));
+        self.push_script(None, status, headers, message);
+    }
+
+    /// A scripted answer to the next `method` request only (`POST`: the create).
+    pub fn script_for(&self, method: &str, status: u16, headers: &[(&str, &str)], message: &str) {
+        self.push_script(Some(method), status, headers, message);
+    }
+
+    fn push_script(&self, method: Option<&str>, status: u16, headers: &[(&str, &str)], message: &str) {
+        self.state.lock().unwrap().scripted.push_back(Scripted {
+            method: method.map(String::from),
+            status,
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            message: message.into(),
+        });
     }
 
     pub fn requests(&self) -> Vec<(String, String, Option<String>)> {
@@ -233,8 +249,12 @@ type Answer = (u16, Vec<(String, String)>, String);
 fn route(state: &Mutex<State>, method: &str, target: &str, auth: Option<String>, body: &[u8]) -> Answer {
     let mut s = state.lock().unwrap();
     s.requests.push((method.to_string(), target.to_string(), auth));
-    if let Some((status, headers, message)) = s.scripted.pop_front() {
-        return (status, headers, json::error(&message));
+    let scripted = s
+        .scripted
+        .iter()
+        .position(|x| x.method.as_deref().is_none_or(|m| m == method));
+    if let Some(x) = scripted.and_then(|i| s.scripted.remove(i)) {
+        return (x.status, x.headers, json::error(&x.message));
     }
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let Some(rest) = path.strip_prefix(s.prefix.as_str()) else {
@@ -261,7 +281,11 @@ fn route(state: &Mutex<State>, method: &str, target: &str, auth: Option<String>,
         ("GET", ["repos", owner, name, "pulls", number]) => {
             let number: u64 = number.parse().unwrap_or(0);
             match s.pulls.iter().find(|p| p.number == number) {
-                Some(p) => (200, vec![], json::pull(&s.api(), &format!("{owner}/{name}"), p).to_string()),
+                Some(p) => (
+                    200,
+                    vec![],
+                    json::pull(&s.api(), &format!("{owner}/{name}"), p).to_string(),
+                ),
                 None => not_found(),
             }
         }
@@ -314,7 +338,11 @@ fn list_comments(s: &State, repo: &str, pr: u64, path: &str, query: &str) -> Ans
 fn create_comment(s: &mut State, repo: &str, pr: u64, text: String) -> Answer {
     if text.chars().count() > LIMIT {
         s.oversized += 1;
-        return (422, vec![], json::error("Body is too long (maximum is 65536 characters)"));
+        return (
+            422,
+            vec![],
+            json::error("Body is too long (maximum is 65536 characters)"),
+        );
     }
     s.next_id += 1;
     let id = s.next_id;
@@ -336,7 +364,11 @@ fn create_comment(s: &mut State, repo: &str, pr: u64, text: String) -> Answer {
 fn update_comment(s: &mut State, repo: &str, id: u64, text: String) -> Answer {
     if text.chars().count() > LIMIT {
         s.oversized += 1;
-        return (422, vec![], json::error("Body is too long (maximum is 65536 characters)"));
+        return (
+            422,
+            vec![],
+            json::error("Body is too long (maximum is 65536 characters)"),
+        );
     }
     let api = s.api();
     match s.comments.iter_mut().find(|c| c.id == id) {

@@ -91,7 +91,12 @@ impl GitHubClient {
         let what = format!("GET {}/repos/{owner}/{name}/issues/{pr}/comments", self.api);
         let first = self
             .call(&what, true, || async move {
-                self.crab.issues(owner, name).list_comments(pr).per_page(100u8).send().await
+                self.crab
+                    .issues(owner, name)
+                    .list_comments(pr)
+                    .per_page(100u8)
+                    .send()
+                    .await
             })
             .await;
         let mut page = match first {

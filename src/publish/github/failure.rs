@@ -99,7 +99,10 @@ impl Failure {
     /// posting again.
     pub fn may_have_acted(&self) -> bool {
         matches!(self.status, Some(500..=599))
-            || matches!(self.transport, Transport::Timeout | Transport::Other | Transport::Unreadable)
+            || matches!(
+                self.transport,
+                Transport::Timeout | Transport::Other | Transport::Unreadable
+            )
     }
 
     /// The status and GitHub's words, or the transport error: `answered 502: Bad Gateway`.

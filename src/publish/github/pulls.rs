@@ -29,7 +29,11 @@ impl GitHubClient {
         let (owner, name) = split_repo(repo)?;
         let what = format!("GET {}/repos/{owner}/{name}/pulls/{pr}", self.api);
         let found = self
-            .call(&what, true, || async move { self.crab.pulls(owner, name).get(pr).await })
+            .call(
+                &what,
+                true,
+                || async move { self.crab.pulls(owner, name).get(pr).await },
+            )
             .await
             .map_err(|f| f.into_error(&what))?;
         let state = match (found.merged_at, found.state) {

@@ -151,7 +151,10 @@ impl GitHubClient {
             let now = chrono::Utc::now().timestamp();
             match decide(&failure, attempt, idempotent, &self.policy, now) {
                 Decision::Retry { wait, why } => {
-                    self.warn(format!("GitHub {what} {}; {why}: retrying in {wait:?}", failure.summary()));
+                    self.warn(format!(
+                        "GitHub {what} {}; {why}: retrying in {wait:?}",
+                        failure.summary()
+                    ));
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
@@ -196,8 +199,14 @@ mod tests {
     fn server_errors_back_off_and_are_not_repeated_for_a_create() {
         let p = RetryPolicy::default();
         let bad_gateway = failure(502, &[], "Bad Gateway");
-        assert_eq!(wait(decide(&bad_gateway, 0, true, &p, NOW)), Some(Duration::from_millis(500)));
-        assert_eq!(wait(decide(&bad_gateway, 2, true, &p, NOW)), Some(Duration::from_secs(2)));
+        assert_eq!(
+            wait(decide(&bad_gateway, 0, true, &p, NOW)),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            wait(decide(&bad_gateway, 2, true, &p, NOW)),
+            Some(Duration::from_secs(2))
+        );
         assert_eq!(wait(decide(&bad_gateway, 4, true, &p, NOW)), None, "5 attempts at most");
         assert_eq!(wait(decide(&bad_gateway, 0, false, &p, NOW)), None);
         let refused = Failure {
@@ -216,7 +225,11 @@ mod tests {
             transport: Transport::Unreadable,
             ..timeout
         };
-        assert_eq!(wait(decide(&unreadable, 0, true, &p, NOW)), None, "the same answer again");
+        assert_eq!(
+            wait(decide(&unreadable, 0, true, &p, NOW)),
+            None,
+            "the same answer again"
+        );
     }
 
     #[test]
@@ -235,7 +248,10 @@ mod tests {
             &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset)],
             "API rate limit exceeded",
         );
-        assert_eq!(wait(decide(&exhausted, 0, true, &p, NOW)), Some(Duration::from_secs(20)));
+        assert_eq!(
+            wait(decide(&exhausted, 0, true, &p, NOW)),
+            Some(Duration::from_secs(20))
+        );
         let late = (NOW + 3600).to_string();
         let exhausted = failure(403, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &late)], "");
         assert!(matches!(decide(&exhausted, 0, true, &p, NOW), Decision::Stop(Some(_))));
@@ -256,12 +272,24 @@ mod tests {
             "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
         );
         assert!(secondary.is_rate_limited());
-        assert_eq!(wait(decide(&secondary, 0, false, &p, NOW)), Some(Duration::from_secs(5)));
-        assert_eq!(wait(decide(&secondary, 4, false, &p, NOW)), Some(Duration::from_secs(8)));
+        assert_eq!(
+            wait(decide(&secondary, 0, false, &p, NOW)),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            wait(decide(&secondary, 4, false, &p, NOW)),
+            Some(Duration::from_secs(8))
+        );
         let read_only = failure(403, &headers, "Resource not accessible by integration");
         assert!(!read_only.is_rate_limited());
         assert_eq!(decide(&read_only, 0, true, &p, NOW), Decision::Stop(None));
-        assert_eq!(wait(decide(&failure(429, &[], ""), 1, true, &p, NOW)), Some(Duration::from_secs(1)));
-        assert_eq!(decide(&failure(404, &[], "Not Found"), 0, true, &p, NOW), Decision::Stop(None));
+        assert_eq!(
+            wait(decide(&failure(429, &[], ""), 1, true, &p, NOW)),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            decide(&failure(404, &[], "Not Found"), 0, true, &p, NOW),
+            Decision::Stop(None)
+        );
     }
 }
