@@ -71,6 +71,28 @@ fn marker_on_the_last_page_is_found_through_link_headers() {
 }
 
 #[test]
+fn an_enterprise_api_url_keeps_its_path_and_the_token_on_every_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run_dir(tmp.path(), "run");
+    let gh = FakeGitHub::start_enterprise(2);
+    assert!(gh.url.ends_with("/api/v3"), "{}", gh.url);
+    for i in 0..4 {
+        gh.add_comment(&format!("c{i}"));
+    }
+    let id = gh.add_comment("<!-- stress-action:k -->\nold");
+    publish(&dir, &gh, "k")
+        .success()
+        .stdout(predicates::str::contains(format!("updated PR comment {id}")));
+    let requests = gh.requests();
+    assert_eq!(requests.iter().filter(|r| r.0 == "GET").count(), 3, "{requests:?}");
+    for (method, path, auth) in &requests {
+        assert!(path.starts_with("/api/v3/repos/o/r/issues/"), "{method} {path}");
+        assert_eq!(auth.as_deref(), Some("Bearer test-token-not-secret"), "{method} {path}");
+    }
+    assert_eq!(gh.comments().len(), 5);
+}
+
+#[test]
 fn forbidden_is_a_warning_not_a_failure() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = run_dir(tmp.path(), "run");

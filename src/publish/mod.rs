@@ -6,7 +6,6 @@ pub mod comment;
 pub mod compare;
 pub mod error;
 pub mod github;
-pub mod github_retry;
 pub mod publisher;
 pub mod sticky;
 pub mod upload;
