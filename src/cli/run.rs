@@ -19,8 +19,9 @@ pub struct RunCmd {
     /// A stress.toml whose keys are these flags' names; flags given here override it.
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// smoke (10 restores, 1 round), full (1000 restores, 5 rounds), burst (lifecycle burst only) or
-    /// chaos (fault schedules a correct platform must survive).
+    /// smoke (10 restores, 1 round), full (1000 restores, 5 rounds), burst (lifecycle burst only),
+    /// chaos (fault schedules a correct platform must survive) or storm (20 checkpoints, 10 at once,
+    /// each restored 5 times).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// Where sandboxes live: local (default).
@@ -35,9 +36,13 @@ pub struct RunCmd {
     /// Checkpoint rounds; each writes a fresh marker and checkpoint.
     #[arg(short = 'r', long, value_name = "N", allow_negative_numbers = true)]
     pub rounds: Option<i64>,
-    /// Restores in flight at once.
+    /// Restores in flight at once, shared by every round in flight.
     #[arg(short = 'c', long, value_name = "N", allow_negative_numbers = true)]
     pub concurrency: Option<i64>,
+    /// Checkpoint rounds in flight at once, each with its own sandbox, marker and checkpoint, so
+    /// this many checkpoints are taken together (default 1; storm 10).
+    #[arg(long, value_name = "K", allow_negative_numbers = true)]
+    pub round_concurrency: Option<i64>,
     /// Size of the random marker file in MB (default 5).
     #[arg(long = "marker-size", value_name = "MB", allow_negative_numbers = true)]
     pub marker_size: Option<f64>,
@@ -117,7 +122,7 @@ pub struct RunCmd {
     ///
     /// OP is one of < <= > >=. Metrics and their units:
     /// lifecycle.<sequential|staggered|burst>.<create|first_command|tti|destroy>.<STAT>,
-    /// checkpoint.<restore|verify>.<STAT>, storage.<upload|download>.<STAT> (all file sizes merged)
+    /// checkpoint.<checkpoint|restore|verify>.<STAT> (checkpoint: request to ready), storage.<upload|download>.<STAT> (all file sizes merged)
     /// and contention.write.<STAT> are latencies and need ms or s (STAT: p50 p90 p95 p99 p999 max
     /// mean); lifecycle.<mode>.success_rate, retries.<create|exec|write_file|read_file|checkpoint|restore|destroy>.rate
     /// and <workload>.infra_rate are rates, a percent (5%) or without a unit a fraction (0.05);
@@ -178,6 +183,7 @@ impl RunCmd {
             restores: self.restores,
             rounds: self.rounds,
             concurrency: self.concurrency,
+            round_concurrency: self.round_concurrency,
             marker_size_mb: self.marker_size,
             out: self.out,
             seed: self.seed,

@@ -37,6 +37,10 @@ pub struct ServeCmd {
     /// Fraction of file reads answered with one byte flipped.
     #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
     pub fault_corrupt_read_rate: Option<f64>,
+    /// Fraction of restores answered from a different ready checkpoint than the one asked for (a
+    /// platform that mixes snapshots up under concurrency).
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
+    pub fault_checkpoint_mixup_rate: Option<f64>,
     /// Comma-separated operations faults apply to (create, exec, write_file, read_file, checkpoint,
     /// checkpoint_status, restore, destroy, delete_checkpoint); default all.
     #[arg(long, value_name = "LIST")]
@@ -58,6 +62,7 @@ impl ServeCmd {
             fault_reset_rate: self.fault_reset_rate,
             fault_timeout_rate: self.fault_timeout_rate,
             fault_corrupt_read_rate: self.fault_corrupt_read_rate,
+            fault_checkpoint_mixup_rate: self.fault_checkpoint_mixup_rate,
             fault_ops: self.fault_ops,
             fault_seed: self.fault_seed,
         }

@@ -39,6 +39,8 @@ pub struct RunArgs {
     pub restores: Option<i64>,
     pub rounds: Option<i64>,
     pub concurrency: Option<i64>,
+    /// Checkpoint rounds in flight at once (`--round-concurrency`).
+    pub round_concurrency: Option<i64>,
     #[serde(rename = "marker-size")]
     pub marker_size_mb: Option<f64>,
     pub out: Option<PathBuf>,
@@ -91,7 +93,15 @@ pub struct RunArgs {
 pub struct CheckpointConfig {
     pub restores: u32,
     pub rounds: u32,
+    /// Restores in flight at once, over all rounds in flight: the budget they share.
     pub concurrency: u32,
+    /// Rounds in flight at once, each with its own sandbox, marker, commit and checkpoint, so this
+    /// many checkpoints are taken together (a checkpoint storm).
+    pub round_concurrency: u32,
+    /// How long a checkpoint may take from request to ready (polling included) before the round
+    /// gives up on it as infra (`timeout`): a checkpoint that never becomes ready is the platform's
+    /// failure, and must not hold the run forever.
+    pub ready_timeout: Duration,
     pub marker_size_mb: f64,
     /// Fraction of restores the self-test damages before verification (0 = off).
     pub inject_corruption: f64,
@@ -136,6 +146,9 @@ const MAX_MARKER_MB: f64 = 1024.0;
 pub const DEFAULT_MAX_INFRA_RATE: f64 = 0.1;
 const MAX_RESTORES: i64 = 10_000_000;
 const MAX_CONCURRENCY: i64 = 100_000;
+/// Default of [`CheckpointConfig::ready_timeout`]: as long as the HTTP provider polls a pending
+/// checkpoint, so both give up together.
+pub const CHECKPOINT_READY_TIMEOUT: Duration = Duration::from_secs(600);
 
 impl RunConfig {
     pub fn build(args: RunArgs) -> Result<Self, ConfigError> {
@@ -213,6 +226,13 @@ fn checkpoint_config(args: &RunArgs, profile: Profile) -> Result<CheckpointConfi
         1,
         MAX_CONCURRENCY,
     )?;
+    let round_concurrency = int_in(
+        "--round-concurrency",
+        args.round_concurrency,
+        defaults.round_concurrency.into(),
+        1,
+        MAX_CONCURRENCY,
+    )?;
     if rounds > restores {
         return Err(ConfigError::new(
             "--rounds",
@@ -231,6 +251,8 @@ fn checkpoint_config(args: &RunArgs, profile: Profile) -> Result<CheckpointConfi
         restores: restores as u32,
         rounds: rounds as u32,
         concurrency: concurrency as u32,
+        round_concurrency: round_concurrency as u32,
+        ready_timeout: CHECKPOINT_READY_TIMEOUT,
         marker_size_mb,
         inject_corruption,
         write_during_checkpoint: false,
@@ -299,6 +321,8 @@ mod tests {
         type Edit = Box<dyn FnOnce(&mut RunArgs)>;
         let cases: Vec<(&str, Edit)> = vec![
             ("--concurrency", Box::new(|a| a.concurrency = Some(0))),
+            ("--round-concurrency", Box::new(|a| a.round_concurrency = Some(0))),
+            ("--round-concurrency", Box::new(|a| a.round_concurrency = Some(-3))),
             ("--marker-size", Box::new(|a| a.marker_size_mb = Some(-1.0))),
             ("--rounds", Box::new(|a| a.rounds = Some(0))),
             (
@@ -316,6 +340,25 @@ mod tests {
             assert_eq!(err.field, field);
             assert!(err.to_string().contains(field));
         }
+    }
+
+    #[test]
+    fn the_storm_profile_takes_ten_checkpoints_at_once() {
+        let storm = build(|a| a.profile = Some("storm".into())).unwrap();
+        let cp = &storm.checkpoint;
+        assert_eq!((cp.rounds, cp.restores, cp.round_concurrency), (20, 100, 10));
+        assert_eq!(storm.workloads.selected, vec![WorkloadKind::Checkpoint]);
+        assert_eq!(
+            build(|_| {}).unwrap().checkpoint.round_concurrency,
+            1,
+            "one round at a time by default"
+        );
+        let flag = build(|a| {
+            a.profile = Some("storm".into());
+            a.round_concurrency = Some(3);
+        })
+        .unwrap();
+        assert_eq!(flag.checkpoint.round_concurrency, 3, "the flag wins over the profile");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Named profiles: sensible defaults for a quick PR check (`smoke`) and a thorough run (`full`).
+//! Named profiles: sensible defaults for a quick PR check (`smoke`), a thorough run (`full`), a
+//! lifecycle burst (`burst`), fault schedules (`chaos`) and many checkpoints at once (`storm`).
 
 /// A named set of defaults; flags override any of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -9,6 +10,9 @@ pub enum Profile {
     Burst,
     /// The fault schedules a correct platform must survive (see `config/chaos.rs`).
     Chaos,
+    /// Checkpoint storm: many sandboxes checkpointing at once (shared snapshot storage and queues
+    /// break under this, not under one checkpoint at a time), every snapshot restored and verified.
+    Storm,
 }
 
 /// The checkpoint workload's defaults for a profile.
@@ -17,10 +21,12 @@ pub struct CheckpointDefaults {
     pub rounds: u32,
     pub concurrency: u32,
     pub marker_size_mb: f64,
+    /// Rounds in flight at once, so this many checkpoints are taken together.
+    pub round_concurrency: u32,
 }
 
 impl Profile {
-    pub const NAMES: &'static [&'static str] = &["smoke", "full", "burst", "chaos"];
+    pub const NAMES: &'static [&'static str] = &["smoke", "full", "burst", "chaos", "storm"];
 
     pub fn parse(name: &str) -> Option<Self> {
         match name {
@@ -28,6 +34,7 @@ impl Profile {
             "full" => Some(Profile::Full),
             "burst" => Some(Profile::Burst),
             "chaos" => Some(Profile::Chaos),
+            "storm" => Some(Profile::Storm),
             _ => None,
         }
     }
@@ -38,6 +45,7 @@ impl Profile {
             Profile::Full => "full",
             Profile::Burst => "burst",
             Profile::Chaos => "chaos",
+            Profile::Storm => "storm",
         }
     }
 
@@ -48,18 +56,31 @@ impl Profile {
                 rounds: 1,
                 concurrency: 5,
                 marker_size_mb: 5.0,
+                round_concurrency: 1,
             },
             Profile::Chaos => CheckpointDefaults {
                 restores: 24,
                 rounds: 3,
                 concurrency: 4,
                 marker_size_mb: 0.25,
+                round_concurrency: 1,
             },
             Profile::Full => CheckpointDefaults {
                 restores: 1000,
                 rounds: 5,
                 concurrency: 5,
                 marker_size_mb: 5.0,
+                round_concurrency: 1,
+            },
+            // 20 checkpoints, 10 at a time, each restored 5 times. The marker is small so a storm
+            // measures the platform's snapshot path, not 20 copies of a large file, and stays quick
+            // enough for CI.
+            Profile::Storm => CheckpointDefaults {
+                restores: 100,
+                rounds: 20,
+                concurrency: 10,
+                marker_size_mb: 0.25,
+                round_concurrency: 10,
             },
         }
     }

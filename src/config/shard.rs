@@ -205,7 +205,11 @@ pub fn apply(cfg: &mut RunConfig, spec: &ShardSpec) -> Result<(), ConfigError> {
         }
         let restores = share(total, i, n) as u32;
         cfg.checkpoint.restores = restores;
-        cfg.checkpoint.rounds = cfg.checkpoint.rounds.min(restores);
+        // Rounds are split like restores, so the shards together take the configured number of
+        // checkpoints; a shard always takes one (a restore needs a checkpoint), and never more
+        // rounds than restores (the share of the larger total is never the smaller).
+        let rounds = share(u64::from(cfg.checkpoint.rounds), i, n) as u32;
+        cfg.checkpoint.rounds = rounds.clamp(1, restores);
     }
     if w.runs(WorkloadKind::Lifecycle) {
         let lc = &w.lifecycle;
@@ -247,6 +251,39 @@ mod tests {
             assert!(parts.windows(2).all(|w| w[0] >= w[1] && w[0] - w[1] <= 1), "{parts:?}");
         }
         assert_eq!(share(10, 1, 3), 4);
+    }
+
+    #[test]
+    fn rounds_are_split_like_restores() {
+        let build = |shard: &str, rounds: i64| {
+            let args = crate::config::RunArgs {
+                profile: Some("storm".into()),
+                rounds: Some(rounds),
+                shard: Some(shard.into()),
+                group: Some("g".into()),
+                ..Default::default()
+            };
+            RunConfig::build(args).unwrap().checkpoint
+        };
+        let halves: Vec<(u32, u32)> = ["1/2", "2/2"]
+            .iter()
+            .map(|s| {
+                let cp = build(s, 20);
+                (cp.rounds, cp.restores)
+            })
+            .collect();
+        assert_eq!(
+            halves,
+            vec![(10, 50), (10, 50)],
+            "20 checkpoints in all, not 20 per shard"
+        );
+        assert_eq!(build("1/3", 20).rounds, 7);
+        assert_eq!(build("3/3", 20).rounds, 6);
+        assert_eq!(
+            build("3/3", 1).rounds,
+            1,
+            "a shard always has a checkpoint to restore from"
+        );
     }
 
     #[test]

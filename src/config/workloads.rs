@@ -165,6 +165,7 @@ fn profile_defaults(profile: Profile) -> (Vec<WorkloadKind>, Vec<LifecycleMode>,
         ),
         Profile::Burst => (vec![Lifecycle], vec![Burst], 1000, 1000, default_sizes, 10),
         Profile::Chaos => (vec![WorkloadKind::Chaos], all_modes, 10, 10, vec![1.0], 3),
+        Profile::Storm => (vec![Checkpoint], all_modes, 10, 10, vec![1.0], 3),
     }
 }
 

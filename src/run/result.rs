@@ -112,6 +112,7 @@ fn config_snapshot(cfg: &RunConfig) -> ConfigSnapshot {
         restores: cp.restores,
         rounds: cp.rounds,
         concurrency: cp.concurrency,
+        round_concurrency: Some(cp.round_concurrency),
         marker_size_mb: cp.marker_size_mb,
         inject_corruption: cp.inject_corruption,
         max_infra_rate: cfg.max_infra_rate,

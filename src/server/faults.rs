@@ -1,5 +1,5 @@
 //! Fault injection: which request gets added latency, an error status, a dropped connection, no
-//! answer at all, or a corrupted read. Decisions come from one seeded RNG, so a `--fault-seed`
+//! answer at all, a corrupted read, or a restore from the wrong checkpoint. Decisions come from one seeded RNG, so a `--fault-seed`
 //! reproduces the schedule for the same sequence of requests.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -77,6 +77,9 @@ pub struct FaultConfig {
     pub reset_rate: f64,
     pub timeout_rate: f64,
     pub corrupt_read_rate: f64,
+    /// Fraction of restores answered from a different ready checkpoint than the one asked for: a
+    /// platform that mixes snapshots up under concurrency.
+    pub checkpoint_mixup_rate: f64,
     /// `None`: every operation.
     pub ops: Option<Vec<String>>,
     pub seed: u64,
@@ -91,6 +94,7 @@ impl Default for FaultConfig {
             reset_rate: 0.0,
             timeout_rate: 0.0,
             corrupt_read_rate: 0.0,
+            checkpoint_mixup_rate: 0.0,
             ops: None,
             seed: 0,
         }
@@ -140,6 +144,7 @@ pub struct FaultCounts {
     pub reset: AtomicU64,
     pub timeout: AtomicU64,
     pub corrupt_read: AtomicU64,
+    pub checkpoint_mixup: AtomicU64,
 }
 
 impl FaultInjector {
@@ -159,6 +164,7 @@ impl FaultInjector {
             || c.reset_rate > 0.0
             || c.timeout_rate > 0.0
             || c.corrupt_read_rate > 0.0
+            || c.checkpoint_mixup_rate > 0.0
     }
 
     fn applies_to(&self, op: &str) -> bool {
@@ -217,16 +223,34 @@ impl FaultInjector {
         Some(at)
     }
 
+    /// Which of `others` (other ready checkpoints) to restore instead, if this restore is to be
+    /// mixed up. With no other checkpoint there is nothing to mix up, and nothing is drawn.
+    pub fn checkpoint_mixup(&self, others: usize) -> Option<usize> {
+        if others == 0 || self.cfg.checkpoint_mixup_rate <= 0.0 || !self.applies_to("restore") {
+            return None;
+        }
+        let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+        if rng.gen::<f64>() >= self.cfg.checkpoint_mixup_rate {
+            return None;
+        }
+        let pick = rng.gen_range(0..others);
+        drop(rng);
+        let n = self.injected.checkpoint_mixup.fetch_add(1, Ordering::Relaxed) + 1;
+        eprintln!("fault: checkpoint mix-up, restoring another checkpoint (#{n} of its kind)");
+        Some(pick)
+    }
+
     pub fn summary(&self) -> String {
         let i = &self.injected;
         let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
         format!(
-            "faults injected: latency {}, error {}, reset {}, timeout {}, corrupt_read {}",
+            "faults injected: latency {}, error {}, reset {}, timeout {}, corrupt_read {}, checkpoint_mixup {}",
             n(&i.latency),
             n(&i.error),
             n(&i.reset),
             n(&i.timeout),
-            n(&i.corrupt_read)
+            n(&i.corrupt_read),
+            n(&i.checkpoint_mixup)
         )
     }
 }
@@ -256,6 +280,31 @@ mod tests {
         assert_eq!(parse_ops("exec, read_file").unwrap(), vec!["exec", "read_file"]);
         assert_eq!(parse_ops("health").unwrap_err().field, "--fault-ops");
         assert!(parse_ops(",").is_err());
+    }
+
+    #[test]
+    fn mixups_need_another_checkpoint_and_follow_the_rate() {
+        let cfg = FaultConfig {
+            checkpoint_mixup_rate: 0.5,
+            seed: 3,
+            ..Default::default()
+        };
+        let f = FaultInjector::new(cfg.clone());
+        assert!(f.active());
+        assert!(
+            (0..100).all(|_| f.checkpoint_mixup(0).is_none()),
+            "nothing to mix up with"
+        );
+        let picks: Vec<Option<usize>> = (0..1000).map(|_| f.checkpoint_mixup(3)).collect();
+        let mixed = picks.iter().flatten().count();
+        assert!((400..600).contains(&mixed), "{mixed}");
+        assert!(picks.iter().flatten().all(|i| *i < 3));
+        assert_eq!(f.injected.checkpoint_mixup.load(Ordering::Relaxed), mixed as u64);
+        let only_exec = FaultInjector::new(FaultConfig {
+            ops: Some(vec!["exec".into()]),
+            ..cfg
+        });
+        assert!((0..100).all(|_| only_exec.checkpoint_mixup(3).is_none()), "ops filter");
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub struct ServeArgs {
     pub fault_reset_rate: Option<f64>,
     pub fault_timeout_rate: Option<f64>,
     pub fault_corrupt_read_rate: Option<f64>,
+    pub fault_checkpoint_mixup_rate: Option<f64>,
     pub fault_ops: Option<String>,
     pub fault_seed: Option<u64>,
 }
@@ -89,6 +90,7 @@ impl ServeOptions {
             reset_rate: rate("--fault-reset-rate", args.fault_reset_rate)?,
             timeout_rate: rate("--fault-timeout-rate", args.fault_timeout_rate)?,
             corrupt_read_rate: rate("--fault-corrupt-read-rate", args.fault_corrupt_read_rate)?,
+            checkpoint_mixup_rate: rate("--fault-checkpoint-mixup-rate", args.fault_checkpoint_mixup_rate)?,
             ops: args.fault_ops.as_deref().map(faults::parse_ops).transpose()?,
             seed: args.fault_seed.unwrap_or_else(rand::random),
         };

@@ -23,7 +23,7 @@ use super::state::{AppState, Job};
 use crate::provider::http::wire::{
     CheckpointState, CheckpointStatus, ExecBody, ExecResult, Health, SandboxCreated, PROTOCOL,
 };
-use crate::provider::{ExecRequest, Provider, SandboxId};
+use crate::provider::{CheckpointId, ExecRequest, Provider, SandboxId};
 
 /// Largest request body (file uploads included).
 pub const MAX_REQUEST_BODY: usize = 64 << 20;
@@ -246,6 +246,7 @@ async fn restore(
         Some(Job::Failed(why)) => return error(StatusCode::CONFLICT, "checkpoint_failed", why),
         Some(Job::Ready(cp)) => cp,
     };
+    let cp = mixed_up(&state, &id, cp);
     once(&state, &headers, "restore", async {
         match state.provider.restore(&cp).await {
             Ok(sb) => json_answer(StatusCode::CREATED, &SandboxCreated { id: sb.0 }),
@@ -253,6 +254,16 @@ async fn restore(
         }
     })
     .await
+}
+
+/// The checkpoint a restore of job `id` really restores: its own, or, when the mix-up fault picks
+/// this restore, another ready one (`--fault-checkpoint-mixup-rate`).
+fn mixed_up(state: &AppState, id: &str, own: CheckpointId) -> CheckpointId {
+    let others = state.jobs.others_ready(id);
+    match state.faults.checkpoint_mixup(others.len()) {
+        Some(pick) => others.into_iter().nth(pick).unwrap_or(own),
+        None => own,
+    }
 }
 
 async fn destroy(

@@ -91,6 +91,21 @@ impl CheckpointJobs {
         Some(Job::Ready(CheckpointId(local.trim().to_string())))
     }
 
+    /// The checkpoints of every other job that is ready, in a stable order: what a mix-up fault
+    /// restores instead of `id`'s.
+    pub fn others_ready(&self, id: &str) -> Vec<CheckpointId> {
+        let jobs = self.lock();
+        let mut others: Vec<(&String, &CheckpointId)> = jobs
+            .iter()
+            .filter_map(|(job, state)| match state {
+                Job::Ready(cp) if job != id => Some((job, cp)),
+                _ => None,
+            })
+            .collect();
+        others.sort_by(|a, b| a.0.cmp(b.0));
+        others.into_iter().map(|(_, cp)| cp.clone()).collect()
+    }
+
     pub fn remove(&self, id: &str) {
         self.lock().remove(id);
         let _ = std::fs::remove_file(self.dir.join(id));

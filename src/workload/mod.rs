@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod runner;
 pub mod schedule;
 pub mod storage;
+pub mod timeline;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -103,9 +103,14 @@ pub fn snapshot_workloads(cfg: &RunConfig, snapshot: &mut ConfigSnapshot) {
 
 async fn run_checkpoint(ctx: Arc<WorkloadContext>, cp: &CheckpointConfig) -> CheckpointReport {
     ctx.console.say(&format!(
-        "checkpoint: {} restores in {} round(s), concurrency {}, marker {} MB{}",
+        "checkpoint: {} restores in {} round(s){}, concurrency {}, marker {} MB{}",
         cp.restores,
         cp.rounds,
+        if cp.round_concurrency > 1 {
+            format!(" ({} at once)", cp.round_concurrency.min(cp.rounds))
+        } else {
+            String::new()
+        },
         cp.concurrency,
         cp.marker_size_mb,
         if cp.inject_corruption > 0.0 {

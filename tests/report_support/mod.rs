@@ -9,8 +9,8 @@ use stress_action::report::model::InjectionCount;
 use stress_action::report::verdict::judge;
 use stress_action::report::{encode_histogram, new_histogram, LatencySummary};
 use stress_action::report::{
-    CheckpointReport, ConfigSnapshot, LifecycleReport, ModeReport, RoundReport, RunResult, StatusCounts, StorageReport,
-    StorageSizeReport, TimelinePoint, Totals, WorkloadResult, SCHEMA_VERSION,
+    CheckpointReport, ConfigSnapshot, InFlight, LifecycleReport, ModeReport, RoundReport, RunResult, StatusCounts,
+    StorageReport, StorageSizeReport, TimelinePoint, Totals, WorkloadResult, SCHEMA_VERSION,
 };
 
 /// Which story the fixture tells.
@@ -108,11 +108,13 @@ fn round(n: u32, restores: u64, corrupted: u64, infra: u64, histograms: &mut BTr
         marker_sha256: format!("{:064x}", n),
         commit: Some(format!("{:040x}", n)),
         setup_ms: 350.0,
+        checkpoint_ms: Some(110.0 + f64::from(n) * 10.0),
         setup_error: None,
         restores,
         verified: restores - corrupted - infra,
         corrupted,
         infra,
+        wrong_checkpoint: 0,
         destroy_failures: 0,
         restore_ms,
         verify_ms,
@@ -134,6 +136,8 @@ pub fn full_result(scenario: Scenario) -> RunResult {
     let (verify_ms, h_verify) = histogram(&latencies(150, 140.0));
     histograms.insert("checkpoint.all.restore_ms".to_string(), h_restore);
     histograms.insert("checkpoint.all.verify_ms".to_string(), h_verify);
+    let (checkpoint_ms, h_checkpoint) = histogram(&[120.0, 130.0, 140.0]);
+    histograms.insert("checkpoint.all.checkpoint_ms".to_string(), h_checkpoint);
     let mut injection = BTreeMap::new();
     if scenario == Scenario::Corruption {
         injection.insert(
@@ -222,6 +226,7 @@ pub fn full_result(scenario: Scenario) -> RunResult {
             restores: 150,
             rounds: 3,
             concurrency: 4,
+            round_concurrency: Some(1),
             marker_size_mb: 5.0,
             inject_corruption: 0.0,
             max_infra_rate,
@@ -244,6 +249,16 @@ pub fn full_result(scenario: Scenario) -> RunResult {
         infra_classes,
         checkpoint: Some(CheckpointReport {
             rounds,
+            checkpoint_ms,
+            in_flight: InFlight {
+                peak: 1,
+                mean: 0.1,
+                timeline: vec![
+                    TimelinePoint { t_ms: 0, alive: 1 },
+                    TimelinePoint { t_ms: 100, alive: 0 },
+                ],
+                started_at: Some("2026-01-02T03:04:05.000Z".to_string()),
+            },
             restore_ms,
             verify_ms,
             injection,
@@ -299,13 +314,14 @@ pub fn write_run_dir(dir: &Path, result: &RunResult) {
 }
 
 /// Every chart a run with all workloads must have.
-pub const ALL_CHARTS: [&str; 8] = [
+pub const ALL_CHARTS: [&str; 9] = [
     "tti-sequential.svg",
     "tti-staggered.svg",
     "tti-burst.svg",
     "tti-modes.svg",
     "concurrency-staggered.svg",
     "concurrency-burst.svg",
+    "checkpoint-latency.svg",
     "restores.svg",
     "storage.svg",
 ];

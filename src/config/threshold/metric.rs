@@ -7,6 +7,9 @@ use super::super::{LifecycleMode, WorkloadKind};
 
 /// Lifecycle steps with a latency histogram each (`lifecycle.<mode>.<step>_ms`).
 const LIFECYCLE_STEPS: &[&str] = &["create", "first_command", "tti", "destroy"];
+/// Checkpoint steps with a latency histogram over all rounds (`checkpoint.all.<step>_ms`); the
+/// `checkpoint` step is a checkpoint's request to ready, polling included.
+const CHECKPOINT_STEPS: &[&str] = &["checkpoint", "restore", "verify"];
 /// Storage directions; their histograms are per file size (`storage.<size>mb.<dir>_ms`).
 const DIRECTIONS: &[&str] = &["upload", "download"];
 /// Provider call kinds retries are counted by (`result.retries[op]`).
@@ -121,7 +124,7 @@ pub fn parse(name: &str) -> Option<Metric> {
                 stat: Stat::parse(stat)?,
             }
         }
-        ["checkpoint", step @ ("restore" | "verify"), stat] => Metric::Latency {
+        ["checkpoint", step, stat] if CHECKPOINT_STEPS.contains(step) => Metric::Latency {
             histograms: Histograms::Key(format!("checkpoint.all.{step}_ms")),
             stat: Stat::parse(stat)?,
         },
@@ -164,10 +167,11 @@ pub fn valid_forms() -> String {
     let workloads = WorkloadKind::NAMES.join("|");
     format!(
         "lifecycle.<{modes}>.<{steps}>.<STAT>, lifecycle.<mode>.success_rate, \
-         checkpoint.<restore|verify>.<STAT>, storage.<upload|download>.<STAT>, storage.<upload|download>.mbps, \
+         checkpoint.<{checkpoint_steps}>.<STAT>, storage.<upload|download>.<STAT>, storage.<upload|download>.mbps, \
          contention.write.<STAT>, retries.<{ops}>.rate, <{workloads}>.infra_rate, <workload>.leaked; \
          STAT is one of {stats}",
         steps = LIFECYCLE_STEPS.join("|"),
+        checkpoint_steps = CHECKPOINT_STEPS.join("|"),
         ops = RETRY_OPS.join("|"),
         stats = Stat::NAMES.join(", "),
     )
@@ -182,7 +186,7 @@ fn all_names() -> Vec<String> {
             names.extend(Stat::NAMES.iter().map(|s| format!("lifecycle.{mode}.{step}.{s}")));
         }
     }
-    for step in ["restore", "verify"] {
+    for step in CHECKPOINT_STEPS {
         names.extend(Stat::NAMES.iter().map(|s| format!("checkpoint.{step}.{s}")));
     }
     for dir in DIRECTIONS {
@@ -253,6 +257,14 @@ mod tests {
                 stat: Stat::Max
             })
         );
+        assert_eq!(
+            parse("checkpoint.checkpoint.p95"),
+            Some(Metric::Latency {
+                histograms: Histograms::Key("checkpoint.all.checkpoint_ms".into()),
+                stat: Stat::Quantile(0.95)
+            })
+        );
+        assert_eq!(parse("checkpoint.snapshot.p95"), None);
         assert_eq!(
             parse("storage.download.p99"),
             Some(Metric::Latency {

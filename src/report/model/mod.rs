@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use chaos::{ChaosReport, ScenarioReport};
-pub use checkpoint::{CheckpointReport, InjectionCount, RoundReport};
+pub use checkpoint::{CheckpointReport, InFlight, InjectionCount, RoundReport};
 pub use contention::ContentionReport;
 pub use file::{ReadError, REPORT_FILE};
 pub use host::HostStats;
@@ -94,6 +94,10 @@ pub struct ConfigSnapshot {
     pub restores: u32,
     pub rounds: u32,
     pub concurrency: u32,
+    /// Checkpoint rounds in flight at once (`--round-concurrency`); absent in reports written
+    /// before rounds could overlap, which ran one at a time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round_concurrency: Option<u32>,
     pub marker_size_mb: f64,
     pub inject_corruption: f64,
     pub max_infra_rate: f64,

@@ -67,6 +67,27 @@ fn corruption_fails_only_its_workload_and_the_run() {
 }
 
 #[test]
+fn a_restore_of_another_rounds_checkpoint_is_named_in_the_reason() {
+    let mut r = run(&[("checkpoint", [10, 7, 3, 0, 0])]);
+    let round = |wrong| crate::report::RoundReport {
+        wrong_checkpoint: wrong,
+        ..Default::default()
+    };
+    r.checkpoint = Some(CheckpointReport {
+        rounds: vec![round(1), round(1), round(0)],
+        ..Default::default()
+    });
+    let r = judged(r);
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(
+        r.verdict_reasons,
+        vec![
+            "checkpoint: 3 of 10 restores corrupted (2 restored the wrong checkpoint: another round's marker or commit)"
+        ]
+    );
+}
+
+#[test]
 fn infra_budget_is_per_workload() {
     // 2 of 10 restores infra (20 %) is over the default 10 %, although the run-wide rate is 5 %.
     let r = judged(run(&[

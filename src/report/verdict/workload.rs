@@ -121,14 +121,26 @@ pub(super) fn decide(name: &str, result: &RunResult) -> Decision {
 fn counted_failures(name: &str, w: &WorkloadResult, result: &RunResult, fail: &mut Vec<String>) {
     let unit = unit(name);
     if w.corrupted > 0 {
-        let injected = match (name, &result.checkpoint) {
-            ("checkpoint", Some(cp)) => cp.injection.values().map(|c| c.detected).sum::<u64>(),
-            _ => 0,
+        let (injected, wrong) = match (name, &result.checkpoint) {
+            ("checkpoint", Some(cp)) => (
+                cp.injection.values().map(|c| c.detected).sum::<u64>(),
+                cp.wrong_checkpoints(),
+            ),
+            _ => (0, 0),
         };
-        let note = if injected > 0 {
-            format!(" ({injected} of them injected by the self-test and detected)")
-        } else {
+        let mut notes = Vec::new();
+        if wrong > 0 {
+            notes.push(format!(
+                "{wrong} restored the wrong checkpoint: another round's marker or commit"
+            ));
+        }
+        if injected > 0 {
+            notes.push(format!("{injected} of them injected by the self-test and detected"));
+        }
+        let note = if notes.is_empty() {
             String::new()
+        } else {
+            format!(" ({})", notes.join("; "))
         };
         fail.push(format!("{} of {} {unit} corrupted{note}", w.corrupted, w.planned));
     }

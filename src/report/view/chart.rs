@@ -41,15 +41,23 @@ pub fn tti_per_mode(modes: &[(&'static str, &ModeReport)]) -> Option<Chart> {
     )
 }
 
+/// Checkpoint (request to ready), restore and verify latency; the checkpoint point only when the
+/// report measured it (older reports did not).
 pub fn checkpoint_latency(cp: &CheckpointReport) -> Chart {
+    let mut steps = Vec::new();
+    if cp.checkpoint_ms.count > 0 {
+        steps.push(("checkpoint", &cp.checkpoint_ms));
+    }
+    steps.push(("restore", &cp.restore_ms));
+    steps.push(("verify", &cp.verify_ms));
     Chart {
         title: "Checkpoint latency: p50, p95, p99 (ms)",
         y_label: "latency (ms)",
-        labels: vec!["restore".into(), "verify".into()],
+        labels: steps.iter().map(|(name, _)| name.to_string()).collect(),
         series: [
-            vec![cp.restore_ms.p50, cp.verify_ms.p50],
-            vec![cp.restore_ms.p95, cp.verify_ms.p95],
-            vec![cp.restore_ms.p99, cp.verify_ms.p99],
+            steps.iter().map(|(_, s)| s.p50).collect(),
+            steps.iter().map(|(_, s)| s.p95).collect(),
+            steps.iter().map(|(_, s)| s.p99).collect(),
         ],
     }
 }

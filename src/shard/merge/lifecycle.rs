@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use super::timeline::{self, bucket_ms, offset_ms, parse_time, start_bucket};
 use super::{MergedHistograms, Part};
 use crate::report::{LifecycleReport, ModeReport, TimelinePoint};
-use crate::workload::lifecycle::BUCKET;
 
 pub fn merge(parts: &[Part], hist: &MergedHistograms) -> Option<LifecycleReport> {
     if parts.iter().all(|p| p.result.lifecycle.is_none()) {
@@ -33,10 +33,6 @@ pub fn merge(parts: &[Part], hist: &MergedHistograms) -> Option<LifecycleReport>
         }
     }
     Some(out)
-}
-
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
 
 fn add_classes(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
@@ -89,26 +85,22 @@ fn summed(name: &str, modes: &[(&Part, &ModeReport)], hist: &MergedHistograms) -
     out
 }
 
-/// The timeline is the sum, per 100 ms bucket of wall-clock time, of each shard's highest count
-/// alive in that bucket: an upper bound of the true peak (two shards' maxima in one bucket need not
-/// coincide), exact when the bucket maxima do. Wall-clock figures span from the earliest shard's
-/// start (`base`) to the last sandbox ready on any shard.
+/// The timeline is laid on the wall clock ([`timeline::lay`]). Wall-clock figures span from the
+/// earliest shard's start (`base`) to the last sandbox ready on any shard.
 fn lay_on_wall_clock(
     out: &mut ModeReport,
     modes: &[(&Part, &ModeReport)],
     origins: &[Option<DateTime<Utc>>],
     base: DateTime<Utc>,
 ) {
-    let offset_ms = |o: &Option<DateTime<Utc>>| o.map_or(0.0, |o| (o - base).num_milliseconds().max(0) as f64);
-    let bucket_ms = BUCKET.as_millis() as f64;
-    let mut timeline: Vec<u64> = Vec::new();
+    let bucket_ms = bucket_ms();
     let mut weighted_mean = 0.0;
     let mut last_ready: Option<f64> = None;
     let mut first_ready: Option<f64> = None;
+    let mut placed: Vec<(usize, &[TimelinePoint])> = Vec::new();
     for ((_, m), origin) in modes.iter().zip(origins) {
-        let off = offset_ms(origin);
-        let start = (off / bucket_ms).round() as usize;
-        add_shifted(&mut timeline, m, start);
+        let off = offset_ms(origin, base);
+        placed.push((start_bucket(off), &m.timeline));
         weighted_mean += m.mean_concurrency * (m.timeline.len().saturating_sub(1)) as f64 * bucket_ms;
         if let Some(ttfr) = m.time_to_first_ready_ms {
             let ready_first = off + ttfr;
@@ -117,27 +109,10 @@ fn lay_on_wall_clock(
             last_ready = Some(last_ready.map_or(ready_last, |l: f64| l.max(ready_last)));
         }
     }
-    // A shard that ended with sandboxes still alive keeps them alive until the end of the timeline.
-    for ((_, m), origin) in modes.iter().zip(origins) {
-        let start = (offset_ms(origin) / bucket_ms).round() as usize;
-        let end_value = m.timeline.last().map_or(0, |p| p.alive);
-        if end_value > 0 {
-            for slot in timeline.iter_mut().skip(start + m.timeline.len()) {
-                *slot += end_value;
-            }
-        }
-    }
-    out.timeline = timeline
-        .iter()
-        .enumerate()
-        .map(|(i, alive)| TimelinePoint {
-            t_ms: i as u64 * BUCKET.as_millis() as u64,
-            alive: *alive,
-        })
-        .collect();
+    out.timeline = timeline::lay(&placed);
     let shard_peak = modes.iter().map(|(_, m)| m.peak_concurrency).max().unwrap_or(0);
-    out.peak_concurrency = timeline.iter().copied().max().unwrap_or(0).max(shard_peak);
-    let span_ms = (timeline.len().saturating_sub(1)) as f64 * bucket_ms;
+    out.peak_concurrency = out.timeline.iter().map(|p| p.alive).max().unwrap_or(0).max(shard_peak);
+    let span_ms = (out.timeline.len().saturating_sub(1)) as f64 * bucket_ms;
     out.mean_concurrency = if span_ms > 0.0 {
         (weighted_mean / span_ms * 1000.0).round() / 1000.0
     } else {
@@ -147,18 +122,6 @@ fn lay_on_wall_clock(
     out.time_to_first_ready_ms = first_ready.map(round3);
     out.wall_clock_ms = last_ready.map_or(0.0, round3);
     out.started_at = Some(base.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-}
-
-/// Adds a shard's timeline into the merged one from bucket `start` on (before it, the shard had
-/// nothing alive).
-fn add_shifted(timeline: &mut Vec<u64>, m: &ModeReport, start: usize) {
-    let len = m.timeline.len();
-    if timeline.len() < start + len {
-        timeline.resize(start + len, 0);
-    }
-    for (i, point) in m.timeline.iter().enumerate() {
-        timeline[start + i] += point.alive;
-    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod checkpoint;
 mod histograms;
 mod lifecycle;
 mod storage;
+mod timeline;
 
 use crate::report::encode_histogram;
 use crate::report::{

@@ -1,17 +1,29 @@
 //! The checkpoint workload: per round, write a random marker, commit it, checkpoint, then restore
-//! from that checkpoint many times with bounded concurrency and verify every restore.
+//! from that checkpoint many times and verify every restore.
 //!
-//! Rounds run one after another; restores inside a round run with at most `concurrency` in flight.
-//! On cancellation no new restore is issued, in-flight ones get [`CANCEL_GRACE`] to finish, and the
-//! rest are abandoned (they show up as lost, never silently dropped).
+//! Rounds run in waves of `round_concurrency`, each round with its own sandbox, marker, commit and
+//! checkpoint. The rounds of a wave set up side by side and request their checkpoints together
+//! ([`wave`]), so that many checkpoints are in flight at once (a checkpoint storm: shared snapshot
+//! storage, copy-on-write metadata and snapshot queues break under this, not under one checkpoint at
+//! a time); the next wave starts once the wave is done. The restores of every round in flight share
+//! one budget of `concurrency`. Each restore must show its own round's marker and commit: one that
+//! shows another round's is a platform that handed back the wrong checkpoint ([`identity`]).
+//!
+//! A checkpoint is timed from request to ready (polling included) into `checkpoint.all.checkpoint_ms`
+//! and `checkpoint.roundN.checkpoint_ms`, and the number in flight is tracked over time with the
+//! lifecycle's [`InFlightClock`]. On cancellation no new round or restore is issued, in-flight
+//! restores get [`crate::workload::CANCEL_GRACE`] to finish, and the rest are abandoned (they show
+//! up as lost, never silently dropped).
 
 mod evidence;
+mod identity;
 mod restore;
+mod round;
 mod setup;
+mod wave;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::Bytes;
 use rand::{RngCore, SeedableRng};
@@ -20,12 +32,11 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::config::CheckpointConfig;
-use crate::record::{ms, Event};
 use crate::report::model::InjectionCount;
-use crate::report::{CheckpointReport, RoundReport};
-use crate::verify::Outcome;
-use crate::workload::{WorkloadContext, CANCEL_GRACE};
-use restore::{restore_once, RestoreResult, RoundShared};
+use crate::report::{CheckpointReport, InFlight, RoundReport};
+use crate::workload::timeline::InFlightClock;
+use crate::workload::WorkloadContext;
+use identity::KnownRounds;
 
 pub const WORKLOAD: &str = "checkpoint";
 pub const MARKER_PATH: &str = "marker.bin";
@@ -38,194 +49,82 @@ pub fn marker_bytes(seed: u64, round: u32, len: usize) -> Bytes {
     Bytes::from(data)
 }
 
+/// What every round of one run of the workload shares: the settings, the restore budget, the clock
+/// of checkpoints in flight, and the rounds' fingerprints (so a restore holding another round's
+/// state is recognised as such).
+struct CheckpointRun {
+    pub ctx: Arc<WorkloadContext>,
+    pub cfg: CheckpointConfig,
+    /// `concurrency` permits, shared by the restores of every round in flight.
+    pub restore_slots: Arc<Semaphore>,
+    pub in_flight: InFlightClock,
+    pub known: KnownRounds,
+}
+
+impl CheckpointRun {
+    /// `<workload>.<scope>.<metric>`: under `checkpoint`, or the chaos workload's name when a
+    /// scenario runs this one.
+    pub fn key(&self, scope: &str, metric: &str) -> String {
+        format!("{}.{scope}.{metric}", self.ctx.account(WORKLOAD))
+    }
+}
+
+/// A finished round: its report line and what its self-test injected.
+type RoundDone = (RoundReport, BTreeMap<String, InjectionCount>);
+
 pub async fn run(ctx: Arc<WorkloadContext>, cfg: &CheckpointConfig) -> CheckpointReport {
-    let mut report = CheckpointReport::default();
-    let mut next_index: u64 = 0;
-    for round in 1..=cfg.rounds {
-        if ctx.cancel.is_cancelled() {
-            break;
-        }
-        let planned = cfg.restores_in_round(round - 1);
-        let round_report = run_round(&ctx, cfg, round, planned, next_index, &mut report.injection).await;
-        next_index += u64::from(planned);
-        report.rounds.push(round_report);
-    }
-    let workload = ctx.account(WORKLOAD);
-    report.restore_ms = ctx.recorder.histograms.summary(&format!("{workload}.all.restore_ms"));
-    report.verify_ms = ctx.recorder.histograms.summary(&format!("{workload}.all.verify_ms"));
-    report
-}
-
-async fn run_round(
-    ctx: &Arc<WorkloadContext>,
-    cfg: &CheckpointConfig,
-    round: u32,
-    planned: u32,
-    first_index: u64,
-    injection: &mut BTreeMap<String, InjectionCount>,
-) -> RoundReport {
-    let marker = marker_bytes(ctx.seed, round, cfg.marker_bytes());
-    let setup_started = Instant::now();
-    let origin = setup::prepare_round(ctx, round, &marker, cfg.write_during_checkpoint).await;
-    let setup_ms = ms(setup_started.elapsed());
-    let mut report = RoundReport {
-        round,
-        setup_ms,
-        ..Default::default()
-    };
-
-    let origin = match origin {
-        Ok(origin) => origin,
-        Err(failure) => {
-            report.setup_error = Some(format!("{}: {}", failure.step, describe(&failure.outcome)));
-            ctx.console.warn(&format!(
-                "round {round}: setup failed at {}: {}",
-                failure.step,
-                describe(&failure.outcome)
-            ));
-            record_inherited_failures(ctx, &mut report, planned, first_index, &failure.outcome);
-            if let Some(sb) = failure.sandbox {
-                let _ = ctx.provider.destroy(&sb).await;
-            }
-            return report;
-        }
-    };
-    report.checkpoint_id = Some(origin.checkpoint.0.clone());
-    report.marker_sha256 = origin.fingerprint.marker_sha256.clone();
-    report.commit = Some(origin.fingerprint.commit.clone());
-
-    let shared = Arc::new(RoundShared {
-        round,
-        checkpoint: origin.checkpoint.clone(),
-        fingerprint: origin.fingerprint.clone(),
-        marker,
-        inject_rate: cfg.inject_corruption,
+    let started_at = crate::workload::schedule::rfc3339(std::time::SystemTime::now());
+    let run = Arc::new(CheckpointRun {
+        ctx: ctx.clone(),
+        cfg: cfg.clone(),
+        restore_slots: Arc::new(Semaphore::new(cfg.concurrency.max(1) as usize)),
+        in_flight: InFlightClock::new(),
+        known: KnownRounds::default(),
     });
-    let limit = Arc::new(Semaphore::new(cfg.concurrency as usize));
-    let mut tasks = JoinSet::new();
-    for offset in 0..u64::from(planned) {
-        let permit = tokio::select! {
-            biased;
-            _ = ctx.cancel.cancelled() => break,
-            permit = limit.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
-        };
-        while let Some(done) = tasks.try_join_next() {
-            tally(&mut report, injection, done.ok());
+    let mut report = CheckpointReport::default();
+    let wave_size = cfg.round_concurrency.max(1);
+    let mut next_index: u64 = 0;
+    let mut first = 1;
+    while first <= cfg.rounds && !ctx.cancel.is_cancelled() {
+        let last = first.saturating_add(wave_size - 1).min(cfg.rounds);
+        let mut rounds: JoinSet<RoundDone> = JoinSet::new();
+        let tickets = wave::WaveGate::tickets((last - first + 1) as usize);
+        for (round, ticket) in (first..=last).zip(tickets) {
+            let planned = cfg.restores_in_round(round - 1);
+            let (run, first_index) = (run.clone(), next_index);
+            rounds.spawn(async move { round::run_round(&run, round, planned, first_index, ticket).await });
+            next_index += u64::from(planned);
         }
-        ctx.recorder.plan(ctx.account(WORKLOAD));
-        report.restores += 1;
-        let (ctx, shared) = (ctx.clone(), shared.clone());
-        tasks.spawn(async move {
-            let result = restore_once(ctx, shared, first_index + offset).await;
-            drop(permit);
-            result
-        });
+        while let Some(done) = rounds.join_next().await {
+            absorb(&mut report, done.ok());
+        }
+        first = last + 1;
     }
-    drain(ctx, &mut tasks, &mut report, injection).await;
-
-    let _ = ctx.provider.destroy(&origin.sandbox).await;
-    let _ = ctx.provider.delete_checkpoint(&origin.checkpoint).await;
+    report.rounds.sort_by_key(|r| r.round);
     let hist = &ctx.recorder.histograms;
-    let workload = ctx.account(WORKLOAD);
-    report.restore_ms = hist.summary(&format!("{workload}.round{round}.restore_ms"));
-    report.verify_ms = hist.summary(&format!("{workload}.round{round}.verify_ms"));
+    report.checkpoint_ms = hist.summary(&run.key("all", "checkpoint_ms"));
+    report.restore_ms = hist.summary(&run.key("all", "restore_ms"));
+    report.verify_ms = hist.summary(&run.key("all", "verify_ms"));
+    let clock = run.in_flight.summary();
+    report.in_flight = InFlight {
+        peak: clock.peak,
+        mean: clock.mean,
+        timeline: clock.timeline,
+        started_at: Some(started_at),
+    };
     report
 }
 
-/// Waits for in-flight restores; once cancelled, gives them [`CANCEL_GRACE`] and abandons the rest.
-async fn drain(
-    ctx: &WorkloadContext,
-    tasks: &mut JoinSet<RestoreResult>,
-    report: &mut RoundReport,
-    injection: &mut BTreeMap<String, InjectionCount>,
-) {
-    let deadline = async {
-        ctx.cancel.cancelled().await;
-        tokio::time::sleep(CANCEL_GRACE).await;
-    };
-    tokio::pin!(deadline);
-    loop {
-        tokio::select! {
-            next = tasks.join_next() => match next {
-                Some(done) => tally(report, injection, done.ok()),
-                None => return,
-            },
-            _ = &mut deadline => {
-                let abandoned = tasks.len();
-                tasks.abort_all();
-                while let Some(done) = tasks.join_next().await {
-                    tally(report, injection, done.ok());
-                }
-                ctx.console.warn(&format!("abandoned {abandoned} in-flight restores after the grace period"));
-                return;
-            }
-        }
-    }
-}
-
-fn tally(report: &mut RoundReport, injection: &mut BTreeMap<String, InjectionCount>, done: Option<RestoreResult>) {
-    // A panicked or aborted task has no result: accounting reports it as lost.
-    let Some(done) = done else { return };
-    match done.outcome_kind {
-        "verified" => report.verified += 1,
-        "corrupted" => report.corrupted += 1,
-        _ => report.infra += 1,
-    }
-    report.destroy_failures += u64::from(done.destroy_failed);
-    if let Some((damage, confirmed)) = done.injection {
-        let count = injection.entry(damage.name().to_string()).or_default();
-        // A confirmed damage is judged by what the checks said; one they could not look at (infra)
-        // tested nothing, like one that could not be applied.
-        match (confirmed, done.outcome_kind) {
-            (true, "corrupted") => {
-                count.injected += 1;
-                count.detected += 1;
-            }
-            (true, "verified") => {
-                count.injected += 1;
-                count.missed += 1;
-            }
-            _ => count.unapplied += 1,
-        }
-    }
-}
-
-/// A round without a checkpoint cannot restore: each of its planned restores inherits the setup's
-/// outcome (infra, or corrupted when the marker was wrong before the checkpoint was even taken).
-fn record_inherited_failures(
-    ctx: &WorkloadContext,
-    report: &mut RoundReport,
-    planned: u32,
-    first_index: u64,
-    outcome: &Outcome,
-) {
-    let workload = ctx.account(WORKLOAD);
-    for offset in 0..u64::from(planned) {
-        ctx.recorder.plan(workload);
-        let mut event = Event::new(workload, "restore", std::time::Duration::ZERO);
-        event.round = Some(report.round);
-        event.restore = Some((first_index + offset) as u32 + 1);
-        event.detail = Some(format!("round setup failed: {}", describe(outcome)));
-        ctx.recorder.finish(workload, event, outcome);
-        report.restores += 1;
-        match outcome {
-            Outcome::Corrupted { .. } => report.corrupted += 1,
-            _ => report.infra += 1,
-        }
-    }
-}
-
-fn describe(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Verified => "verified".to_string(),
-        Outcome::Corrupted {
-            check,
-            expected,
-            actual,
-        } => format!("{check}: expected {expected}, found {actual}"),
-        Outcome::Infra { class, status, detail } => match status {
-            Some(s) => format!("{class} {s}: {detail}"),
-            None => format!("{class}: {detail}"),
-        },
+/// Adds a finished round to the report. A round whose task panicked has no report: its planned
+/// restores show up as lost in the accounting.
+fn absorb(report: &mut CheckpointReport, done: Option<RoundDone>) {
+    let Some((round, injection)) = done else { return };
+    report.rounds.push(round);
+    for (kind, count) in injection {
+        let total = report.injection.entry(kind).or_default();
+        total.injected += count.injected;
+        total.detected += count.detected;
+        total.missed += count.missed;
+        total.unapplied += count.unapplied;
     }
 }

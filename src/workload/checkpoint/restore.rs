@@ -1,12 +1,13 @@
 //! One planned operation: restore a sandbox from the round's checkpoint, optionally damage it (the
-//! self-test), verify it, destroy it, and record exactly one outcome.
+//! self-test), verify it (recognising another round's checkpoint), destroy it, and record exactly
+//! one outcome.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::WORKLOAD;
+use super::{identity, CheckpointRun, WORKLOAD};
 use crate::provider::{CheckpointId, SandboxId};
 use crate::record::{ms, Event};
 use crate::verify::restore::{verify_restore, Fingerprint};
@@ -19,6 +20,8 @@ pub struct RestoreResult {
     pub outcome_kind: &'static str,
     /// The self-test damage this restore was chosen for, and whether it was applied and confirmed.
     pub injection: Option<(Damage, bool)>,
+    /// The restore held another round's marker or commit.
+    pub wrong_checkpoint: bool,
     pub destroy_failed: bool,
 }
 
@@ -30,7 +33,8 @@ pub struct RoundShared {
     pub inject_rate: f64,
 }
 
-pub async fn restore_once(ctx: Arc<WorkloadContext>, shared: Arc<RoundShared>, index: u64) -> RestoreResult {
+pub async fn restore_once(run: &CheckpointRun, shared: Arc<RoundShared>, index: u64) -> RestoreResult {
+    let ctx = run.ctx.as_ref();
     let provider = ctx.provider.as_ref();
     let workload = ctx.account(WORKLOAD);
     let mut event = Event::new(workload, "restore", Duration::ZERO);
@@ -55,6 +59,7 @@ pub async fn restore_once(ctx: Arc<WorkloadContext>, shared: Arc<RoundShared>, i
             return RestoreResult {
                 outcome_kind: outcome.kind(),
                 injection: None,
+                wrong_checkpoint: false,
                 destroy_failed: false,
             };
         }
@@ -64,13 +69,14 @@ pub async fn restore_once(ctx: Arc<WorkloadContext>, shared: Arc<RoundShared>, i
     hist.record(&format!("{workload}.all.restore_ms"), restore_time);
     hist.record(&format!("{workload}.round{}.restore_ms", shared.round), restore_time);
 
-    let (injection, unapplied) = self_test(&ctx, &shared, &sandbox, index, &mut event).await;
+    let (injection, unapplied) = self_test(ctx, &shared, &sandbox, index, &mut event).await;
     let verify_started = Instant::now();
-    let outcome = match unapplied {
+    let mut outcome = match unapplied {
         Some(outcome) => outcome,
         None => verify_restore(provider, &sandbox, &shared.fingerprint, ctx.exec_timeout).await,
     };
     let verify_time = verify_started.elapsed();
+    let wrong_checkpoint = injection.is_none() && name_wrong_checkpoint(run, &shared, &sandbox, &mut outcome).await;
     event.verify_ms = Some(ms(verify_time));
     if !matches!(outcome, Outcome::Infra { .. }) {
         hist.record(&format!("{workload}.all.verify_ms"), verify_time);
@@ -78,7 +84,7 @@ pub async fn restore_once(ctx: Arc<WorkloadContext>, shared: Arc<RoundShared>, i
     }
     let op_id = format!("round{}-restore{}", shared.round, index + 1);
     if outcome.is_corrupted() {
-        event.evidence = super::evidence::collect(&ctx, &sandbox, &op_id, &shared, &outcome).await;
+        event.evidence = super::evidence::collect(ctx, &sandbox, &op_id, &shared, &outcome).await;
     }
     if let (Some((damage, true)), Outcome::Verified) = (injection, &outcome) {
         ctx.recorder.errors.write_text(&format!(
@@ -87,22 +93,50 @@ pub async fn restore_once(ctx: Arc<WorkloadContext>, shared: Arc<RoundShared>, i
             event.detail.as_deref().unwrap_or("")
         ));
     }
-    let destroy_failed = match provider.destroy(&sandbox).await {
-        Ok(()) => false,
-        Err(e) => {
-            ctx.recorder
-                .errors
-                .write_text(&format!("=== DESTROY FAILED sandbox {sandbox}: {e}\n\n"));
-            true
-        }
-    };
+    let destroy_failed = !destroy(ctx, &sandbox).await;
     event.duration_ms = ms(started.elapsed());
     let kind = outcome.kind();
     ctx.recorder.finish(workload, event, &outcome);
     RestoreResult {
         outcome_kind: kind,
         injection,
+        wrong_checkpoint,
         destroy_failed,
+    }
+}
+
+/// Renames a corruption that shows another round's marker or commit "restored the wrong
+/// checkpoint"; true when it did. Only called for restores the self-test left alone: its damage is
+/// ours, never another round's state.
+async fn name_wrong_checkpoint(
+    run: &CheckpointRun,
+    shared: &RoundShared,
+    sandbox: &SandboxId,
+    outcome: &mut Outcome,
+) -> bool {
+    if !outcome.is_corrupted() {
+        return false;
+    }
+    let ctx = run.ctx.as_ref();
+    match identity::wrong_checkpoint(ctx, sandbox, shared.round, &shared.fingerprint, &run.known).await {
+        Some(found) => {
+            *outcome = found;
+            true
+        }
+        None => false,
+    }
+}
+
+/// Destroys a restored sandbox; a failure is logged (a leak on the platform, not corruption).
+async fn destroy(ctx: &WorkloadContext, sandbox: &SandboxId) -> bool {
+    match ctx.provider.destroy(sandbox).await {
+        Ok(()) => true,
+        Err(e) => {
+            ctx.recorder
+                .errors
+                .write_text(&format!("=== DESTROY FAILED sandbox {sandbox}: {e}\n\n"));
+            false
+        }
     }
 }
 

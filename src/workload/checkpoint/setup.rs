@@ -1,12 +1,14 @@
 //! One round's origin: create a sandbox, write the random marker, commit it in git, check the write,
-//! and checkpoint. Every step is timed and leaves an event line.
+//! and checkpoint. Every step is timed and leaves an event line; the checkpoint, from request to
+//! ready, also goes into the checkpoint histograms and the clock of checkpoints in flight.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::{MARKER_PATH, WORKLOAD};
+use super::wave::WaveTicket;
+use super::{CheckpointRun, MARKER_PATH, WORKLOAD};
 use crate::provider::{CheckpointId, ExecOutput, ExecRequest, ProviderError, SandboxId};
 use crate::record::Event;
 use crate::verify::restore::{excerpt, Fingerprint};
@@ -18,6 +20,8 @@ pub struct RoundOrigin {
     pub sandbox: SandboxId,
     pub checkpoint: CheckpointId,
     pub fingerprint: Fingerprint,
+    /// Checkpoint request to ready, polling included.
+    pub checkpoint_time: Duration,
 }
 
 /// Why a round has no checkpoint to restore: the outcome every restore of the round inherits.
@@ -45,12 +49,15 @@ fn start_torn_writer(
     tokio::spawn(async move { provider.exec(&sb, &request).await })
 }
 
+/// The round's origin; `ticket` is its place at the wave's gate, where it waits to checkpoint
+/// together with the other rounds of its wave (a failed setup leaves the gate by dropping it).
 pub async fn prepare_round(
-    ctx: &WorkloadContext,
+    run: &CheckpointRun,
     round: u32,
     marker: &Bytes,
-    write_during_checkpoint: bool,
+    ticket: WaveTicket,
 ) -> Result<RoundOrigin, SetupFailure> {
+    let ctx = run.ctx.as_ref();
     let sandbox = timed(ctx, round, "create", None, ctx.provider.create())
         .await
         .map_err(|outcome| SetupFailure {
@@ -58,11 +65,12 @@ pub async fn prepare_round(
             step: "create",
             sandbox: None,
         })?;
-    match prepare_in(ctx, round, marker, &sandbox, write_during_checkpoint).await {
-        Ok((checkpoint, fingerprint)) => Ok(RoundOrigin {
+    match prepare_in(run, round, marker, &sandbox, ticket).await {
+        Ok((checkpoint, fingerprint, checkpoint_time)) => Ok(RoundOrigin {
             sandbox,
             checkpoint,
             fingerprint,
+            checkpoint_time,
         }),
         Err((step, outcome)) => Err(SetupFailure {
             outcome,
@@ -73,14 +81,16 @@ pub async fn prepare_round(
 }
 
 /// Writes the marker, commits it, checks the origin holds it, and checkpoints. The error names the
-/// step that failed, for the round's `setup_error`.
+/// step that failed, for the round's `setup_error`. The round's fingerprint is known to the run
+/// before its checkpoint is requested, so a restore anywhere that shows it is recognised.
 async fn prepare_in(
-    ctx: &WorkloadContext,
+    run: &CheckpointRun,
     round: u32,
     marker: &Bytes,
     sb: &SandboxId,
-    write_during_checkpoint: bool,
-) -> Result<(CheckpointId, Fingerprint), (&'static str, Outcome)> {
+    ticket: WaveTicket,
+) -> Result<(CheckpointId, Fingerprint, Duration), (&'static str, Outcome)> {
+    let ctx = run.ctx.as_ref();
     let expected_sha = hex_digest(marker);
     let write = ctx.provider.write_file(sb, MARKER_PATH, marker.clone());
     timed(ctx, round, "write_marker", Some(sb), write)
@@ -90,17 +100,15 @@ async fn prepare_in(
     check_origin(ctx, round, sb, &expected_sha)
         .await
         .map_err(|o| ("check_marker", o))?;
-    let checkpoint = checkpoint_origin(ctx, round, sb, write_during_checkpoint)
-        .await
-        .map_err(|o| ("checkpoint", o))?;
-    Ok((
-        checkpoint,
-        Fingerprint {
-            marker_path: MARKER_PATH.to_string(),
-            marker_sha256: expected_sha,
-            commit,
-        },
-    ))
+    let fingerprint = Fingerprint {
+        marker_path: MARKER_PATH.to_string(),
+        marker_sha256: expected_sha,
+        commit,
+    };
+    run.known.register(round, &fingerprint);
+    ticket.arrive(&ctx.cancel).await;
+    let (checkpoint, took) = checkpoint_origin(run, round, sb).await.map_err(|o| ("checkpoint", o))?;
+    Ok((checkpoint, fingerprint, took))
 }
 
 /// Commits the marker in a fresh repository; returns the commit every restore must be at.
@@ -149,17 +157,17 @@ async fn check_origin(ctx: &WorkloadContext, round: u32, sb: &SandboxId, expecte
 /// Checkpoints the origin; with `write_during_checkpoint`, while a writer rewrites the marker (the
 /// unquiesced-checkpoint fault), whose own failure only warns.
 async fn checkpoint_origin(
-    ctx: &WorkloadContext,
+    run: &CheckpointRun,
     round: u32,
     sb: &SandboxId,
-    write_during_checkpoint: bool,
-) -> Result<CheckpointId, Outcome> {
-    let torn_writer = write_during_checkpoint.then(|| start_torn_writer(ctx, sb));
+) -> Result<(CheckpointId, Duration), Outcome> {
+    let ctx = run.ctx.as_ref();
+    let torn_writer = run.cfg.write_during_checkpoint.then(|| start_torn_writer(ctx, sb));
     if torn_writer.is_some() {
         // Let the writer reach the middle of its rewrite before asking for the checkpoint.
         tokio::time::sleep(TORN_WRITER_HEAD_START).await;
     }
-    let checkpoint = timed(ctx, round, "checkpoint", Some(sb), ctx.provider.checkpoint(sb)).await;
+    let checkpoint = timed_checkpoint(run, round, sb).await;
     if let Some(writer) = torn_writer {
         match writer.await {
             Ok(Ok(out)) if out.success() => {}
@@ -176,6 +184,36 @@ async fn checkpoint_origin(
         }
     }
     checkpoint
+}
+
+/// The checkpoint call from request to ready, counted in flight meanwhile. One that is not ready
+/// within `ready_timeout` is infra (`timeout`): the platform never delivered it. Only a ready
+/// checkpoint's time goes into the histograms, like a restore's.
+async fn timed_checkpoint(
+    run: &CheckpointRun,
+    round: u32,
+    sb: &SandboxId,
+) -> Result<(CheckpointId, Duration), Outcome> {
+    let (ctx, limit) = (run.ctx.as_ref(), run.cfg.ready_timeout);
+    let ready = async {
+        match tokio::time::timeout(limit, ctx.provider.checkpoint(sb)).await {
+            Ok(answer) => answer,
+            Err(_) => Err(ProviderError::timeout(format!(
+                "checkpoint not ready {} s after it was requested",
+                limit.as_secs_f64()
+            ))),
+        }
+    };
+    let requested = Instant::now();
+    run.in_flight.alive_changed(true);
+    let result = timed(ctx, round, "checkpoint", Some(sb), ready).await;
+    run.in_flight.alive_changed(false);
+    let took = requested.elapsed();
+    let checkpoint = result?;
+    let hist = &ctx.recorder.histograms;
+    hist.record(&run.key("all", "checkpoint_ms"), took);
+    hist.record(&run.key(&format!("round{round}"), "checkpoint_ms"), took);
+    Ok((checkpoint, took))
 }
 
 /// Runs a setup command; a non-zero exit here means the platform cannot do what a sandbox must

@@ -9,7 +9,6 @@
 
 mod gate;
 mod sandbox;
-mod timeline;
 
 use std::sync::Arc;
 
@@ -23,7 +22,6 @@ use crate::workload::schedule::{self, Schedule};
 use crate::workload::{WorkloadContext, CANCEL_GRACE};
 pub use sandbox::{class_key, SandboxResult, Status};
 use sandbox::{run_sandbox, ModeShared};
-pub use timeline::BUCKET;
 
 pub const WORKLOAD: &str = "lifecycle";
 

@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::gate::Gate;
-use super::timeline::ModeClock;
 use super::WORKLOAD;
 use crate::cancel::CancelToken;
 use crate::config::{LifecycleConfig, LifecycleMode};
@@ -19,6 +18,7 @@ use crate::provider::{ExecRequest, ProviderError, SandboxId};
 use crate::record::{ms, Event};
 use crate::verify::{InfraClass, Outcome};
 use crate::workload::schedule::Slot;
+use crate::workload::timeline::InFlightClock;
 use crate::workload::WorkloadContext;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +44,7 @@ impl Status {
 pub struct ModeShared {
     pub mode: LifecycleMode,
     pub cfg: LifecycleConfig,
-    pub clock: ModeClock,
+    pub clock: InFlightClock,
     /// Opened once every sandbox of the mode has settled: the held sandboxes then probe and go.
     pub hold: CancelToken,
     /// Sandboxes created and not yet destroyed: what the final sweep must clean up. Bounded by the
@@ -60,7 +60,7 @@ impl ModeShared {
         Self {
             mode,
             cfg,
-            clock: ModeClock::new(),
+            clock: InFlightClock::new(),
             hold: CancelToken::new(),
             alive: Mutex::default(),
             gate,

@@ -76,6 +76,22 @@ fn checkpoint_tables(view: &RunView<'_>) -> String {
             "injected / detected".to_string(),
             format!("{} / {}", t.injected, t.injected_detected),
         ],
+        vec![
+            "checkpoints ready / peak in flight".to_string(),
+            format!(
+                "{} of {} / {}",
+                cp.checkpoints_ready(),
+                cp.rounds.len(),
+                cp.in_flight.peak
+            ),
+        ],
+        vec![
+            "p50 / p95 / p99 checkpoint".to_string(),
+            format!(
+                "{:.1} / {:.1} / {:.1} ms",
+                cp.checkpoint_ms.p50, cp.checkpoint_ms.p95, cp.checkpoint_ms.p99
+            ),
+        ],
         vec!["avg restore".to_string(), format!("{:.1} ms", cp.restore_ms.mean)],
         vec!["avg verify".to_string(), format!("{:.1} ms", cp.verify_ms.mean)],
         vec![
@@ -96,6 +112,7 @@ fn checkpoint_tables(view: &RunView<'_>) -> String {
                 r.corrupted.to_string(),
                 r.infra.to_string(),
                 format!("{:.0}", r.setup_ms),
+                r.checkpoint_ms.map_or("-".into(), |v| format!("{v:.0}")),
                 format!("{:.1}", r.restore_ms.mean),
                 format!("{:.1}", r.verify_ms.mean),
             ]
@@ -109,6 +126,7 @@ fn checkpoint_tables(view: &RunView<'_>) -> String {
             "corrupted",
             "infra",
             "setup ms",
+            "checkpoint ms",
             "avg restore ms",
             "avg verify ms",
         ],

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::checkpoint::{self, CheckpointSection};
 use super::format::{cell, fmt_ms, icon, verdict_line};
 use super::sections::{self, ChaosSection};
 use crate::report::export::mermaid;
@@ -24,8 +25,8 @@ pub struct SummaryContext {
     pub infra_classes: Vec<(String, u64)>,
     /// First-try success per kind of provider call; empty unless some call needed a retry.
     pub retries: Vec<Vec<String>>,
-    pub rounds: Vec<Vec<String>>,
-    pub checkpoint_latency: Option<Vec<Vec<String>>>,
+    #[serde(flatten)]
+    pub checkpoint: CheckpointSection,
     pub modes: Vec<ModeSection>,
     /// The Mermaid block of TTI per mode.
     pub mermaid: Option<String>,
@@ -52,7 +53,6 @@ pub struct ModeSection {
 pub fn build(view: &RunView<'_>) -> SummaryContext {
     let result = view.result;
     let t = &result.totals;
-    let (rounds, checkpoint_latency) = checkpoint_rows(view);
     SummaryContext {
         verdict_line: verdict_line(&view.headline),
         workloads: workload_rows(view),
@@ -70,8 +70,7 @@ pub fn build(view: &RunView<'_>) -> SummaryContext {
         ],
         infra_classes: result.infra_classes.iter().map(|(k, v)| (cell(k), *v)).collect(),
         retries: retry_rows(view),
-        rounds,
-        checkpoint_latency,
+        checkpoint: checkpoint::section(view),
         modes: mode_sections(view),
         mermaid: view.tti_chart.as_ref().map(mermaid::xychart),
         storage: storage_rows(view),
@@ -148,45 +147,6 @@ fn retry_rows(view: &RunView<'_>) -> Vec<Vec<String>> {
             ]
         })
         .collect()
-}
-
-/// One row per round, and the restore / verify latency table.
-fn checkpoint_rows(view: &RunView<'_>) -> (Vec<Vec<String>>, Option<Vec<Vec<String>>>) {
-    let Some(cp) = &view.result.checkpoint else {
-        return (Vec::new(), None);
-    };
-    let rounds = cp
-        .rounds
-        .iter()
-        .map(|r| {
-            vec![
-                r.round.to_string(),
-                r.restores.to_string(),
-                r.verified.to_string(),
-                r.corrupted.to_string(),
-                r.infra.to_string(),
-                fmt_ms(r.setup_ms),
-                fmt_ms(r.restore_ms.p50),
-                fmt_ms(r.restore_ms.p95),
-                fmt_ms(r.verify_ms.p50),
-                fmt_ms(r.verify_ms.p95),
-            ]
-        })
-        .collect();
-    let latency = [("restore", &cp.restore_ms), ("verify", &cp.verify_ms)]
-        .into_iter()
-        .map(|(name, s)| {
-            vec![
-                name.to_string(),
-                s.count.to_string(),
-                fmt_ms(s.p50),
-                fmt_ms(s.p95),
-                fmt_ms(s.p99),
-                fmt_ms(s.max),
-            ]
-        })
-        .collect();
-    (rounds, Some(latency))
 }
 
 fn mode_sections(view: &RunView<'_>) -> Vec<ModeSection> {

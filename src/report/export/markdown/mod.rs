@@ -2,6 +2,7 @@
 //! `templates/summary.md.j2`. The template is given the view as text ([`context`]), formatted the
 //! markdown way ([`format`]).
 
+mod checkpoint;
 mod context;
 pub mod format;
 mod sections;

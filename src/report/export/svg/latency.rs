@@ -1,5 +1,7 @@
 //! `tti-<mode>.svg`: the latency distribution of one lifecycle mode as percentile curves (create,
-//! first command, TTI) on a log-scaled percentile axis, the way HdrHistogram plots show tails.
+//! first command, TTI) on a log-scaled percentile axis, the way HdrHistogram plots show tails. The
+//! drawing ([`draw_percentiles`]) and the curves ([`curve_of`]) serve other workloads' percentile
+//! charts too (`checkpoint-latency.svg`).
 
 use std::collections::BTreeMap;
 
@@ -20,7 +22,26 @@ pub fn render(
     histograms: &BTreeMap<String, String>,
 ) -> Result<Option<Rendered>, ExportError> {
     let name = format!("tti-{mode}.svg");
-    let series = series_of(&name, mode, report, histograms)?;
+    let metrics = [
+        ("create", "create_ms", &report.create_ms, BLUE),
+        ("first command", "first_command_ms", &report.first_command_ms, ORANGE),
+        ("TTI", "tti_ms", &report.tti_ms, RED),
+    ];
+    let mut series = Vec::new();
+    for (label, key, summary, color) in metrics {
+        let points = curve_of(&name, &format!("lifecycle.{mode}.{key}"), summary, histograms)?;
+        if !points.is_empty() {
+            series.push((label, points, color));
+        }
+    }
+    draw_percentiles(&name, &format!("Lifecycle {mode}: latency by percentile"), &series)
+}
+
+/// A labelled line of (nines, milliseconds) points in its colour.
+pub(super) type Curve = (&'static str, Vec<(f64, f64)>, RGBColor);
+
+/// Percentile curves on one chart; no chart when there is no curve.
+pub(super) fn draw_percentiles(name: &str, caption: &str, series: &[Curve]) -> Result<Option<Rendered>, ExportError> {
     if series.is_empty() {
         return Ok(None);
     }
@@ -34,13 +55,10 @@ pub fn render(
             .flat_map(|(_, p, _)| p.iter().map(|(_, y)| *y))
             .fold(0.0, f64::max),
     );
-    draw_svg(&name, |root| {
-        let err = |e| chart_error(&name, e);
+    draw_svg(name, |root| {
+        let err = |e| chart_error(name, e);
         let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("Lifecycle {mode}: latency by percentile"),
-                (FONT, 22).into_font().color(&GREY),
-            )
+            .caption(caption, (FONT, 22).into_font().color(&GREY))
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(64)
@@ -57,7 +75,7 @@ pub fn render(
             .light_line_style(WHITE)
             .draw()
             .map_err(err)?;
-        for (label, points, color) in &series {
+        for (label, points, color) in series {
             let color = *color;
             chart
                 .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
@@ -78,36 +96,20 @@ pub fn render(
     .map(Some)
 }
 
-/// A labelled line of (nines, milliseconds) points in its colour.
-type Curve = (&'static str, Vec<(f64, f64)>, RGBColor);
-
-/// Create, first command and TTI curves: from the histograms, else from the summary's percentiles.
-fn series_of(
-    name: &str,
-    mode: &str,
-    report: &ModeReport,
+/// The curve of histogram `key`, else (older or hand-made reports) of the summary's percentiles.
+pub(super) fn curve_of(
+    chart: &str,
+    key: &str,
+    summary: &LatencySummary,
     histograms: &BTreeMap<String, String>,
-) -> Result<Vec<Curve>, ExportError> {
-    let metrics = [
-        ("create", "create_ms", &report.create_ms, BLUE),
-        ("first command", "first_command_ms", &report.first_command_ms, ORANGE),
-        ("TTI", "tti_ms", &report.tti_ms, RED),
-    ];
-    let mut series = Vec::new();
-    for (label, key, summary, color) in metrics {
-        let points = match histograms.get(&format!("lifecycle.{mode}.{key}")) {
-            Some(encoded) => {
-                let h =
-                    decode_histogram(encoded).map_err(|e| chart_error(name, format!("lifecycle.{mode}.{key}: {e}")))?;
-                curve_from_histogram(&h)
-            }
-            None => curve_from_summary(summary),
-        };
-        if !points.is_empty() {
-            series.push((label, points, color));
+) -> Result<Vec<(f64, f64)>, ExportError> {
+    Ok(match histograms.get(key) {
+        Some(encoded) => {
+            let h = decode_histogram(encoded).map_err(|e| chart_error(chart, format!("{key}: {e}")))?;
+            curve_from_histogram(&h)
         }
-    }
-    Ok(series)
+        None => curve_from_summary(summary),
+    })
 }
 
 /// x is the number of nines, `-log10(1 - q)`: 0 is 0%, 1 is p90, 2 is p99, and so on, so the tail gets

@@ -5,6 +5,7 @@
 //! `style` attributes or external fonts. A chart whose workload did not run is not written. Chart code
 //! returns errors and never panics: a broken chart must not cost the other reports.
 
+mod checkpoint;
 mod concurrency;
 mod latency;
 mod modes;
@@ -68,6 +69,9 @@ pub fn render_charts(result: &crate::report::RunResult) -> Result<Vec<Rendered>,
         }
     }
     if let Some(cp) = &result.checkpoint {
+        if let Some(chart) = checkpoint::render(cp, &result.histograms)? {
+            out.push(chart);
+        }
         if let Some(chart) = restores::render(cp)? {
             out.push(chart);
         }

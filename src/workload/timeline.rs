@@ -1,7 +1,11 @@
-//! What a lifecycle mode tracks while it runs, in memory that does not grow with the number of
-//! sandboxes: the concurrency timeline (the highest number alive in each 100 ms bucket, so memory
-//! grows with the mode's duration, not its size), the exact peak, a time-weighted mean, and the
-//! instants of first request, first ready and last ready.
+//! How many things are in flight over time, in memory that does not grow with their number: the
+//! concurrency timeline (the highest number alive in each 100 ms bucket, so memory grows with the
+//! duration, not the size), the exact peak, a time-weighted mean, and the instants of first request,
+//! first ready and last ready.
+//!
+//! A lifecycle mode counts the sandboxes alive; the checkpoint workload counts the checkpoints in
+//! flight. Both report the same timeline form, so `aggregate` lays shards' timelines on the wall
+//! clock the same way.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -11,7 +15,7 @@ use crate::report::TimelinePoint;
 
 pub const BUCKET: Duration = Duration::from_millis(100);
 
-pub struct ModeClock {
+pub struct InFlightClock {
     origin: Instant,
     timeline: Mutex<TimelineState>,
     first_start_us: AtomicU64,
@@ -29,7 +33,7 @@ struct TimelineState {
     area: f64,
 }
 
-/// The numbers a finished mode reports about time and concurrency.
+/// The numbers a finished mode (or workload) reports about time and concurrency.
 pub struct ClockSummary {
     pub wall_clock_ms: f64,
     pub time_to_first_ready_ms: Option<f64>,
@@ -38,7 +42,7 @@ pub struct ClockSummary {
     pub timeline: Vec<TimelinePoint>,
 }
 
-impl ModeClock {
+impl InFlightClock {
     pub fn new() -> Self {
         let origin = Instant::now();
         Self {
@@ -71,7 +75,7 @@ impl ModeClock {
         self.last_ready_us.fetch_max(us, Ordering::Relaxed);
     }
 
-    /// A sandbox came to life (`+1`) or was destroyed (`-1`).
+    /// One more in flight (`up`: a sandbox came to life, a checkpoint was requested) or one fewer.
     pub fn alive_changed(&self, up: bool) {
         let now = Instant::now();
         let bucket = (now.saturating_duration_since(self.origin).as_millis() / BUCKET.as_millis()) as usize;
@@ -129,7 +133,7 @@ impl ModeClock {
     }
 }
 
-impl Default for ModeClock {
+impl Default for InFlightClock {
     fn default() -> Self {
         Self::new()
     }
@@ -141,7 +145,7 @@ mod tests {
 
     #[test]
     fn peak_is_exact_and_timeline_is_per_bucket() {
-        let clock = ModeClock::new();
+        let clock = InFlightClock::new();
         clock.started(Instant::now());
         for _ in 0..5 {
             clock.alive_changed(true);
