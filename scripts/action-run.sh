@@ -71,9 +71,11 @@ if [ -n "${INPUT_S3_BUCKET:-}" ]; then
 fi
 [ -n "${INPUT_SAVE_BASELINE:-}" ] && publish+=(--save-baseline "$INPUT_SAVE_BASELINE")
 if [ "${INPUT_COMMENT:-true}" = true ] && [ -n "$pr" ]; then
-  publish+=(--comment-key "${INPUT_COMMENT_KEY:-default}" --pr "$pr")
+  publish+=(--pr "$pr")
   [ -n "${INPUT_COMMENT_AUTHOR:-}" ] && publish+=(--comment-author "$INPUT_COMMENT_AUTHOR")
 fi
+# The comment key names the job's comment and its default S3 prefix, with or without a comment.
+if [ ${#publish[@]} -gt 0 ]; then publish+=(--comment-key "${INPUT_COMMENT_KEY:-default}"); fi
 if [ -n "$publish_only" ]; then
   args+=("${publish[@]}")
 elif [ ${#publish[@]} -gt 0 ]; then
