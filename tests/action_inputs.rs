@@ -31,11 +31,7 @@ fn bash_split(text: &str) -> Option<Vec<String>> {
         other => panic!("bash failed ({other:?}): {}", String::from_utf8_lossy(&out.stderr)),
     }
     let text = String::from_utf8(out.stdout).unwrap();
-    Some(
-        text.split_terminator('\0')
-            .map(str::to_string)
-            .collect::<Vec<_>>(),
-    )
+    Some(text.split_terminator('\0').map(str::to_string).collect::<Vec<_>>())
 }
 
 #[test]
@@ -94,7 +90,11 @@ fn a_quoted_command_in_args_is_one_argument() {
         .input("args", "--write-cmd \"mystore put {id}")
         .run();
     assert_eq!(run.status, 2, "{}", run.log);
-    assert!(run.log.contains("::error::input args: unterminated quote"), "{}", run.log);
+    assert!(
+        run.log.contains("::error::input args: unterminated quote"),
+        "{}",
+        run.log
+    );
     assert!(!tmp.path().join("never").exists(), "nothing ran");
 }
 

@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use support::action_runner::{ActionRun, Runner};
-use support::release_server::{
-    asset_name, host_target, publish, release_asset, stand_in_asset, ReleaseServer,
-};
+use support::release_server::{asset_name, host_target, publish, release_asset, stand_in_asset, ReleaseServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stress-action");
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -60,7 +58,9 @@ fn runner(tmp: &Path, base: &str, action_ref: &str, path: String) -> Runner {
         .input("restores", "2")
         .input("args", "--workload checkpoint --marker-size 1");
     runner.github.insert("action_ref".into(), action_ref.into());
-    runner.extra_env.push(("STRESS_ACTION_DOWNLOAD_BASE".into(), base.into()));
+    runner
+        .extra_env
+        .push(("STRESS_ACTION_DOWNLOAD_BASE".into(), base.into()));
     runner.extra_env.push(("PATH".into(), path));
     runner
 }
@@ -79,18 +79,17 @@ fn stand_in() -> Release {
 }
 
 fn installed(tmp: &Path, version: &str) -> PathBuf {
-    tmp.join(format!("tool-cache/stress-action/v{version}/{}/stress-action", host_target()))
+    tmp.join(format!(
+        "tool-cache/stress-action/v{version}/{}/stress-action",
+        host_target()
+    ))
 }
 
 fn assert_used_release(run: &ActionRun, tmp: &Path, version: &str, release: Release) {
     assert_eq!(run.status, 0, "{}", run.log);
     assert_eq!(run.outputs["verdict"], "pass", "{}", run.log);
     let bin = installed(tmp, version);
-    assert!(
-        run.log.contains(&format!("using {}", bin.display())),
-        "{}",
-        run.log
-    );
+    assert!(run.log.contains(&format!("using {}", bin.display())), "{}", run.log);
     assert!(
         std::fs::read(&bin).unwrap() == release.0,
         "the installed binary is the released one"
@@ -161,7 +160,8 @@ fn the_version_comes_from_the_cargo_toml_at_the_action_path() {
         .run();
     assert_eq!(run.status, 1, "{}", run.log);
     assert!(
-        run.log.contains("input version must be a release like v1.2.3, got 'latest'"),
+        run.log
+            .contains("input version must be a release like v1.2.3, got 'latest'"),
         "{}",
         run.log
     );
@@ -188,7 +188,10 @@ fn a_tampered_asset_is_refused_and_never_built() {
         run.log
     );
     assert!(!installed(tmp.path(), VERSION).exists(), "nothing was installed");
-    assert!(!tmp.path().join("cargo-args").exists(), "no build after a checksum mismatch");
+    assert!(
+        !tmp.path().join("cargo-args").exists(),
+        "no build after a checksum mismatch"
+    );
     assert!(!run.outputs.contains_key("verdict") || run.outputs["verdict"].is_empty());
 }
 
@@ -216,12 +219,18 @@ fn a_cached_binary_is_verified_again_before_use() {
     let run = runner(tmp.path(), &server.base, "v0", path_without_cargo()).run();
     assert!(
         run.log.contains("::warning::stress-action install: the cached")
-            && run.log.contains("does not match the SHA-256 recorded when it was installed"),
+            && run
+                .log
+                .contains("does not match the SHA-256 recorded when it was installed"),
         "{}",
         run.log
     );
     assert_used_release(&run, tmp.path(), VERSION, real());
-    assert_eq!(server.requests().len(), downloads * 2, "installed again from the release");
+    assert_eq!(
+        server.requests().len(),
+        downloads * 2,
+        "installed again from the release"
+    );
 }
 
 /// Only a 404 for the asset builds from source, with `cargo install --locked` of the action's own
@@ -234,7 +243,8 @@ fn only_a_missing_asset_builds_from_source() {
     let run = runner(tmp.path(), &server.base, "main", fake_cargo(tmp.path())).run();
     assert_eq!(run.status, 0, "{}", run.log);
     assert!(
-        run.log.contains(&format!("no release asset {url} (404): building from source")),
+        run.log
+            .contains(&format!("no release asset {url} (404): building from source")),
         "{}",
         run.log
     );
@@ -245,7 +255,8 @@ fn only_a_missing_asset_builds_from_source() {
     let run = runner(tmp.path(), &server.base, "main", path_without_cargo()).run();
     assert_eq!(run.status, 1, "{}", run.log);
     assert!(
-        run.log.contains(&format!("no release asset {url} (404), and there is no cargo")),
+        run.log
+            .contains(&format!("no release asset {url} (404), and there is no cargo")),
         "{}",
         run.log
     );
@@ -270,18 +281,31 @@ fn download_failures_are_retried_then_named_and_never_built() {
         "{}",
         run.log
     );
-    assert_eq!(server.requests().iter().filter(|p| **p == asset).count(), 4, "retried 3 times");
+    assert_eq!(
+        server.requests().iter().filter(|p| **p == asset).count(),
+        4,
+        "retried 3 times"
+    );
 
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let base = format!("http://127.0.0.1:{closed}");
     let run = runner(tmp.path(), &base, "v0", fake_cargo(tmp.path())).run();
     assert_eq!(run.status, 1, "{}", run.log);
     assert!(
-        run.log.contains(&format!("downloading {base}{asset} failed after 4 attempts (curl exit 7")),
+        run.log.contains(&format!(
+            "downloading {base}{asset} failed after 4 attempts (curl exit 7"
+        )),
         "{}",
         run.log
     );
-    assert!(!tmp.path().join("cargo-args").exists(), "no build after a download failure");
+    assert!(
+        !tmp.path().join("cargo-args").exists(),
+        "no build after a download failure"
+    );
 }
 
 /// With gh on the runner the asset's build provenance is checked against the action repository's
@@ -314,7 +338,11 @@ fn the_attestation_is_verified_when_gh_is_there() {
     let other = tempfile::tempdir().unwrap();
     let run = runner(other.path(), &server.base, "v0", fake_tool(tmp.path(), "gh", &gh(1))).run();
     assert_eq!(run.status, 1, "{}", run.log);
-    assert!(run.log.contains("no attestations found"), "gh's answer is shown: {}", run.log);
+    assert!(
+        run.log.contains("no attestations found"),
+        "gh's answer is shown: {}",
+        run.log
+    );
     assert!(run.log.contains("could not be verified"), "{}", run.log);
     assert!(!installed(other.path(), VERSION).exists());
 
@@ -322,7 +350,11 @@ fn the_attestation_is_verified_when_gh_is_there() {
         .input("verify-attestation", "true")
         .run();
     assert_eq!(run.status, 1, "{}", run.log);
-    assert!(run.log.contains("verify-attestation: true needs the gh CLI"), "{}", run.log);
+    assert!(
+        run.log.contains("verify-attestation: true needs the gh CLI"),
+        "{}",
+        run.log
+    );
 }
 
 /// A Windows runner stops at once with a message saying what to do, before any download.
@@ -337,7 +369,8 @@ fn windows_fails_at_once_with_a_clear_message() {
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(run.status, 1, "{}", run.log);
     assert!(
-        run.log.contains("::error::stress-action install: Windows runners are not supported")
+        run.log
+            .contains("::error::stress-action install: Windows runners are not supported")
             && run.log.contains("ubuntu-latest"),
         "{}",
         run.log

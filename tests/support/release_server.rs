@@ -149,7 +149,11 @@ pub fn release_asset(binary: &Path) -> &'static (Vec<u8>, Vec<u8>) {
         let stripped = staging.join("stress-action");
         std::fs::copy(binary, &stripped).unwrap();
         let status = Command::new("strip").arg(&stripped).status();
-        assert!(status.map(|s| s.success()).unwrap_or(false), "strip {}", stripped.display());
+        assert!(
+            status.map(|s| s.success()).unwrap_or(false),
+            "strip {}",
+            stripped.display()
+        );
         (std::fs::read(&stripped).unwrap(), pack(&staging, scratch.path()))
     })
 }
