@@ -179,7 +179,7 @@ fn pack(staging: &Path, scratch: &Path) -> Vec<u8> {
         .arg("-czf")
         .arg(&tarball)
         .arg("-C")
-        .arg(&staging)
+        .arg(staging)
         .arg("stress-action")
         .status()
         .unwrap();
