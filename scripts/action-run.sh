@@ -5,10 +5,13 @@
 # eval or an unquoted expansion, so an input like `$(touch /tmp/pwned)` is a literal string. The
 # step fails when the verdict is fail (exit 1), inconclusive (exit 3, unless fail-on-inconclusive is
 # false: a platform that could not be tested is not green), or the configuration is unusable (exit
-# 2); a failed upload after a run is a warning. With INPUT_PUBLISH_DIR the step publishes an
+# 2); a failed upload after a run is a warning. The `args` input is split like a shell splits a
+# command line (quotes respected) by scripts/action-words.sh, never evaluated. With INPUT_PUBLISH_DIR the step publishes an
 # existing run directory instead (the fork-PR recipe) and fails when publishing fails. The `verdict`
 # output is always written by the tool from report.json, never made up here.
 set -uo pipefail
+# shellcheck source=scripts/action-words.sh
+. "$(dirname "${BASH_SOURCE[0]}")/action-words.sh"
 
 bin=${STRESS_ACTION_BIN:?the install step did not provide a binary}
 fail_on_inconclusive=${INPUT_FAIL_ON_INCONCLUSIVE:-true}
@@ -34,6 +37,9 @@ if [ -n "$publish_only" ]; then
 else
   args=(run --out "$out_dir")
   flag profile "${INPUT_PROFILE:-}"
+  flag workload "${INPUT_WORKLOAD:-}"
+  flag modes "${INPUT_MODES:-}"
+  flag seed "${INPUT_SEED:-}"
   flag provider "${INPUT_PROVIDER:-}"
   flag endpoint "${INPUT_ENDPOINT:-}"
   flag provider-cmd "${INPUT_PROVIDER_CMD:-}"
@@ -43,6 +49,8 @@ else
   flag marker-size "${INPUT_MARKER_SIZE:-}"
   flag burst-size "${INPUT_BURST_SIZE:-}"
   flag stagger-ms "${INPUT_STAGGER_MS:-}"
+  flag ready-cmd "${INPUT_READY_CMD:-}"
+  flag max-infra-rate "${INPUT_MAX_INFRA_RATE:-}"
   flag config "${INPUT_CONFIG:-}"
   flag shard "${INPUT_SHARD:-}"
   # One threshold per line, each its own argv element: never split on spaces, never evaluated.
@@ -61,26 +69,29 @@ if [ -n "${INPUT_S3_BUCKET:-}" ]; then
   [ -n "${INPUT_PUBLIC_BASE_URL:-}" ] && publish+=(--public-base-url "$INPUT_PUBLIC_BASE_URL")
   [ -n "${INPUT_PRESIGN_DAYS:-}" ] && publish+=(--presign-days "$INPUT_PRESIGN_DAYS")
 fi
+[ -n "${INPUT_SAVE_BASELINE:-}" ] && publish+=(--save-baseline "$INPUT_SAVE_BASELINE")
 if [ "${INPUT_COMMENT:-true}" = true ] && [ -n "$pr" ]; then
-  publish+=(--comment-key "${INPUT_COMMENT_KEY:-default}" --pr "$pr")
+  publish+=(--pr "$pr")
   [ -n "${INPUT_COMMENT_AUTHOR:-}" ] && publish+=(--comment-author "$INPUT_COMMENT_AUTHOR")
 fi
+# The comment key names the job's comment and its default S3 prefix, with or without a comment.
+if [ ${#publish[@]} -gt 0 ]; then publish+=(--comment-key "${INPUT_COMMENT_KEY:-default}"); fi
 if [ -n "$publish_only" ]; then
   args+=("${publish[@]}")
 elif [ ${#publish[@]} -gt 0 ]; then
   args+=(--publish "${publish[@]}")
 fi
 
-# Extra flags: split on whitespace only, with globbing off; nothing is evaluated.
-extra=()
-if [ -n "${INPUT_ARGS:-}" ]; then
-  set -f
-  read -r -a extra <<< "$INPUT_ARGS"
-  set +f
+# Extra flags: split like a shell splits a command line, quotes respected; nothing is evaluated.
+if ! split_words "${INPUT_ARGS:-}"; then
+  echo "::error::input args: unterminated quote in '${INPUT_ARGS:-}'"
+  exit 2
 fi
+extra=(${words[@]+"${words[@]}"})
 
-echo "stress-action ${args[*]} ${extra[*]}"
-"$bin" "${args[@]}" "${extra[@]}"
+# ${a[@]+"${a[@]}"}: an empty array under `set -u` in the bash 3.2 of macOS.
+printf 'stress-action'; printf ' %q' "${args[@]}" ${extra[@]+"${extra[@]}"}; echo
+"$bin" "${args[@]}" ${extra[@]+"${extra[@]}"}
 code=$?
 
 # Outputs the tool did not write (e.g. it stopped before rendering) still get a value.

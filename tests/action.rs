@@ -1,12 +1,12 @@
 //! action.yml executed the way a runner would: outputs and step status for a passing run and for a
-//! run with injected corruption, the checksummed release install, the cargo fallback, and inputs
-//! that try to inject shell commands.
+//! run with injected corruption, publishing a finished run, and inputs that try to inject shell
+//! commands. The install step has its own file, tests/action_install.rs.
 
 mod fake_github;
 mod support;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use support::action_runner::Runner;
 
@@ -65,150 +65,6 @@ fn inputs_are_passed_literally_never_executed() {
         .run();
     assert_eq!(run.status, 2, "unknown extra arguments are a usage error: {}", run.log);
     assert!(!pwned.exists(), "an input was executed as a command");
-}
-
-/// Serves `dir` over HTTP on 127.0.0.1 like a release download host.
-struct FileServer {
-    child: Child,
-    base: String,
-}
-
-impl FileServer {
-    fn start(dir: &Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("python3")
-            .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string()])
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 http.server");
-        let base = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        FileServer { child, base }
-    }
-}
-
-impl Drop for FileServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn publish_release(root: &Path, version: &str, corrupt_sum: bool) {
-    let dir = root.join(version);
-    std::fs::create_dir_all(&dir).unwrap();
-    let staging = root.join("staging");
-    std::fs::create_dir_all(&staging).unwrap();
-    std::fs::copy(BIN, staging.join("stress-action")).unwrap();
-    let asset = "stress-action-x86_64-unknown-linux-gnu.tar.gz";
-    let status = Command::new("tar")
-        .arg("-czf")
-        .arg(dir.join(asset))
-        .arg("-C")
-        .arg(&staging)
-        .arg("stress-action")
-        .status();
-    assert!(status.unwrap().success());
-    let sum = Command::new("sha256sum").arg(asset).current_dir(&dir).output().unwrap();
-    let mut sums = String::from_utf8(sum.stdout).unwrap();
-    if corrupt_sum {
-        sums = format!("{}{}", "0".repeat(64), &sums[64..]);
-    }
-    std::fs::write(dir.join("SHA256SUMS"), sums).unwrap();
-}
-
-#[test]
-fn release_asset_is_verified_before_use() {
-    if std::env::consts::ARCH != "x86_64" {
-        return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let releases = tmp.path().join("releases");
-    publish_release(&releases, "v9.9.9", false);
-    publish_release(&releases, "v6.6.6", true);
-    let server = FileServer::start(&releases);
-
-    let mut runner = Runner::new(tmp.path())
-        .input("version", "v9.9.9")
-        .input("restores", "2")
-        .input("args", "--marker-size 1");
-    runner
-        .extra_env
-        .push(("STRESS_ACTION_DOWNLOAD_BASE".into(), server.base.clone()));
-    let run = runner.run();
-    assert_eq!(run.status, 0, "{}", run.log);
-    let installed = tmp
-        .path()
-        .join("tool-cache/stress-action/v9.9.9/x86_64-unknown-linux-gnu/stress-action");
-    assert!(installed.is_file(), "installed into the tool cache: {}", run.log);
-    assert!(
-        run.log.contains(&format!("using {}", installed.display())),
-        "{}",
-        run.log
-    );
-
-    let mut runner = Runner::new(tmp.path()).input("version", "v6.6.6");
-    runner
-        .extra_env
-        .push(("STRESS_ACTION_DOWNLOAD_BASE".into(), server.base.clone()));
-    // A cargo that would "succeed" proves a checksum mismatch never falls back to building.
-    runner.extra_env.push(("PATH".into(), fake_cargo(tmp.path()).1));
-    let run = runner.run();
-    assert_eq!(run.status, 1, "{}", run.log);
-    assert!(run.log.contains("does not match"), "{}", run.log);
-    assert!(!tmp
-        .path()
-        .join("tool-cache/stress-action/v6.6.6/x86_64-unknown-linux-gnu/stress-action")
-        .exists());
-    assert!(
-        !tmp.path().join("cargo-args").exists(),
-        "no build after a checksum mismatch"
-    );
-}
-
-/// A `cargo` stand-in that records its arguments and installs the test binary where asked.
-fn fake_cargo(tmp: &Path) -> (std::path::PathBuf, String) {
-    let bin_dir = tmp.join("fake-bin");
-    std::fs::create_dir_all(&bin_dir).unwrap();
-    let script = format!(
-        "#!/usr/bin/env bash\necho \"$@\" > '{log}'\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\nmkdir -p \"$root/bin\" && cp '{bin}' \"$root/bin/stress-action\"\n",
-        log = tmp.join("cargo-args").display(),
-        bin = BIN
-    );
-    let path = bin_dir.join("cargo");
-    std::fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    (
-        path,
-        format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default()),
-    )
-}
-
-#[test]
-fn branch_refs_build_from_source_with_cargo_install_locked() {
-    let tmp = tempfile::tempdir().unwrap();
-    let mut runner = Runner::new(tmp.path())
-        .input("restores", "2")
-        .input("args", "--marker-size 1");
-    runner.github.insert("action_ref".into(), "main".into());
-    runner.extra_env.push(("PATH".into(), fake_cargo(tmp.path()).1));
-    let run = runner.run();
-    assert_eq!(run.status, 0, "{}", run.log);
-    let args = std::fs::read_to_string(tmp.path().join("cargo-args")).expect("cargo was called");
-    let expected = format!("install --locked --quiet --path {} --root", env!("CARGO_MANIFEST_DIR"));
-    assert!(args.starts_with(&expected), "{args}");
 }
 
 /// The fork-PR recipe's second workflow: the action publishes a run directory made elsewhere,

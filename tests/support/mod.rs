@@ -4,6 +4,7 @@
 
 pub mod action_runner;
 pub mod cli;
+pub mod release_server;
 pub mod tweaked;
 
 use std::path::Path;

@@ -1,7 +1,8 @@
 //! Publishing settings: where a finished run goes (S3, the sticky PR comment, a baseline).
 //!
 //! [`PublishArgs`] is what the user said; [`PublishConfig::build`] validates it. Defaults come from
-//! the GitHub Actions environment (`GITHUB_REPOSITORY`, `GITHUB_RUN_ID`, `GITHUB_EVENT_PATH`) so the
+//! the GitHub Actions environment (`GITHUB_REPOSITORY`, `GITHUB_RUN_ID`, `GITHUB_RUN_ATTEMPT`,
+//! `GITHUB_EVENT_PATH`) so the
 //! action needs no flags at all, and every error names the flag the user would fix. Validation lives
 //! here, with the rest of the configuration, so `run` checks its publishing flags before a long run
 //! and the publishers receive settings that are already sound.
@@ -28,7 +29,7 @@ pub struct PublishArgs {
     /// Upload the run directory to this S3 bucket.
     #[arg(long, value_name = "BUCKET")]
     pub s3_bucket: Option<String>,
-    /// Key prefix (default stress-action/<GITHUB_REPOSITORY>/<GITHUB_RUN_ID>, or local/<timestamp>).
+    /// Key prefix (default stress-action/<GITHUB_REPOSITORY>/<GITHUB_RUN_ID>/<GITHUB_RUN_ATTEMPT>/<comment key>).
     #[arg(long, value_name = "PREFIX")]
     pub s3_prefix: Option<String>,
     /// S3-compatible endpoint URL (MinIO, R2, ...); enables path-style addressing.
@@ -137,7 +138,12 @@ impl PublishConfig {
             .transpose()?;
         let github = github_target(&args, env, repo_env.as_deref())?;
         let run_id = get("GITHUB_RUN_ID");
-        let s3 = s3_target(&args, repo_env.as_deref(), run_id.as_deref(), &s3_endpoint)?;
+        let run = RunId {
+            repo: repo_env.as_deref(),
+            id: run_id.as_deref(),
+            attempt: get("GITHUB_RUN_ATTEMPT"),
+        };
+        let s3 = s3_target(&args, &run, &s3_endpoint)?;
         let links = link_mode(&args, s3.is_some())?;
         let baseline = baseline(&args)?;
         let save_baseline = save_baseline(&args)?;
@@ -160,20 +166,23 @@ impl PublishConfig {
     }
 }
 
-/// Where the run directory is uploaded: the bucket, and the prefix (default per repository and
-/// workflow run, so runs never overwrite each other).
-fn s3_target(
-    args: &PublishArgs,
-    repo_env: Option<&str>,
-    run_id: Option<&str>,
-    endpoint: &Option<String>,
-) -> Result<Option<S3Target>, ConfigError> {
+/// The workflow run a default S3 prefix belongs to, from the GitHub Actions environment.
+struct RunId<'a> {
+    repo: Option<&'a str>,
+    id: Option<&'a str>,
+    attempt: Option<String>,
+}
+
+/// Where the run directory is uploaded: the bucket, and the prefix (by default one per repository,
+/// workflow run, attempt and comment key, so neither two jobs of one run nor a re-run overwrite
+/// each other's files).
+fn s3_target(args: &PublishArgs, run: &RunId, endpoint: &Option<String>) -> Result<Option<S3Target>, ConfigError> {
     match &args.s3_bucket {
         Some(bucket) if bucket.trim().is_empty() => Err(ConfigError::new("--s3-bucket", "must not be empty")),
         Some(bucket) => {
             let prefix = match &args.s3_prefix {
                 Some(p) => p.trim_matches('/').to_string(),
-                None => default_prefix(repo_env, run_id),
+                None => default_prefix(run, args.comment_key.as_deref().unwrap_or("default")),
             };
             Ok(Some(S3Target {
                 bucket: bucket.clone(),
@@ -249,13 +258,15 @@ fn save_baseline(args: &PublishArgs) -> Result<Option<(String, String)>, ConfigE
     }
 }
 
-fn default_prefix(repo: Option<&str>, run_id: Option<&str>) -> String {
-    let repo = repo.unwrap_or("local");
-    let run = match run_id {
-        Some(id) => id.to_string(),
+/// `stress-action/<repo>/<run id>/<attempt>/<key>`; outside Actions `stress-action/local/<UTC time>/<key>`.
+/// The key was validated with the comment settings (letters, digits, `-_.`), so it is a safe path part.
+fn default_prefix(run: &RunId, key: &str) -> String {
+    let repo = run.repo.unwrap_or("local");
+    let run = match run.id {
+        Some(id) => format!("{id}/{}", run.attempt.as_deref().unwrap_or("1")),
         None => chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string(),
     };
-    format!("stress-action/{repo}/{run}")
+    format!("stress-action/{repo}/{run}/{key}")
 }
 
 pub(super) fn validate_url(field: &str, url: String) -> Result<String, ConfigError> {
