@@ -5,6 +5,11 @@
 //! the waiting call. If the plugin exits, every in-flight call and every later call fails at once
 //! as infra (`provider_error`), so the run still ends with every operation accounted for, and the
 //! death itself is reported once, with the request it happened at ([`Provider::death`]).
+//!
+//! Calls that are safe to repeat (`health`, `write_file`, `read_file`, `checkpoint_status`,
+//! `destroy`, `delete_checkpoint`) are retried as over HTTP when the plugin classifies a failure as
+//! worth another attempt. `create`, `exec`, `checkpoint` and `restore` never are: the JSON-lines
+//! protocol has no idempotency key, so a repeat could run a command twice or leak a sandbox.
 
 pub mod wire;
 
@@ -22,14 +27,17 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::oneshot;
 
+use crate::provider::http::classify::is_retryable;
+use crate::provider::http::transport::{backoff, MAX_RETRIES};
 use crate::provider::http::wire::{CheckpointState, CheckpointStatus, ExecResult, SandboxCreated};
+use crate::provider::retry::note_retry;
 use crate::provider::{
     CheckpointId, ExecOutput, ExecRequest, Provider, ProviderDeath, ProviderError, ProviderResult, SandboxId,
 };
 use wire::{FileData, Request, Response};
 
-/// Deadline of a call that is not an exec.
-const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// Deadline of a call that is not an exec, health included.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 const EXEC_MARGIN: Duration = Duration::from_secs(15);
 const CHECKPOINT_DEADLINE: Duration = Duration::from_secs(600);
 /// Longest response line accepted (a 16 MB file read is ~22 MB of base64).
@@ -91,7 +99,7 @@ impl CommandProvider {
 
     /// Asks the plugin for `health`: proves it started and speaks the protocol before work begins.
     pub async fn preflight(&self) -> ProviderResult<()> {
-        self.call::<serde_json::Value>(Request::new("health"), Duration::from_secs(30))
+        self.call_retrying::<serde_json::Value>(|| Request::new("health"))
             .await
             .map(|_| ())
     }
@@ -155,12 +163,52 @@ impl CommandProvider {
 }
 
 impl CommandProvider {
-    async fn checkpoint_answer(&self, req: Request<'_>) -> ProviderResult<CheckpointStatus> {
-        let op = req.op.to_string();
-        let answer: serde_json::Value = self.call(req, CALL_TIMEOUT).await?;
-        CheckpointStatus::from_answer(&op, &answer).map_err(ProviderError::provider)
+    fn checkpoint_answer(op: &str, answer: ProviderResult<serde_json::Value>) -> ProviderResult<CheckpointStatus> {
+        CheckpointStatus::from_answer(op, &answer?).map_err(ProviderError::provider)
+    }
+
+    /// A call that is safe to repeat, retried like an HTTP call (bounded, jittered backoff, only
+    /// failures worth another attempt). A `destroy` or `delete_checkpoint` that finds nothing on a
+    /// retry had succeeded on an earlier attempt.
+    async fn call_retrying<'a, T: DeserializeOwned>(&self, request: impl Fn() -> Request<'a>) -> ProviderResult<T> {
+        let deletes = matches!(request().op, "destroy" | "delete_checkpoint");
+        let mut attempt = 0u32;
+        loop {
+            match self.call::<T>(request(), CALL_TIMEOUT).await {
+                Err(e) if attempt > 0 && e.status == Some(404) && deletes => {
+                    return serde_json::from_value(serde_json::json!({}))
+                        .map_err(|e| ProviderError::provider(e.to_string()))
+                }
+                Err(e) if attempt < MAX_RETRIES && is_retryable(&e) && !self.is_dead() => {
+                    attempt += 1;
+                    note_retry();
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(mut e) if attempt > 0 => {
+                    e.message = format!("{} (after {} attempts)", e.message, attempt + 1);
+                    return Err(e);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn is_dead(&self) -> bool {
+        lock(&self.pending).dead.is_some()
+    }
+
+    /// Deletes a checkpoint that failed or never became ready, so they do not pile up on the
+    /// platform; returns what to add to the error message.
+    async fn discard_checkpoint(&self, id: &str) -> String {
+        let mut req = Request::new("delete_checkpoint");
+        req.checkpoint = Some(id);
+        match self.call::<serde_json::Value>(req, CALL_TIMEOUT).await {
+            Ok(_) => " (deleted)".to_string(),
+            Err(e) => format!(" (and deleting it failed: {e})"),
+        }
     }
 }
+
 
 fn lock(p: &Pending) -> std::sync::MutexGuard<'_, PendingState> {
     p.lock().unwrap_or_else(|e| e.into_inner())
@@ -192,11 +240,7 @@ async fn read_responses(stdout: ChildStdout, pending: Arc<Pending>, plugin: Plug
         }
         let Ok(response) = serde_json::from_slice::<Response>(&line) else {
             // A line we cannot pair with a request: its caller times out; say why once here.
-            eprintln!(
-                "warning: plugin {} sent a malformed line: {:?}",
-                plugin.program,
-                String::from_utf8_lossy(&line[..line.len().min(120)])
-            );
+            eprintln!("warning: plugin {} {}", plugin.program, wire::unpaired(&line));
             continue;
         };
         answered += 1;
@@ -275,18 +319,27 @@ impl Provider for CommandProvider {
     }
 
     async fn write_file(&self, sandbox: &SandboxId, path: &str, data: Bytes) -> ProviderResult<()> {
-        let mut req = Request::new("write_file");
-        req.sandbox = Some(&sandbox.0);
-        req.path = Some(path);
-        req.data_b64 = Some(b64().encode(&data));
-        self.call::<serde_json::Value>(req, CALL_TIMEOUT).await.map(|_| ())
+        let data_b64 = b64().encode(&data);
+        self.call_retrying::<serde_json::Value>(|| {
+            let mut req = Request::new("write_file");
+            req.sandbox = Some(&sandbox.0);
+            req.path = Some(path);
+            req.data_b64 = Some(data_b64.clone());
+            req
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn read_file(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Bytes> {
-        let mut req = Request::new("read_file");
-        req.sandbox = Some(&sandbox.0);
-        req.path = Some(path);
-        let data: FileData = self.call(req, CALL_TIMEOUT).await?;
+        let data: FileData = self
+            .call_retrying(|| {
+                let mut req = Request::new("read_file");
+                req.sandbox = Some(&sandbox.0);
+                req.path = Some(path);
+                req
+            })
+            .await?;
         b64()
             .decode(data.data_b64.as_bytes())
             .map(Bytes::from)
@@ -296,7 +349,7 @@ impl Provider for CommandProvider {
     async fn checkpoint(&self, sandbox: &SandboxId) -> ProviderResult<CheckpointId> {
         let mut req = Request::new("checkpoint");
         req.sandbox = Some(&sandbox.0);
-        let mut status = self.checkpoint_answer(req).await?;
+        let mut status = Self::checkpoint_answer("checkpoint", self.call(req, CALL_TIMEOUT).await)?;
         let id = non_empty("checkpoint", status.id.clone())?;
         let started = Instant::now();
         let mut wait = Duration::from_millis(10);
@@ -304,21 +357,28 @@ impl Provider for CommandProvider {
             match status.status {
                 CheckpointState::Ready => return Ok(CheckpointId(id)),
                 CheckpointState::Failed => {
+                    let deleted = self.discard_checkpoint(&id).await;
                     return Err(ProviderError::provider(format!(
-                        "checkpoint {id} failed: {}",
+                        "checkpoint {id} failed: {}{deleted}",
                         status.error.unwrap_or_else(|| "no reason given".into())
-                    )))
+                    )));
                 }
                 CheckpointState::Pending if started.elapsed() > CHECKPOINT_DEADLINE => {
-                    return Err(ProviderError::timeout(format!("checkpoint {id} still pending")))
+                    let deleted = self.discard_checkpoint(&id).await;
+                    return Err(ProviderError::timeout(format!("checkpoint {id} still pending{deleted}")));
                 }
                 CheckpointState::Pending => {}
             }
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(Duration::from_millis(500));
-            let mut req = Request::new("checkpoint_status");
-            req.checkpoint = Some(&id);
-            status = self.checkpoint_answer(req).await?;
+            let answer = self
+                .call_retrying(|| {
+                    let mut req = Request::new("checkpoint_status");
+                    req.checkpoint = Some(&id);
+                    req
+                })
+                .await;
+            status = Self::checkpoint_answer("checkpoint_status", answer)?;
         }
     }
 
@@ -330,15 +390,23 @@ impl Provider for CommandProvider {
     }
 
     async fn destroy(&self, sandbox: &SandboxId) -> ProviderResult<()> {
-        let mut req = Request::new("destroy");
-        req.sandbox = Some(&sandbox.0);
-        self.call::<serde_json::Value>(req, CALL_TIMEOUT).await.map(|_| ())
+        self.call_retrying::<serde_json::Value>(|| {
+            let mut req = Request::new("destroy");
+            req.sandbox = Some(&sandbox.0);
+            req
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn delete_checkpoint(&self, checkpoint: &CheckpointId) -> ProviderResult<()> {
-        let mut req = Request::new("delete_checkpoint");
-        req.checkpoint = Some(&checkpoint.0);
-        self.call::<serde_json::Value>(req, CALL_TIMEOUT).await.map(|_| ())
+        self.call_retrying::<serde_json::Value>(|| {
+            let mut req = Request::new("delete_checkpoint");
+            req.checkpoint = Some(&checkpoint.0);
+            req
+        })
+        .await
+        .map(|_| ())
     }
 
     fn death(&self) -> Option<ProviderDeath> {

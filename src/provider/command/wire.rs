@@ -83,3 +83,32 @@ impl PluginError {
 pub struct FileData {
     pub data_b64: String,
 }
+
+/// Why a line from the plugin pairs with no request, for a warning: most often an `id` sent back
+/// as a string (`"7"`), which the protocol does not pair with request 7.
+pub fn unpaired(line: &[u8]) -> String {
+    let shown = String::from_utf8_lossy(&line[..line.len().min(120)]).trim_end().to_string();
+    match serde_json::from_slice::<serde_json::Value>(line) {
+        Err(e) => format!("sent a line that is not JSON ({e}): {shown:?}"),
+        Ok(value) => match value.get("id") {
+            None => format!("sent a response without `id`: {shown:?}"),
+            Some(id) if !id.is_u64() => format!(
+                "sent `id` {id}; the protocol says the request's integer id, as sent: {shown:?}"
+            ),
+            Some(_) => format!("sent a response of the wrong shape (`ok` must be a boolean): {shown:?}"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unpaired;
+
+    #[test]
+    fn an_unpaired_line_says_what_is_wrong_with_it() {
+        assert!(unpaired(br#"{"id": "7", "ok": true}"#).contains("sent `id` \"7\"; the protocol says the request's integer id"));
+        assert!(unpaired(b"hello").contains("not JSON"));
+        assert!(unpaired(br#"{"ok": true}"#).contains("without `id`"));
+        assert!(unpaired(br#"{"id": 7, "ok": "yes"}"#).contains("`ok` must be a boolean"));
+    }
+}
