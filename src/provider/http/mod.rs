@@ -203,7 +203,7 @@ fn parse<T: DeserializeOwned>(op: &str, body: &[u8]) -> ProviderResult<T> {
 }
 
 /// Ids go into URL paths; anything but the safe characters is percent-encoded.
-fn seg(id: &str) -> String {
+pub fn seg(id: &str) -> String {
     let mut out = String::with_capacity(id.len());
     for b in id.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
