@@ -52,10 +52,17 @@ fn serve_passes_every_check_and_nothing_is_left_behind() {
     ]) {
         assert!(d.passed().contains(*name), "{name}: {}", d.shown());
     }
-    assert!(!d.report.to_string().contains("doctor-s3cret"), "the token is never shown");
+    assert!(
+        !d.report.to_string().contains("doctor-s3cret"),
+        "the token is never shown"
+    );
     assert!(!d.stderr.contains("doctor-s3cret"));
     for dir in ["sandboxes", "checkpoints", "serve-checkpoints"] {
-        let left: Vec<_> = std::fs::read_dir(server.root().join(dir)).unwrap().flatten().map(|e| e.path()).collect();
+        let left: Vec<_> = std::fs::read_dir(server.root().join(dir))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         assert!(left.is_empty(), "doctor removed everything it made in {dir}: {left:?}");
     }
 }
@@ -67,21 +74,33 @@ fn an_endpoint_with_v1_works_and_is_named_and_a_wrong_token_stops_at_health() {
         ..ServeArgs::default()
     });
     let with_v1 = format!("{}/v1/", server.url);
-    let d = doctor(&["--provider", "http", "--endpoint", &with_v1], &[("STRESS_ACTION_TOKEN", "wrong")]);
+    let d = doctor(
+        &["--provider", "http", "--endpoint", &with_v1],
+        &[("STRESS_ACTION_TOKEN", "wrong")],
+    );
     assert_eq!(d.code, Some(1), "{}", d.shown());
     let endpoint = d.check("endpoint");
     assert_eq!(endpoint["status"], "pass", "{}", d.shown());
     assert!(
-        endpoint["received"].as_str().unwrap().contains("ends with /v1; the client adds /v1"),
+        endpoint["received"]
+            .as_str()
+            .unwrap()
+            .contains("ends with /v1; the client adds /v1"),
         "{endpoint}"
     );
     let health = d.check("health");
     assert_eq!(health["status"], "fail");
     assert!(
-        health["received"].as_str().unwrap().contains("rejected the token in $STRESS_ACTION_TOKEN"),
+        health["received"]
+            .as_str()
+            .unwrap()
+            .contains("rejected the token in $STRESS_ACTION_TOKEN"),
         "{health}"
     );
-    assert!(d.checks().iter().all(|c| c["name"] != "create"), "nothing runs past a rejected token");
+    assert!(
+        d.checks().iter().all(|c| c["name"] != "create"),
+        "nothing runs past a rejected token"
+    );
     assert!(!d.report.to_string().contains("\"wrong\""));
 }
 
@@ -119,17 +138,41 @@ fn bad_flags_exit_2_naming_the_flag_and_an_unreachable_endpoint_fails() {
     usage(&["--provider", "http"], "--endpoint");
     usage(&["--provider", "http", "--endpoint", "not a url"], "--endpoint");
     usage(&["--provider", "command"], "--provider-cmd");
-    usage(&["--provider", "http", "--endpoint", "http://127.0.0.1:1", "--timeout", "0"], "--timeout");
     usage(
-        &["--provider", "http", "--endpoint", "http://127.0.0.1:1", "--token-env", "DOCTOR_UNSET_VARIABLE"],
+        &[
+            "--provider",
+            "http",
+            "--endpoint",
+            "http://127.0.0.1:1",
+            "--timeout",
+            "0",
+        ],
+        "--timeout",
+    );
+    usage(
+        &[
+            "--provider",
+            "http",
+            "--endpoint",
+            "http://127.0.0.1:1",
+            "--token-env",
+            "DOCTOR_UNSET_VARIABLE",
+        ],
         "--token-env",
     );
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let d = doctor_http(&format!("http://127.0.0.1:{port}"));
     assert_eq!(d.code, Some(1), "{}", d.shown());
     let endpoint = d.check("endpoint");
     assert_eq!(endpoint["status"], "fail");
-    assert!(endpoint["received"].as_str().unwrap().contains("no answer"), "{endpoint}");
+    assert!(
+        endpoint["received"].as_str().unwrap().contains("no answer"),
+        "{endpoint}"
+    );
     assert_eq!(d.check("cleanup")["status"], "pass");
 }

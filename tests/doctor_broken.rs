@@ -32,7 +32,12 @@ impl Hook for DoublePrefix {
                 req.path = format!("/v1/{rest}");
                 None
             }
-            None => Some(json_answer(&req.method, &req.path, 404, serde_json::json!({"error": {"code": "not_found", "message": "no route"}}))),
+            None => Some(json_answer(
+                &req.method,
+                &req.path,
+                404,
+                serde_json::json!({"error": {"code": "not_found", "message": "no route"}}),
+            )),
         }
     }
 }
@@ -44,7 +49,10 @@ fn a_server_mounted_under_v1_twice_fails_the_endpoint_check_and_the_rest_runs_un
     let d = doctor_http(&proxy.url);
     assert_fails_only(&d, &["endpoint"]);
     let why = received(&d, "endpoint");
-    assert!(why.contains("/v1/v1/health answered 200") && why.contains("adds /v1 twice"), "{why}");
+    assert!(
+        why.contains("/v1/v1/health answered 200") && why.contains("adds /v1 twice"),
+        "{why}"
+    );
 }
 
 /// Drops the Idempotency-Key header: every POST runs, repeats included.
@@ -63,8 +71,15 @@ fn a_server_that_ignores_idempotency_keys_fails_the_idempotency_checks() {
     let server = Server::clean();
     let proxy = HookProxy::start(&server.url, IgnoresKeys);
     let d = doctor_http(&proxy.url);
-    assert_fails_only(&d, &["idempotency.create", "idempotency.exec", "idempotency.concurrent"]);
-    assert!(received(&d, "idempotency.exec").contains("2 lines: the command ran 2 times"), "{}", d.shown());
+    assert_fails_only(
+        &d,
+        &["idempotency.create", "idempotency.exec", "idempotency.concurrent"],
+    );
+    assert!(
+        received(&d, "idempotency.exec").contains("2 lines: the command ran 2 times"),
+        "{}",
+        d.shown()
+    );
 }
 
 /// Answers a restore with the id of the sandbox the checkpoint was taken from.
@@ -74,7 +89,9 @@ struct RestoresTheSource {
 }
 
 fn id_of(body: &[u8]) -> Option<String> {
-    serde_json::from_slice::<serde_json::Value>(body).ok()?["id"].as_str().map(str::to_string)
+    serde_json::from_slice::<serde_json::Value>(body).ok()?["id"]
+        .as_str()
+        .map(str::to_string)
 }
 
 #[async_trait]
@@ -104,7 +121,11 @@ fn a_server_whose_restore_answers_the_source_sandbox_fails_restore_new_sandbox()
     let proxy = HookProxy::start(&server.url, RestoresTheSource::default());
     let d = doctor_http(&proxy.url);
     assert_fails_only(&d, &["restore.new_sandbox", "restore.content", "restore.independent"]);
-    assert!(received(&d, "restore.new_sandbox").contains("the source sandbox"), "{}", d.shown());
+    assert!(
+        received(&d, "restore.new_sandbox").contains("the source sandbox"),
+        "{}",
+        d.shown()
+    );
 }
 
 /// Sends file contents through a UTF-8 text conversion.
@@ -126,7 +147,11 @@ fn a_server_that_mangles_non_utf8_files_fails_the_byte_checks() {
     let proxy = HookProxy::start(&server.url, TextFiles);
     let d = doctor_http(&proxy.url);
     assert_fails_only(&d, &["files.non_utf8", "files.16mib"]);
-    assert!(received(&d, "files.non_utf8").contains("went through a text conversion"), "{}", d.shown());
+    assert!(
+        received(&d, "files.non_utf8").contains("went through a text conversion"),
+        "{}",
+        d.shown()
+    );
 }
 
 /// Refuses request bodies over 1 MiB, as a default proxy or framework limit does.
@@ -148,7 +173,11 @@ fn a_server_that_caps_bodies_at_1_mib_fails_the_16_mib_file() {
     let proxy = HookProxy::start(&server.url, OneMibBodies);
     let d = doctor_http(&proxy.url);
     assert_fails_only(&d, &["files.16mib"]);
-    assert!(received(&d, "files.16mib").contains("body limit must allow at least 16 MiB"), "{}", d.shown());
+    assert!(
+        received(&d, "files.16mib").contains("body limit must allow at least 16 MiB"),
+        "{}",
+        d.shown()
+    );
 }
 
 /// Reports every checkpoint pending for its first second, yet restores it: a restore of a
@@ -162,7 +191,11 @@ const HELD_PENDING: Duration = Duration::from_secs(1);
 
 impl RestoresPending {
     fn held(&self, id: &str) -> bool {
-        self.taken.lock().unwrap().get(id).is_some_and(|t| t.elapsed() < HELD_PENDING)
+        self.taken
+            .lock()
+            .unwrap()
+            .get(id)
+            .is_some_and(|t| t.elapsed() < HELD_PENDING)
     }
 }
 
@@ -198,7 +231,11 @@ fn a_server_that_restores_a_pending_checkpoint_fails_checkpoint_pending() {
     let proxy = HookProxy::start(&server.url, RestoresPending::default());
     let d = doctor_http(&proxy.url);
     assert_fails_only(&d, &["checkpoint.pending"]);
-    assert!(received(&d, "checkpoint.pending").contains("while the checkpoint is still pending"), "{}", d.shown());
+    assert!(
+        received(&d, "checkpoint.pending").contains("while the checkpoint is still pending"),
+        "{}",
+        d.shown()
+    );
 }
 
 /// An image without git: `git` answers exit 127 as a shell would.

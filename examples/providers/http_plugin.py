@@ -66,6 +66,7 @@ class Client:
             raise PluginError("network_error", str(e))
 
     def json(self, method, path, payload=None, timeout=60.0):
+        # POSTs always carry a JSON body, `{}` when there is nothing to send, as stress-action does.
         body = json.dumps(payload).encode() if payload is not None else None
         raw = self.call(method, path, body=body, content_type="application/json" if body else None, timeout=timeout)
         try:
@@ -85,7 +86,7 @@ def handle(client, req):
     if op == "health":
         return client.json("GET", "/v1/health")
     if op == "create":
-        return {"id": client.json("POST", "/v1/sandboxes")["id"]}
+        return {"id": client.json("POST", "/v1/sandboxes", {})["id"]}
     if op == "exec":
         timeout_ms = int(req["timeout_ms"])
         payload = {"argv": req["argv"], "timeout_ms": timeout_ms}
@@ -98,11 +99,11 @@ def handle(client, req):
         data = client.call("GET", "/v1/sandboxes/%s/files" % q(sb), {"path": req["path"]})
         return {"data_b64": base64.b64encode(data).decode()}
     if op == "checkpoint":
-        return client.json("POST", "/v1/sandboxes/%s/checkpoints" % q(sb))
+        return client.json("POST", "/v1/sandboxes/%s/checkpoints" % q(sb), {})
     if op == "checkpoint_status":
         return client.json("GET", "/v1/checkpoints/%s" % q(cp))
     if op == "restore":
-        return {"id": client.json("POST", "/v1/checkpoints/%s/restore" % q(cp))["id"]}
+        return {"id": client.json("POST", "/v1/checkpoints/%s/restore" % q(cp), {})["id"]}
     if op == "destroy":
         client.call("DELETE", "/v1/sandboxes/%s" % q(sb))
         return {}

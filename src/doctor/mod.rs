@@ -59,7 +59,10 @@ pub async fn run(opts: DoctorOptions, cancel: CancelToken, on_check: session::On
             };
             on_check(&check);
             report.checks.push(check);
-            return Outcome { report, interrupted: false };
+            return Outcome {
+                report,
+                interrupted: false,
+            };
         }
     };
     let tracked = Arc::new(Tracked::new(wire));

@@ -139,13 +139,21 @@ mod tests {
         assert!(failed.line().starts_with("✗ checkpoint.pending "), "{}", failed.line());
         assert!(failed.line().ends_with("expected 409 not_ready; received 201"));
         let mut report = Report {
-            checks: vec![check("a", Status::Pass), check("b", Status::Warn), check("c", Status::Skip)],
+            checks: vec![
+                check("a", Status::Pass),
+                check("b", Status::Warn),
+                check("c", Status::Skip),
+            ],
             ..Report::default()
         };
         assert!(report.healthy());
         report.checks.push(failed);
         assert!(!report.healthy());
-        assert!(report.summary().ends_with("(failed: checkpoint.pending)"), "{}", report.summary());
+        assert!(
+            report.summary().ends_with("(failed: checkpoint.pending)"),
+            "{}",
+            report.summary()
+        );
         assert_eq!(report.to_json()["counts"]["failed"], 1);
     }
 }

@@ -42,7 +42,10 @@ pub fn check_exited_cleanly(check: &str, out: &ExecOutput) -> Result<(), Outcome
         return Err(Outcome::Infra {
             class: InfraClass::ProviderError,
             status: None,
-            detail: format!("{check} could not run ({}: {why}): it said nothing about the data", out.status_text()),
+            detail: format!(
+                "{check} could not run ({}: {why}): it said nothing about the data",
+                out.status_text()
+            ),
         });
     }
     // git fsck reports problems on stdout, most tools on stderr: show whichever has something.

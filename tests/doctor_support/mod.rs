@@ -54,7 +54,10 @@ impl Doctor {
 /// `stress-action doctor ARGS --json`, without a token unless `env` gives one.
 pub fn doctor(args: &[&str], env: &[(&str, &str)]) -> Doctor {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_stress-action"));
-    cmd.arg("doctor").args(args).arg("--json").env_remove("STRESS_ACTION_TOKEN");
+    cmd.arg("doctor")
+        .args(args)
+        .arg("--json")
+        .env_remove("STRESS_ACTION_TOKEN");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -79,6 +82,8 @@ pub const CORE: [&str; 6] = ["health", "create", "image.true", "files.empty", "r
 
 /// Asserts exit 1 with exactly `failing` failed, and the core checks still passing.
 pub fn assert_fails_only(d: &Doctor, failing: &[&str]) {
+    // Shown by `--no-capture`: what a platform engineer would read.
+    println!("{}", d.shown());
     assert_eq!(d.code, Some(1), "{}", d.shown());
     let want: BTreeSet<String> = failing.iter().map(|s| s.to_string()).collect();
     assert_eq!(d.failed(), want, "{}", d.shown());

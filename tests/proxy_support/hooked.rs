@@ -95,7 +95,13 @@ pub fn json_answer(method: &Method, path: &str, status: u16, body: serde_json::V
     }
 }
 
-async fn forward(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn forward(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let mut exchange = Exchange {
         method,
         path: uri.path().to_string(),
@@ -121,7 +127,10 @@ async fn forward(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, he
 async fn send(upstream: &Behind, req: &Exchange) -> Result<Answer, String> {
     let query = req.query.as_ref().map(|q| format!("?{q}")).unwrap_or_default();
     let target = format!("{}{}{query}", upstream.base, req.path);
-    let mut builder = upstream.client.request(req.method.clone(), target).body(req.body.clone());
+    let mut builder = upstream
+        .client
+        .request(req.method.clone(), target)
+        .body(req.body.clone());
     for (name, value) in &req.headers {
         if name != "host" && name != "content-length" {
             builder = builder.header(name, value);

@@ -10,7 +10,7 @@
 
 mod hooked;
 
-pub use hooked::{json_answer, Exchange, Hook, HookProxy, Behind};
+pub use hooked::{json_answer, Behind, Exchange, Hook, HookProxy};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

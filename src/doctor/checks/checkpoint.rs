@@ -28,7 +28,11 @@ pub async fn run(s: &Session, source: &str) {
     let Some(id) = ready(s, first).await else { return };
     let after = Bytes::from_static(b"written in the source after the checkpoint\n");
     if let Err(e) = s.wire.write_file(source, AFTER, after).await {
-        s.fail("restore.content", format!("write_file {AFTER} to succeed"), e.to_string());
+        s.fail(
+            "restore.content",
+            format!("write_file {AFTER} to succeed"),
+            e.to_string(),
+        );
     }
     let restored = restore_two(s, &id).await;
     if let [one, two] = restored.as_slice() {
@@ -48,14 +52,20 @@ async fn prepare(s: &Session, sb: &str) -> Option<Bytes> {
     let marker = Bytes::from(format!("{:032x}\n", rand::random::<u128>()));
     let prepared = match s.wire.write_file(sb, MARKER, marker.clone()).await {
         Ok(()) => run_command(s, sb, &["sh", "-c", MANY_FILES]).await.and_then(|out| {
-            out.success().then_some(()).ok_or_else(|| Failure::Malformed(shown(&out)))
+            out.success()
+                .then_some(())
+                .ok_or_else(|| Failure::Malformed(shown(&out)))
         }),
         Err(e) => Err(e),
     };
     match prepared {
         Ok(()) => Some(marker),
         Err(e) => {
-            s.fail("checkpoint", "a sandbox with a marker file and 300 files to checkpoint", e.to_string());
+            s.fail(
+                "checkpoint",
+                "a sandbox with a marker file and 300 files to checkpoint",
+                e.to_string(),
+            );
             None
         }
     }
@@ -65,11 +75,18 @@ async fn take(s: &Session, sb: &str) -> Option<CheckpointStatus> {
     let expected = "202 {\"id\", \"status\": \"pending\"} (or 201 with \"ready\")";
     match s.wire.checkpoint(sb).await {
         Ok(status) if status.status == CheckpointState::Failed => {
-            s.fail("checkpoint", expected, format!("{} failed: {}", status.id, status.error.unwrap_or_default()));
+            s.fail(
+                "checkpoint",
+                expected,
+                format!("{} failed: {}", status.id, status.error.unwrap_or_default()),
+            );
             None
         }
         Ok(status) => {
-            s.pass("checkpoint", format!("answered {} {:?}", status.id, status.status).to_lowercase());
+            s.pass(
+                "checkpoint",
+                format!("answered {} {:?}", status.id, status.status).to_lowercase(),
+            );
             Some(status)
         }
         Err(e) => {
@@ -93,7 +110,10 @@ async fn pending(s: &Session, first: &CheckpointStatus) {
                 expected.text(s.kind),
                 format!("sandbox {sandbox} while the checkpoint is still pending: a restore must wait for ready"),
             ),
-            _ => s.skip(name, format!("the checkpoint became ready before the restore reached it ({sandbox})")),
+            _ => s.skip(
+                name,
+                format!("the checkpoint became ready before the restore reached it ({sandbox})"),
+            ),
         },
         failed => expected.judge(s, name, &failed, String::clone),
     }
@@ -117,7 +137,11 @@ async fn ready(s: &Session, first: CheckpointStatus) -> Option<String> {
                 return None;
             }
             CheckpointState::Pending if started.elapsed() > READY_DEADLINE => {
-                s.fail(name, expected, format!("still pending after {} s", READY_DEADLINE.as_secs()));
+                s.fail(
+                    name,
+                    expected,
+                    format!("still pending after {} s", READY_DEADLINE.as_secs()),
+                );
                 return None;
             }
             CheckpointState::Pending => {}
@@ -158,9 +182,17 @@ async fn restore_two(s: &Session, id: &str) -> Vec<String> {
 fn new_sandboxes(s: &Session, source: &str, one: &str, two: &str) {
     let expected = "each restore to answer a new sandbox, neither the source nor the other restore";
     if one == source || two == source {
-        s.fail("restore.new_sandbox", expected, format!("the source sandbox {source}: a restore must create a new sandbox"));
+        s.fail(
+            "restore.new_sandbox",
+            expected,
+            format!("the source sandbox {source}: a restore must create a new sandbox"),
+        );
     } else if one == two {
-        s.fail("restore.new_sandbox", expected, format!("{one} twice: each restore must create its own sandbox"));
+        s.fail(
+            "restore.new_sandbox",
+            expected,
+            format!("{one} twice: each restore must create its own sandbox"),
+        );
     } else {
         s.pass("restore.new_sandbox", format!("{one} and {two}, both new"));
     }
@@ -171,7 +203,7 @@ async fn content(s: &Session, restored: &[&String], marker: &Bytes) {
     let expected = format!("{MARKER} as checkpointed, and no {AFTER} (written in the source later)");
     for sb in restored {
         let problem = match s.wire.read_file(sb, MARKER).await {
-            Ok(data) if &data != marker => Some(format!("{sb}: {MARKER} differs ({} bytes)", data.len())),
+            Ok(data) if data != marker => Some(format!("{sb}: {MARKER} differs ({} bytes)", data.len())),
             Err(e) => Some(format!("{sb}: {MARKER}: {e}")),
             Ok(_) => match s.wire.read_file(sb, AFTER).await {
                 Err(e) if e.status() == Some(404) => None,
@@ -183,7 +215,10 @@ async fn content(s: &Session, restored: &[&String], marker: &Bytes) {
             return s.fail("restore.content", expected, problem);
         }
     }
-    s.pass("restore.content", "both restores hold the checkpointed marker and not the later write");
+    s.pass(
+        "restore.content",
+        "both restores hold the checkpointed marker and not the later write",
+    );
 }
 
 /// A write in one sandbox is seen in that sandbox only.
@@ -191,7 +226,11 @@ async fn independent(s: &Session, sandboxes: &[&str]) {
     let name = "restore.independent";
     let expected = "a file written in each of the source and two restores to read back as written there";
     for (i, sb) in sandboxes.iter().enumerate() {
-        if let Err(e) = s.wire.write_file(sb, "doctor-own.txt", Bytes::from(format!("sandbox {i}\n"))).await {
+        if let Err(e) = s
+            .wire
+            .write_file(sb, "doctor-own.txt", Bytes::from(format!("sandbox {i}\n")))
+            .await
+        {
             return s.fail(name, expected, format!("write_file in {sb}: {e}"));
         }
     }
@@ -200,20 +239,33 @@ async fn independent(s: &Session, sandboxes: &[&str]) {
             Ok(data) if data == format!("sandbox {i}\n").as_bytes() => {}
             Ok(data) => {
                 let seen = String::from_utf8_lossy(&data).trim().to_string();
-                return s.fail(name, expected, format!("{sb} reads {seen:?}, written as \"sandbox {i}\": the sandboxes share files"));
+                return s.fail(
+                    name,
+                    expected,
+                    format!("{sb} reads {seen:?}, written as \"sandbox {i}\": the sandboxes share files"),
+                );
             }
             Err(e) => return s.fail(name, expected, format!("read_file in {sb}: {e}")),
         }
     }
-    s.pass(name, "writes in the source and in each restore stay where they were made");
+    s.pass(
+        name,
+        "writes in the source and in each restore stay where they were made",
+    );
 }
 
 async fn unknown(s: &Session) {
     let expected = Expected::new(404, "not_found");
     let answers: [(&str, Reply<String>); 3] = [
-        ("checkpoint_status", s.wire.checkpoint_status(UNKNOWN).await.map(|c| c.id)),
+        (
+            "checkpoint_status",
+            s.wire.checkpoint_status(UNKNOWN).await.map(|c| c.id),
+        ),
         ("restore", s.wire.restore(UNKNOWN).await),
-        ("delete_checkpoint", s.wire.delete_checkpoint(UNKNOWN).await.map(|()| "deleted".into())),
+        (
+            "delete_checkpoint",
+            s.wire.delete_checkpoint(UNKNOWN).await.map(|()| "deleted".into()),
+        ),
     ];
     let wrong: Vec<String> = answers
         .iter()
@@ -224,9 +276,16 @@ async fn unknown(s: &Session) {
         })
         .collect();
     if wrong.is_empty() {
-        s.pass("checkpoint.unknown", "status, restore and delete of an unknown checkpoint answer 404");
+        s.pass(
+            "checkpoint.unknown",
+            "status, restore and delete of an unknown checkpoint answer 404",
+        );
     } else {
-        s.fail("checkpoint.unknown", format!("{} from each", expected.text(s.kind)), wrong.join("; "));
+        s.fail(
+            "checkpoint.unknown",
+            format!("{} from each", expected.text(s.kind)),
+            wrong.join("; "),
+        );
     }
 }
 

@@ -31,14 +31,24 @@ pub async fn run(s: &Session, sb: &str) {
     signal(s, sb).await;
     output_cap(s, sb).await;
     timeout(s, sb).await;
-    let unknown = s.wire.exec("sb-doctor-no-such-sandbox", Exec::new(&["true"], super::COMMAND_TIMEOUT)).await;
+    let unknown = s
+        .wire
+        .exec(
+            "sb-doctor-no-such-sandbox",
+            Exec::new(&["true"], super::COMMAND_TIMEOUT),
+        )
+        .await;
     Expected::new(404, "not_found").judge(s, "exec.unknown_sandbox", &unknown, shown);
 }
 
 async fn cwd(s: &Session, sb: &str) {
     let name = "exec.cwd";
     let expected = "a command to run in the sandbox root, where write_file's relative paths are";
-    if let Err(e) = s.wire.write_file(sb, "doctor-cwd.txt", Bytes::from_static(b"here\n")).await {
+    if let Err(e) = s
+        .wire
+        .write_file(sb, "doctor-cwd.txt", Bytes::from_static(b"here\n"))
+        .await
+    {
         s.fail(name, expected, format!("write_file failed: {e}"));
         return;
     }
@@ -47,7 +57,9 @@ async fn cwd(s: &Session, sb: &str) {
         name,
         expected,
         match reply {
-            Ok(out) if out.success() && out.stdout == b"here" => Ok("`sh -c 'read -r l < doctor-cwd.txt'` found the file".into()),
+            Ok(out) if out.success() && out.stdout == b"here" => {
+                Ok("`sh -c 'read -r l < doctor-cwd.txt'` found the file".into())
+            }
             Ok(out) => Err(shown(&out)),
             Err(e) => Err(e.to_string()),
         },
@@ -56,16 +68,19 @@ async fn cwd(s: &Session, sb: &str) {
 
 async fn stdin(s: &Session, sb: &str) {
     let script = "if read -r l; then printf 'read:%s' \"$l\"; else printf eof; fi";
-    let reply = s.wire.exec(sb, Exec::new(&["sh", "-c", script], Duration::from_secs(5))).await;
+    let reply = s
+        .wire
+        .exec(sb, Exec::new(&["sh", "-c", script], Duration::from_secs(5)))
+        .await;
     s.judge(
         "exec.stdin",
         "stdin at end of file (/dev/null): `read` returns at once",
         match reply {
             Ok(out) if out.stdout == b"eof" => Ok("at end of file".into()),
             Ok(out) => Err(shown(&out)),
-            Err(e) if e.code() == Some("timeout") => {
-                Err(format!("{e}: the command waited for input until its timeout, so stdin is left open"))
-            }
+            Err(e) if e.code() == Some("timeout") => Err(format!(
+                "{e}: the command waited for input until its timeout, so stdin is left open"
+            )),
             Err(e) => Err(e.to_string()),
         },
     );
@@ -79,7 +94,9 @@ async fn missing_program(s: &Session, sb: &str) {
         match reply {
             Ok(out) if out.exit_code == Some(127) && out.signal.is_none() => Ok(shown(&out)),
             Ok(out) => Err(shown(&out)),
-            Err(e) => Err(format!("{e}: a missing program is a fact about the image, answered as exit 127")),
+            Err(e) => Err(format!(
+                "{e}: a missing program is a fact about the image, answered as exit 127"
+            )),
         },
     );
 }
@@ -105,7 +122,9 @@ async fn output_cap(s: &Session, sb: &str) {
         "exec.output_cap",
         "1200 KiB printed: the first 1 MiB kept, `stdout_truncated` true",
         match reply {
-            Ok(out) if out.stdout.len() == OUTPUT_CAP && out.stdout_truncated && out.stdout.iter().all(|b| *b == b'x') => {
+            Ok(out)
+                if out.stdout.len() == OUTPUT_CAP && out.stdout_truncated && out.stdout.iter().all(|b| *b == b'x') =>
+            {
                 Ok("kept 1048576 bytes, stdout_truncated true".into())
             }
             Ok(out) => Err(format!(
@@ -129,12 +148,16 @@ async fn timeout(s: &Session, sb: &str) {
     let reply = s.wire.exec(sb, Exec::new(&["sh", "-c", SLEEPER], SHORT_TIMEOUT)).await;
     let took = started.elapsed();
     match reply {
-        Err(e) if timed_out(s.kind, &e) => {
-            match sleeper_gone(s, sb).await {
-                Ok(()) => s.pass(name, format!("answered {e} after {} ms; the background process is gone", took.as_millis())),
-                Err(why) => s.fail(name, expected, why),
-            }
-        }
+        Err(e) if timed_out(s.kind, &e) => match sleeper_gone(s, sb).await {
+            Ok(()) => s.pass(
+                name,
+                format!(
+                    "answered {e} after {} ms; the background process is gone",
+                    took.as_millis()
+                ),
+            ),
+            Err(why) => s.fail(name, expected, why),
+        },
         Err(e) => s.fail(name, expected, e.to_string()),
         Ok(out) => s.fail(name, expected, format!("{} after {} ms", shown(&out), took.as_millis())),
     }

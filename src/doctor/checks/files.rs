@@ -15,7 +15,14 @@ pub async fn run(s: &Session, sb: &str) {
     round_trip(s, sb, "files.empty", "doctor-files/empty.bin", Bytes::new()).await;
     round_trip(s, sb, "files.non_utf8", "doctor-files/non-utf8.bin", non_utf8()).await;
     round_trip(s, sb, "files.16mib", "doctor-files/16mib.bin", random(LARGEST)).await;
-    round_trip(s, sb, "files.nested", "doctor-files/a/b/c/nested.txt", Bytes::from_static(b"nested\n")).await;
+    round_trip(
+        s,
+        sb,
+        "files.nested",
+        "doctor-files/a/b/c/nested.txt",
+        Bytes::from_static(b"nested\n"),
+    )
+    .await;
     let missing = s.wire.read_file(sb, "doctor-files/no-such-file").await;
     Expected::new(404, "not_found").judge(s, "files.missing", &missing, |b| format!("{} bytes", b.len()));
     escapes(s, sb).await;
@@ -43,7 +50,10 @@ async fn round_trip(s: &Session, sb: &str, name: &str, path: &str, data: Bytes) 
     let expected = format!("the {} bytes written to read back identical", data.len());
     if let Err(e) = s.wire.write_file(sb, path, data.clone()).await {
         let hint = if e.status() == Some(413) {
-            format!(": the request body limit must allow at least {} MiB (the full profile's largest file)", LARGEST >> 20)
+            format!(
+                ": the request body limit must allow at least {} MiB (the full profile's largest file)",
+                LARGEST >> 20
+            )
         } else {
             String::new()
         };
@@ -59,7 +69,11 @@ async fn round_trip(s: &Session, sb: &str, name: &str, path: &str, data: Bytes) 
 
 /// Where two byte strings first differ, for a person: a text conversion shows in the first byte.
 fn difference(sent: &[u8], back: &[u8]) -> String {
-    let at = sent.iter().zip(back).position(|(a, b)| a != b).unwrap_or(sent.len().min(back.len()));
+    let at = sent
+        .iter()
+        .zip(back)
+        .position(|(a, b)| a != b)
+        .unwrap_or(sent.len().min(back.len()));
     let byte = |data: &[u8]| data.get(at).map_or("end".to_string(), |b| format!("0x{b:02x}"));
     format!(
         "{} bytes back, first difference at byte {at} (wrote {}, read {}){}",
@@ -78,17 +92,34 @@ fn difference(sent: &[u8], back: &[u8]) -> String {
 async fn escapes(s: &Session, sb: &str) {
     let note = Bytes::from_static(b"stress-action doctor: this file escaped its sandbox\n");
     let mut cases: Vec<(String, Reply<String>)> = Vec::new();
-    for path in ["../doctor-escape.txt", "doctor-files/../../doctor-escape.txt", "/tmp/doctor-escape.txt"] {
-        let reply = s.wire.write_file(sb, path, note.clone()).await.map(|()| "written".to_string());
+    for path in [
+        "../doctor-escape.txt",
+        "doctor-files/../../doctor-escape.txt",
+        "/tmp/doctor-escape.txt",
+    ] {
+        let reply = s
+            .wire
+            .write_file(sb, path, note.clone())
+            .await
+            .map(|()| "written".to_string());
         cases.push((format!("write {path}"), reply));
     }
     let read = s.wire.read_file(sb, "../../../../../../etc/hostname").await;
-    cases.push(("read ../../../../../../etc/hostname".into(), read.map(|b| format!("{} bytes", b.len()))));
+    cases.push((
+        "read ../../../../../../etc/hostname".into(),
+        read.map(|b| format!("{} bytes", b.len())),
+    ));
     let linked = run_command(s, sb, &["ln", "-s", "/", "doctor-root-link"]).await;
     if linked.as_ref().is_ok_and(|out| out.success()) {
         let read = s.wire.read_file(sb, "doctor-root-link/etc/hostname").await;
-        cases.push(("read through a symlink to /".into(), read.map(|b| format!("{} bytes", b.len()))));
-        let write = s.wire.write_file(sb, "doctor-root-link/tmp/doctor-escape-link.txt", note).await;
+        cases.push((
+            "read through a symlink to /".into(),
+            read.map(|b| format!("{} bytes", b.len())),
+        ));
+        let write = s
+            .wire
+            .write_file(sb, "doctor-root-link/tmp/doctor-escape-link.txt", note)
+            .await;
         cases.push(("write through a symlink to /".into(), write.map(|()| "written".into())));
         // Gone before the sandbox is checkpointed: a platform's snapshot should not meet it.
         let _ = run_command(s, sb, &["rm", "-f", "doctor-root-link"]).await;
@@ -103,7 +134,10 @@ async fn escapes(s: &Session, sb: &str) {
         .collect();
     let expected = Expected::new(400, "bad_path").text(s.kind);
     if wrong.is_empty() {
-        s.pass("paths.escape", format!("{} paths out of the sandbox refused with 400", cases.len()));
+        s.pass(
+            "paths.escape",
+            format!("{} paths out of the sandbox refused with 400", cases.len()),
+        );
     } else {
         s.fail("paths.escape", format!("{expected} for each"), wrong.join("; "));
     }

@@ -42,8 +42,12 @@ async fn create(s: &Session) {
         (Ok(a), Ok(b), Ok(c)) if a == b && a != c => {
             return s.pass(name, format!("one key: {a} twice; another key: {c}"));
         }
-        (Ok(a), Ok(b), Ok(_)) if a != b => format!("{a}, then {b} for the same key: the server ignores Idempotency-Key, so a retried create leaks a sandbox"),
-        (Ok(a), Ok(_), Ok(c)) => format!("{a} for one key and {c} for another: answers are kept by something else than the key"),
+        (Ok(a), Ok(b), Ok(_)) if a != b => format!(
+            "{a}, then {b} for the same key: the server ignores Idempotency-Key, so a retried create leaks a sandbox"
+        ),
+        (Ok(a), Ok(_), Ok(c)) => {
+            format!("{a} for one key and {c} for another: answers are kept by something else than the key")
+        }
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => e.to_string(),
     };
     s.fail(name, expected, received);
@@ -53,7 +57,11 @@ async fn exec_twice(s: &Session, sb: &str) {
     let name = "idempotency.exec";
     let key = new_idempotency_key();
     let argv = ["sh", "-c", APPEND];
-    let exec = Exec { argv: &argv, timeout: COMMAND_TIMEOUT, key: Some(&key) };
+    let exec = Exec {
+        argv: &argv,
+        timeout: COMMAND_TIMEOUT,
+        key: Some(&key),
+    };
     let first = s.wire.exec(sb, exec).await;
     let again = s.wire.exec(sb, exec).await;
     let expected = format!("`{APPEND}` sent twice with one key to run once (one line)");
@@ -62,7 +70,11 @@ async fn exec_twice(s: &Session, sb: &str) {
     }
     match lines(s, sb, "doctor-idempotency.txt").await {
         Ok(1) => s.pass(name, "ran once; the repeat got the first answer"),
-        Ok(n) => s.fail(name, expected, format!("{n} lines: the command ran {n} times, so a retried exec runs twice")),
+        Ok(n) => s.fail(
+            name,
+            expected,
+            format!("{n} lines: the command ran {n} times, so a retried exec runs twice"),
+        ),
         Err(e) => s.fail(name, expected, format!("reading the file: {e}")),
     }
 }
@@ -74,7 +86,11 @@ async fn concurrent(s: &Session, sb: &str) {
     let expected = "two concurrent attempts with one key to run the command once and get the same answer";
     let key = new_idempotency_key();
     let argv = ["sh", "-c", APPEND_SLOWLY];
-    let exec = Exec { argv: &argv, timeout: COMMAND_TIMEOUT, key: Some(&key) };
+    let exec = Exec {
+        argv: &argv,
+        timeout: COMMAND_TIMEOUT,
+        key: Some(&key),
+    };
     let (a, b) = tokio::join!(s.wire.exec(sb, exec), async {
         tokio::time::sleep(Duration::from_millis(100)).await;
         s.wire.exec(sb, exec).await
@@ -88,11 +104,19 @@ async fn concurrent(s: &Session, sb: &str) {
         (Err(e), _) | (_, Err(e)) => return s.fail(name, expected, e.to_string()),
     };
     if !same(&answers.0, &answers.1) {
-        return s.fail(name, expected, format!("{} and {}", shown(&answers.0), shown(&answers.1)));
+        return s.fail(
+            name,
+            expected,
+            format!("{} and {}", shown(&answers.0), shown(&answers.1)),
+        );
     }
     match lines(s, sb, "doctor-idempotency-concurrent.txt").await {
         Ok(1) => s.pass(name, "ran once; the repeat waited for the first answer"),
-        Ok(n) => s.fail(name, expected, format!("{n} lines: a repeat arriving during the first attempt ran it again")),
+        Ok(n) => s.fail(
+            name,
+            expected,
+            format!("{n} lines: a repeat arriving during the first attempt ran it again"),
+        ),
         Err(e) => s.fail(name, expected, format!("reading the file: {e}")),
     }
 }

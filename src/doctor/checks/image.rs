@@ -17,10 +17,28 @@ const GIT_COMMIT: &str = "git init -q doctor-git && cd doctor-git && \
      git rev-parse HEAD";
 
 pub async fn run(s: &Session, sb: &str) {
-    if let Some(out) = tool(s, sb, "image.true", &["true"], 0, "the lifecycle workload's readiness command").await {
+    if let Some(out) = tool(
+        s,
+        sb,
+        "image.true",
+        &["true"],
+        0,
+        "the lifecycle workload's readiness command",
+    )
+    .await
+    {
         s.pass("image.true", shown(&out));
     }
-    if let Some(out) = tool(s, sb, "image.sh", &["sh", "-c", "exit 3"], 3, "every workload's scripts").await {
+    if let Some(out) = tool(
+        s,
+        sb,
+        "image.sh",
+        &["sh", "-c", "exit 3"],
+        3,
+        "every workload's scripts",
+    )
+    .await
+    {
         s.pass("image.sh", format!("`sh -c 'exit 3'` answered {}", shown(&out)));
     }
     git(s, sb).await;
@@ -29,7 +47,14 @@ pub async fn run(s: &Session, sb: &str) {
 }
 
 /// Runs `argv` and checks its exit status; `None` once the check is recorded as failed.
-async fn tool(s: &Session, sb: &str, name: &str, argv: &[&str], want: i32, needed_by: &str) -> Option<crate::provider::ExecOutput> {
+async fn tool(
+    s: &Session,
+    sb: &str,
+    name: &str,
+    argv: &[&str],
+    want: i32,
+    needed_by: &str,
+) -> Option<crate::provider::ExecOutput> {
     let expected = format!("`{}` to exit {want}", argv.join(" "));
     match run_command(s, sb, argv).await {
         Err(e) => s.fail(name, expected, e.to_string()),
@@ -59,14 +84,22 @@ async fn git(s: &Session, sb: &str) {
         Ok(out) if out.success() && out.stdout_text().trim().len() >= 40 => {
             s.pass("image.git", format!("{version}; init, commit and rev-parse work"))
         }
-        Ok(out) => s.fail("image.git", expected, format!("{version}, but `{GIT_COMMIT}` answered {}", shown(&out))),
+        Ok(out) => s.fail(
+            "image.git",
+            expected,
+            format!("{version}, but `{GIT_COMMIT}` answered {}", shown(&out)),
+        ),
         Err(e) => s.fail("image.git", expected, e.to_string()),
     }
 }
 
 async fn sha256sum(s: &Session, sb: &str) {
     let name = "image.sha256sum";
-    if let Err(e) = s.wire.write_file(sb, "doctor-sha.txt", Bytes::from_static(b"abc")).await {
+    if let Err(e) = s
+        .wire
+        .write_file(sb, "doctor-sha.txt", Bytes::from_static(b"abc"))
+        .await
+    {
         s.fail(name, "write_file of doctor-sha.txt to succeed", e.to_string());
         return;
     }
@@ -89,7 +122,10 @@ async fn rm(s: &Session, sb: &str) {
         return;
     }
     let needed_by = "the storage workload (removing its files)";
-    if tool(s, sb, name, &["rm", "-f", "doctor-rm.txt"], 0, needed_by).await.is_none() {
+    if tool(s, sb, name, &["rm", "-f", "doctor-rm.txt"], 0, needed_by)
+        .await
+        .is_none()
+    {
         return;
     }
     match s.wire.read_file(sb, "doctor-rm.txt").await {

@@ -44,7 +44,8 @@ fn judge(s: &Session, health: &[Duration], exec: &[Duration], rtt: Option<Durati
         ms(min),
         ms(median(health)),
         ms(median(exec)),
-        rtt.map(|r| format!("; network round trip {} ms", ms(r))).unwrap_or_default()
+        rtt.map(|r| format!("; network round trip {} ms", ms(r)))
+            .unwrap_or_default()
     );
     let excess = min.saturating_sub(rtt.unwrap_or_default()).as_millis();
     let expected = "a trivial call to cost about one network round trip";
@@ -68,7 +69,11 @@ fn judge(s: &Session, health: &[Duration], exec: &[Duration], rtt: Option<Durati
 /// The smallest of a few TCP connects to the endpoint's host: about one round trip.
 async fn round_trip(base: &str) -> Option<Duration> {
     let url = reqwest::Url::parse(base).ok()?;
-    let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']').to_string();
+    let host = url
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     let port = url.port_or_known_default()?;
     let addr = tokio::net::lookup_host((host.as_str(), port)).await.ok()?.next()?;
     let mut best: Option<Duration> = None;

@@ -79,7 +79,11 @@ async fn endpoint(s: &Session, http: &HttpWire, note: Option<&str>) -> bool {
             s.fail(
                 "endpoint",
                 expected,
-                format!("{}; {why}: the other checks go on under {base}{}", tried.join(", "), p.prefix),
+                format!(
+                    "{}; {why}: the other checks go on under {base}{}",
+                    tried.join(", "),
+                    p.prefix
+                ),
             );
             http.set_prefix(p.prefix);
             true
@@ -96,7 +100,10 @@ async fn auth(s: &Session, http: &HttpWire) {
     if !http.has_token() {
         s.skip(
             "auth",
-            format!("no token in ${} (--token-env names the variable): auth not checked", s.token_env),
+            format!(
+                "no token in ${} (--token-env names the variable): auth not checked",
+                s.token_env
+            ),
         );
         return;
     }
@@ -135,14 +142,21 @@ async fn health(s: &Session) -> bool {
     let expected = "200 {\"status\": \"ok\", \"protocol\": \"v1\"}";
     match s.wire.health().await {
         Ok(answer) => {
-            s.judge("health", expected, shape::health(&answer).map(|()| format!("answered {answer}")));
+            s.judge(
+                "health",
+                expected,
+                shape::health(&answer).map(|()| format!("answered {answer}")),
+            );
             true
         }
         Err(e) if matches!(e.status(), Some(401 | 403)) => {
             let advice = if s.http.as_ref().is_some_and(|h| h.has_token()) {
                 format!("the server rejected the token in ${}", s.token_env)
             } else {
-                format!("the server wants a token: put it in ${} (or name another variable with --token-env)", s.token_env)
+                format!(
+                    "the server wants a token: put it in ${} (or name another variable with --token-env)",
+                    s.token_env
+                )
             };
             s.fail("health", expected, format!("{e}: {advice}"));
             false
@@ -163,7 +177,11 @@ pub async fn plugin(s: &Session) -> bool {
             true
         }
         Ok(answer) => {
-            s.fail("health", "a `result` object, e.g. {\"status\": \"ok\"}", format!("result {answer}"));
+            s.fail(
+                "health",
+                "a `result` object, e.g. {\"status\": \"ok\"}",
+                format!("result {answer}"),
+            );
             true
         }
         Err(e @ Failure::Answer { .. }) => {
@@ -171,7 +189,11 @@ pub async fn plugin(s: &Session) -> bool {
             true
         }
         Err(e) => {
-            s.fail("health", "a response line with the request's `id` and `ok`", e.to_string());
+            s.fail(
+                "health",
+                "a response line with the request's `id` and `ok`",
+                e.to_string(),
+            );
             false
         }
     }

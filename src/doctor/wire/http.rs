@@ -143,13 +143,20 @@ impl HttpWire {
             builder = builder.header(reqwest::header::CONTENT_TYPE, content_type).body(body);
         }
         let started = Instant::now();
-        let mut resp = builder.send().await.map_err(|e| lost(classify_send_error(req.op, &e)))?;
+        let mut resp = builder
+            .send()
+            .await
+            .map_err(|e| lost(classify_send_error(req.op, &e)))?;
         let status = resp.status();
         let content_type = resp
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let limit = if status.is_success() { MAX_ANSWER } else { MAX_ERROR_ANSWER };
+        let limit = if status.is_success() {
+            MAX_ANSWER
+        } else {
+            MAX_ERROR_ANSWER
+        };
         let body = read_limited(&mut resp, limit, req.op).await.map_err(lost)?;
         Ok(Answer {
             status: status.as_u16(),
@@ -263,17 +270,29 @@ impl Wire for HttpWire {
     }
 
     async fn checkpoint(&self, sandbox: &str) -> Reply<CheckpointStatus> {
-        let req = self.request("checkpoint", Method::POST, format!("/sandboxes/{}/checkpoints", seg(sandbox)));
+        let req = self.request(
+            "checkpoint",
+            Method::POST,
+            format!("/sandboxes/{}/checkpoints", seg(sandbox)),
+        );
         malformed(shape::checkpoint("checkpoint", &self.json(req).await?))
     }
 
     async fn checkpoint_status(&self, checkpoint: &str) -> Reply<CheckpointStatus> {
-        let req = self.request("checkpoint_status", Method::GET, format!("/checkpoints/{}", seg(checkpoint)));
+        let req = self.request(
+            "checkpoint_status",
+            Method::GET,
+            format!("/checkpoints/{}", seg(checkpoint)),
+        );
         malformed(shape::checkpoint("checkpoint_status", &self.json(req).await?))
     }
 
     async fn restore(&self, checkpoint: &str) -> Reply<String> {
-        let req = self.request("restore", Method::POST, format!("/checkpoints/{}/restore", seg(checkpoint)));
+        let req = self.request(
+            "restore",
+            Method::POST,
+            format!("/checkpoints/{}/restore", seg(checkpoint)),
+        );
         malformed(shape::created("restore", &self.json(req).await?))
     }
 
@@ -284,7 +303,8 @@ impl Wire for HttpWire {
 
     async fn delete_checkpoint(&self, checkpoint: &str) -> Reply<()> {
         let path = format!("/checkpoints/{}", seg(checkpoint));
-        self.empty(self.request("delete_checkpoint", Method::DELETE, path)).await
+        self.empty(self.request("delete_checkpoint", Method::DELETE, path))
+            .await
     }
 }
 

@@ -63,7 +63,11 @@ impl fmt::Display for Failure {
                     .into_iter()
                     .flatten()
                     .collect();
-                let head = if head.is_empty() { "an error".to_string() } else { head.join(" ") };
+                let head = if head.is_empty() {
+                    "an error".to_string()
+                } else {
+                    head.join(" ")
+                };
                 write!(f, "{head} ({})", short(message, 160))
             }
             Failure::Malformed(why) => write!(f, "a malformed answer: {why}"),
@@ -85,7 +89,11 @@ pub struct Exec<'a> {
 
 impl<'a> Exec<'a> {
     pub fn new(argv: &'a [&'a str], timeout: Duration) -> Self {
-        Self { argv, timeout, key: None }
+        Self {
+            argv,
+            timeout,
+            key: None,
+        }
     }
 }
 

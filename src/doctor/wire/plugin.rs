@@ -14,12 +14,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use base64::Engine;
 use bytes::Bytes;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::oneshot;
 
 use super::{shape, Exec, Failure, Kind, Reply, Wire};
+use crate::provider::command::wire::Request;
 use crate::provider::http::wire::CheckpointStatus;
 use crate::provider::ExecOutput;
 
@@ -87,14 +88,11 @@ impl PluginWire {
     }
 
     /// Sends one request and reads its response's `result`, or its `error` as a [`Failure`].
-    async fn call(&self, op: &str, fields: Value, timeout: Duration) -> Reply<Value> {
+    async fn call(&self, mut req: Request<'_>, timeout: Duration) -> Reply<Value> {
+        let op = req.op;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut request = json!({"id": id, "op": op});
-        if let (Some(all), Value::Object(more)) = (request.as_object_mut(), fields) {
-            all.extend(more);
-        }
-        let mut line = request.to_string().into_bytes();
-        line.push(b'\n');
+        req.id = id;
+        let line = req.to_line().map_err(|e| Failure::Malformed(format!("{op}: {e}")))?;
         let (tx, rx) = oneshot::channel();
         {
             let mut state = lock(&self.shared);
@@ -151,15 +149,26 @@ fn interpret(op: &str, response: Value) -> Reply<Value> {
             .ok_or_else(|| Failure::Malformed(format!("{op} answered ok without `result`: {shown}"))),
         Some(Value::Bool(false)) => {
             let Some(error) = response.get("error").and_then(Value::as_object) else {
-                return Err(Failure::Malformed(format!("{op} answered ok=false without an `error` object: {shown}")));
+                return Err(Failure::Malformed(format!(
+                    "{op} answered ok=false without an `error` object: {shown}"
+                )));
             };
             Err(Failure::Answer {
-                status: error.get("status").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok()),
+                status: error
+                    .get("status")
+                    .and_then(Value::as_u64)
+                    .and_then(|s| u16::try_from(s).ok()),
                 code: error.get("class").and_then(Value::as_str).map(str::to_string),
-                message: error.get("message").and_then(Value::as_str).unwrap_or_default().to_string(),
+                message: error
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
             })
         }
-        _ => Err(Failure::Malformed(format!("{op} answered without a boolean `ok`: {shown}"))),
+        _ => Err(Failure::Malformed(format!(
+            "{op} answered without a boolean `ok`: {shown}"
+        ))),
     }
 }
 
@@ -169,7 +178,11 @@ async fn read_lines(stdout: ChildStdout, shared: Shared) {
     let mut line = Vec::new();
     let why = loop {
         line.clear();
-        match (&mut reader).take(MAX_LINE as u64 + 1).read_until(b'\n', &mut line).await {
+        match (&mut reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .await
+        {
             Ok(0) => break "the plugin closed its stdout (it exited)".to_string(),
             Err(e) => break format!("the plugin wrote unreadable output ({e})"),
             Ok(_) if line.len() > MAX_LINE => break format!("the plugin wrote a line longer than {MAX_LINE} bytes"),
@@ -221,6 +234,18 @@ fn malformed<T>(result: Result<T, String>) -> Reply<T> {
     result.map_err(Failure::Malformed)
 }
 
+fn on_sandbox<'a>(op: &'a str, sandbox: &'a str) -> Request<'a> {
+    let mut req = Request::new(op);
+    req.sandbox = Some(sandbox);
+    req
+}
+
+fn on_checkpoint<'a>(op: &'a str, checkpoint: &'a str) -> Request<'a> {
+    let mut req = Request::new(op);
+    req.checkpoint = Some(checkpoint);
+    req
+}
+
 #[async_trait]
 impl Wire for PluginWire {
     fn kind(&self) -> Kind {
@@ -228,60 +253,76 @@ impl Wire for PluginWire {
     }
 
     async fn health(&self) -> Reply<Value> {
-        self.call("health", json!({}), self.call_timeout).await
+        self.call(Request::new("health"), self.call_timeout).await
     }
 
     async fn create(&self, _key: Option<&str>) -> Reply<String> {
-        malformed(shape::created("create", &self.call("create", json!({}), self.call_timeout).await?))
+        malformed(shape::created(
+            "create",
+            &self.call(Request::new("create"), self.call_timeout).await?,
+        ))
     }
 
     async fn exec(&self, sandbox: &str, exec: Exec<'_>) -> Reply<ExecOutput> {
-        let fields = json!({"sandbox": sandbox, "argv": exec.argv, "timeout_ms": exec.timeout.as_millis() as u64});
-        malformed(shape::exec(&self.call("exec", fields, exec.timeout + EXEC_MARGIN).await?))
+        let argv: Vec<String> = exec.argv.iter().map(|a| a.to_string()).collect();
+        let mut req = on_sandbox("exec", sandbox);
+        req.argv = Some(&argv);
+        req.timeout_ms = Some(exec.timeout.as_millis() as u64);
+        malformed(shape::exec(&self.call(req, exec.timeout + EXEC_MARGIN).await?))
     }
 
     async fn write_file(&self, sandbox: &str, path: &str, data: Bytes) -> Reply<()> {
-        let fields = json!({"sandbox": sandbox, "path": path, "data_b64": b64().encode(&data)});
-        self.call("write_file", fields, self.call_timeout).await.map(|_| ())
+        let mut req = on_sandbox("write_file", sandbox);
+        req.path = Some(path);
+        req.data_b64 = Some(b64().encode(&data));
+        self.call(req, self.call_timeout).await.map(|_| ())
     }
 
     async fn read_file(&self, sandbox: &str, path: &str) -> Reply<Bytes> {
-        let result = self
-            .call("read_file", json!({"sandbox": sandbox, "path": path}), self.call_timeout)
-            .await?;
+        let mut req = on_sandbox("read_file", sandbox);
+        req.path = Some(path);
+        let result = self.call(req, self.call_timeout).await?;
         malformed(shape::file_data(&result)).map(Bytes::from)
     }
 
     async fn checkpoint(&self, sandbox: &str) -> Reply<CheckpointStatus> {
-        let result = self.call("checkpoint", json!({"sandbox": sandbox}), self.call_timeout).await?;
+        let result = self.call(on_sandbox("checkpoint", sandbox), self.call_timeout).await?;
         malformed(shape::checkpoint("checkpoint", &result))
     }
 
     async fn checkpoint_status(&self, checkpoint: &str) -> Reply<CheckpointStatus> {
-        let fields = json!({"checkpoint": checkpoint});
-        let result = self.call("checkpoint_status", fields, self.call_timeout).await?;
+        let result = self
+            .call(on_checkpoint("checkpoint_status", checkpoint), self.call_timeout)
+            .await?;
         malformed(shape::checkpoint("checkpoint_status", &result))
     }
 
     async fn restore(&self, checkpoint: &str) -> Reply<String> {
-        let result = self.call("restore", json!({"checkpoint": checkpoint}), self.call_timeout).await?;
+        let result = self
+            .call(on_checkpoint("restore", checkpoint), self.call_timeout)
+            .await?;
         malformed(shape::created("restore", &result))
     }
 
     async fn destroy(&self, sandbox: &str) -> Reply<()> {
-        self.call("destroy", json!({"sandbox": sandbox}), self.call_timeout).await.map(|_| ())
+        self.call(on_sandbox("destroy", sandbox), self.call_timeout)
+            .await
+            .map(|_| ())
     }
 
     async fn delete_checkpoint(&self, checkpoint: &str) -> Reply<()> {
-        let fields = json!({"checkpoint": checkpoint});
-        self.call("delete_checkpoint", fields, self.call_timeout).await.map(|_| ())
+        let req = on_checkpoint("delete_checkpoint", checkpoint);
+        self.call(req, self.call_timeout).await.map(|_| ())
     }
 
     /// Closes stdin (the plugin's signal to finish), waits briefly, then kills it.
     async fn shutdown(&self) {
         drop(self.stdin.lock().await.take());
         let mut child = self.child.lock().await;
-        if tokio::time::timeout(Duration::from_secs(5), child.wait()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(5), child.wait())
+            .await
+            .is_err()
+        {
             let _ = child.kill().await;
         }
     }

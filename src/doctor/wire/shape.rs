@@ -15,9 +15,12 @@ fn shown(value: &Value) -> String {
 }
 
 fn object<'a>(op: &str, answer: &'a Value, fields: &str) -> Result<&'a serde_json::Map<String, Value>, String> {
-    answer
-        .as_object()
-        .ok_or_else(|| format!("{op} answered {}, the protocol says an object with {fields}", shown(answer)))
+    answer.as_object().ok_or_else(|| {
+        format!(
+            "{op} answered {}, the protocol says an object with {fields}",
+            shown(answer)
+        )
+    })
 }
 
 /// `{"status": "ok", "protocol": "v1"}`.
@@ -32,7 +35,11 @@ pub fn health(answer: &Value) -> Result<(), String> {
                     shown(other)
                 ))
             }
-            None => return Err(format!("health answered without `{field}` (the protocol says \"{want}\")")),
+            None => {
+                return Err(format!(
+                    "health answered without `{field}` (the protocol says \"{want}\")"
+                ))
+            }
         }
     }
     Ok(())
@@ -43,7 +50,10 @@ pub fn created(op: &str, answer: &Value) -> Result<String, String> {
     let fields = object(op, answer, "`id`")?;
     match fields.get("id") {
         Some(Value::String(id)) if !id.is_empty() => Ok(id.clone()),
-        Some(other) => Err(format!("{op} answered `id` {}, the protocol says a non-empty string", shown(other))),
+        Some(other) => Err(format!(
+            "{op} answered `id` {}, the protocol says a non-empty string",
+            shown(other)
+        )),
         None => Err(format!("{op} answered without `id`")),
     }
 }
@@ -60,11 +70,12 @@ pub fn checkpoint(op: &str, answer: &Value) -> Result<CheckpointStatus, String> 
 fn int_or_null(fields: &serde_json::Map<String, Value>, field: &str) -> Result<Option<i32>, String> {
     match fields.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_i64()
-            .and_then(|n| i32::try_from(n).ok())
-            .map(Some)
-            .ok_or_else(|| format!("exec answered `{field}` {}, the protocol says an integer or null", shown(v))),
+        Some(v) => v.as_i64().and_then(|n| i32::try_from(n).ok()).map(Some).ok_or_else(|| {
+            format!(
+                "exec answered `{field}` {}, the protocol says an integer or null",
+                shown(v)
+            )
+        }),
     }
 }
 
@@ -73,7 +84,10 @@ fn bytes_b64(fields: &serde_json::Map<String, Value>, op: &str, field: &str) -> 
         Some(Value::String(text)) => base64::engine::general_purpose::STANDARD
             .decode(text.as_bytes())
             .map_err(|e| format!("{op} answered `{field}` that is not base64 ({e})")),
-        Some(other) => Err(format!("{op} answered `{field}` {}, the protocol says a base64 string", shown(other))),
+        Some(other) => Err(format!(
+            "{op} answered `{field}` {}, the protocol says a base64 string",
+            shown(other)
+        )),
         None => Err(format!("{op} answered without `{field}`")),
     }
 }
@@ -82,7 +96,10 @@ fn flag(fields: &serde_json::Map<String, Value>, field: &str) -> Result<bool, St
     match fields.get(field) {
         None => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(other) => Err(format!("exec answered `{field}` {}, the protocol says true or false", shown(other))),
+        Some(other) => Err(format!(
+            "exec answered `{field}` {}, the protocol says true or false",
+            shown(other)
+        )),
     }
 }
 
@@ -118,19 +135,30 @@ mod tests {
     #[test]
     fn every_field_is_named_when_it_is_wrong() {
         assert_eq!(health(&json!({"status": "ok", "protocol": "v1"})), Ok(()));
-        assert!(health(&json!({"status": "ok"})).unwrap_err().contains("without `protocol`"));
-        assert!(health(&json!({"status": "up", "protocol": "v1"})).unwrap_err().contains("`status` \"up\""));
+        assert!(health(&json!({"status": "ok"}))
+            .unwrap_err()
+            .contains("without `protocol`"));
+        assert!(health(&json!({"status": "up", "protocol": "v1"}))
+            .unwrap_err()
+            .contains("`status` \"up\""));
         assert_eq!(created("create", &json!({"id": "sb-1"})), Ok("sb-1".into()));
         assert!(created("restore", &json!({"id": 7})).unwrap_err().contains("`id` 7"));
-        assert!(created("create", &json!({"sandbox": "x"})).unwrap_err().contains("without `id`"));
+        assert!(created("create", &json!({"sandbox": "x"}))
+            .unwrap_err()
+            .contains("without `id`"));
         let out = exec(&json!({"exit_code": null, "signal": 11, "stdout_b64": "aGk=", "stderr_b64": ""})).unwrap();
-        assert_eq!((out.exit_code, out.signal, out.stdout.as_slice()), (None, Some(11), b"hi".as_slice()));
+        assert_eq!(
+            (out.exit_code, out.signal, out.stdout.as_slice()),
+            (None, Some(11), b"hi".as_slice())
+        );
         assert!(exec(&json!({"exit_code": "0", "stdout_b64": "", "stderr_b64": ""}))
             .unwrap_err()
             .contains("`exit_code` \"0\""));
-        assert!(exec(&json!({"exit_code": null, "signal": null, "stdout_b64": "", "stderr_b64": ""}))
-            .unwrap_err()
-            .contains("neither"));
+        assert!(
+            exec(&json!({"exit_code": null, "signal": null, "stdout_b64": "", "stderr_b64": ""}))
+                .unwrap_err()
+                .contains("neither")
+        );
         assert!(exec(&json!({"exit_code": 0, "stdout": "hi", "stderr_b64": ""}))
             .unwrap_err()
             .contains("without `stdout_b64`"));

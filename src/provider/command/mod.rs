@@ -11,20 +11,20 @@
 //! worth another attempt. `create`, `exec`, `checkpoint` and `restore` never are: the JSON-lines
 //! protocol has no idempotency key, so a repeat could run a command twice or leak a sandbox.
 
+mod responses;
 pub mod wire;
 
-use std::collections::HashMap;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use base64::Engine;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::io::AsyncWriteExt;
+use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::oneshot;
 
 use crate::provider::http::classify::is_retryable;
@@ -34,23 +34,13 @@ use crate::provider::retry::note_retry;
 use crate::provider::{
     CheckpointId, ExecOutput, ExecRequest, Provider, ProviderDeath, ProviderError, ProviderResult, SandboxId,
 };
-use wire::{FileData, Request, Response};
+use responses::{lock, read_responses, Pending, Plugin};
+use wire::{FileData, Request};
 
 /// Deadline of a call that is not an exec, health included.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 const EXEC_MARGIN: Duration = Duration::from_secs(15);
 const CHECKPOINT_DEADLINE: Duration = Duration::from_secs(600);
-/// Longest response line accepted (a 16 MB file read is ~22 MB of base64).
-const MAX_LINE: usize = 96 << 20;
-
-type Pending = Mutex<PendingState>;
-
-#[derive(Default)]
-struct PendingState {
-    waiting: HashMap<u64, oneshot::Sender<Response>>,
-    /// Why the plugin can no longer answer; set once, when its stdout closes.
-    dead: Option<ProviderDeath>,
-}
 
 pub struct CommandProvider {
     program: String,
@@ -108,8 +98,9 @@ impl CommandProvider {
         let op = req.op.to_string();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         req.id = id;
-        let mut line = serde_json::to_vec(&req).map_err(|e| ProviderError::provider(format!("{op}: {e}")))?;
-        line.push(b'\n');
+        let line = req
+            .to_line()
+            .map_err(|e| ProviderError::provider(format!("{op}: {e}")))?;
         let (tx, rx) = oneshot::channel();
         {
             let mut pending = lock(&self.pending);
@@ -209,77 +200,6 @@ impl CommandProvider {
     }
 }
 
-
-fn lock(p: &Pending) -> std::sync::MutexGuard<'_, PendingState> {
-    p.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// What the response reader needs to say how the plugin died.
-struct Plugin {
-    program: String,
-    child: Arc<tokio::sync::Mutex<Child>>,
-    next_id: Arc<AtomicU64>,
-}
-
-/// Routes response lines to their callers until the plugin's stdout closes, then fails everyone.
-async fn read_responses(stdout: ChildStdout, pending: Arc<Pending>, plugin: Plugin) {
-    let mut reader = BufReader::with_capacity(1 << 16, stdout);
-    let mut line = Vec::new();
-    let mut answered = 0u64;
-    let why = loop {
-        line.clear();
-        match (&mut reader)
-            .take(MAX_LINE as u64 + 1)
-            .read_until(b'\n', &mut line)
-            .await
-        {
-            Ok(0) => break Ended::Closed,
-            Err(e) => break Ended::Broken(format!("wrote unreadable output ({e})")),
-            Ok(_) if line.len() > MAX_LINE => break Ended::Broken(format!("sent a line longer than {MAX_LINE} bytes")),
-            Ok(_) => {}
-        }
-        let Ok(response) = serde_json::from_slice::<Response>(&line) else {
-            // A line we cannot pair with a request: its caller times out; say why once here.
-            eprintln!("warning: plugin {} {}", plugin.program, wire::unpaired(&line));
-            continue;
-        };
-        answered += 1;
-        if let Some(tx) = lock(&pending).waiting.remove(&response.id) {
-            let _ = tx.send(response);
-        }
-    };
-    let since = Instant::now();
-    let sent = plugin.next_id.load(Ordering::Relaxed).saturating_sub(1);
-    let status = {
-        let mut child = plugin.child.lock().await;
-        match tokio::time::timeout(Duration::from_secs(2), child.wait()).await {
-            Ok(Ok(status)) => Some(status.to_string()),
-            _ => None,
-        }
-    };
-    let program = &plugin.program;
-    let message = match (why, status) {
-        (Ended::Closed, Some(status)) => {
-            format!("the plugin {program} exited ({status}) at request {sent}, after answering {answered}")
-        }
-        (Ended::Closed, None) => format!("the plugin {program} closed its stdout at request {sent} (still running)"),
-        (Ended::Broken(why), status) => format!(
-            "the plugin {program} {why} at request {sent} ({})",
-            status.as_deref().unwrap_or("still running")
-        ),
-    };
-    let mut state = lock(&pending);
-    state.dead = Some(ProviderDeath { message, since });
-    // Dropping the senders wakes every in-flight call with the reason above.
-    state.waiting.clear();
-}
-
-/// Why the reader stopped.
-enum Ended {
-    Closed,
-    Broken(String),
-}
-
 fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
 }
@@ -365,7 +285,9 @@ impl Provider for CommandProvider {
                 }
                 CheckpointState::Pending if started.elapsed() > CHECKPOINT_DEADLINE => {
                     let deleted = self.discard_checkpoint(&id).await;
-                    return Err(ProviderError::timeout(format!("checkpoint {id} still pending{deleted}")));
+                    return Err(ProviderError::timeout(format!(
+                        "checkpoint {id} still pending{deleted}"
+                    )));
                 }
                 CheckpointState::Pending => {}
             }

@@ -42,9 +42,15 @@ mod tests {
         let suffixed = normalize("http://127.0.0.1:8080/v1/");
         assert_eq!(suffixed.base, "http://127.0.0.1:8080");
         let note = suffixed.note.expect("named");
-        assert!(note.contains("ends with /v1") && note.contains("uses http://127.0.0.1:8080"), "{note}");
+        assert!(
+            note.contains("ends with /v1") && note.contains("uses http://127.0.0.1:8080"),
+            "{note}"
+        );
         assert_eq!(normalize("https://x.example/api/v1").base, "https://x.example/api");
-        assert_eq!(normalize("https://x.example/api/v1/v1").base, "https://x.example/api/v1");
+        assert_eq!(
+            normalize("https://x.example/api/v1/v1").base,
+            "https://x.example/api/v1"
+        );
         assert_eq!(normalize("https://x.example/api/v10").base, "https://x.example/api/v10");
         assert_eq!(normalize("https://x.example/apiv1").base, "https://x.example/apiv1");
     }

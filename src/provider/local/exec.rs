@@ -198,7 +198,11 @@ mod tests {
         for name in ["/nonexistent/prog", "no-such-program-here"] {
             let out = run_in_dir(dir.path(), &req(&[name], 1000)).await.unwrap();
             assert_eq!(out.exit_code, Some(127), "{name}");
-            assert!(out.stderr_text().starts_with(&format!("{name}: ")), "{}", out.stderr_text());
+            assert!(
+                out.stderr_text().starts_with(&format!("{name}: ")),
+                "{}",
+                out.stderr_text()
+            );
         }
         std::fs::write(dir.path().join("not-executable"), "#!/bin/sh\n").unwrap();
         let out = run_in_dir(dir.path(), &req(&["./not-executable"], 1000)).await.unwrap();
