@@ -5,7 +5,8 @@
 mod doctor_support;
 mod serve_support;
 
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use doctor_support::{doctor, doctor_http, CORE};
 use serve_support::{ServeArgs, Server};
@@ -175,4 +176,67 @@ fn bad_flags_exit_2_naming_the_flag_and_an_unreachable_endpoint_fails() {
         "{endpoint}"
     );
     assert_eq!(d.check("cleanup")["status"], "pass");
+}
+
+/// A server whose commands never answer: the run stops at its ceiling, says so, and still destroys
+/// the sandbox it made.
+#[test]
+fn the_ceiling_stops_a_hanging_platform_and_cleanup_still_runs() {
+    let server = Server::start(ServeArgs {
+        fault_timeout_rate: Some(1.0),
+        fault_ops: Some("exec".into()),
+        ..ServeArgs::default()
+    });
+    let started = Instant::now();
+    let d = doctor(
+        &["--provider", "http", "--endpoint", &server.url, "--timeout", "3"],
+        &[],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(d.code, Some(1), "{}", d.shown());
+    let deadline = d.check("deadline");
+    assert_eq!(deadline["status"], "fail");
+    assert!(
+        deadline["expected"].as_str().unwrap().contains("--timeout 3 s"),
+        "{deadline}"
+    );
+    assert_eq!(d.check("create")["status"], "pass");
+    assert_eq!(d.check("cleanup")["status"], "pass", "{}", d.shown());
+    assert_eq!(std::fs::read_dir(server.root().join("sandboxes")).unwrap().count(), 0);
+}
+
+#[test]
+fn ctrl_c_cleans_up_and_exits_130() {
+    let server = Server::start(ServeArgs {
+        fault_timeout_rate: Some(1.0),
+        fault_ops: Some("exec".into()),
+        ..ServeArgs::default()
+    });
+    let child = Command::new(env!("CARGO_BIN_EXE_stress-action"))
+        .args(["doctor", "--provider", "http", "--endpoint", &server.url])
+        .env_remove("STRESS_ACTION_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the sandbox exists, then interrupt while its first command hangs.
+    let sandboxes = server.root().join("sandboxes");
+    let started = Instant::now();
+    while std::fs::read_dir(&sandboxes).unwrap().count() == 0 && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("✓ cleanup ")), "{text}");
+    assert_eq!(std::fs::read_dir(&sandboxes).unwrap().count(), 0, "{text}");
 }
