@@ -1,0 +1,114 @@
+//! `stress-action doctor` against platforms that accept what the protocol says to refuse (a wrong
+//! token, a path out of the sandbox), and one that answers a signal in a way stress-action copes
+//! with: a real `serve` behind a proxy whose hook makes exactly that mistake. A refusal the
+//! platform does not make fails its check by name and exits 1; a tolerated deviation is a warning
+//! and still exits 0.
+
+mod doctor_support;
+mod proxy_support;
+mod serve_support;
+
+use async_trait::async_trait;
+use doctor_support::{assert_fails_only, doctor, doctor_http, CORE};
+use proxy_support::{json_answer, Answer, Behind, Exchange, Hook, HookProxy};
+use serve_support::{ServeArgs, Server};
+
+const TOKEN: &str = "refusals-s3cret";
+
+/// Checks that a token is there, not that it is right: any bearer token becomes the right one.
+struct AnyToken;
+
+#[async_trait]
+impl Hook for AnyToken {
+    async fn request(&self, req: &mut Exchange) -> Option<Answer> {
+        if req.headers.contains_key("authorization") {
+            let right = format!("Bearer {TOKEN}").parse().expect("a header value");
+            req.headers.insert("authorization", right);
+        }
+        None
+    }
+}
+
+#[test]
+fn a_server_that_takes_any_token_fails_auth_wrong_token() {
+    let server = Server::start(ServeArgs {
+        token: Some(TOKEN.into()),
+        ..ServeArgs::default()
+    });
+    let proxy = HookProxy::start(&server.url, AnyToken);
+    let d = doctor(
+        &["--provider", "http", "--endpoint", &proxy.url],
+        &[("STRESS_ACTION_TOKEN", TOKEN)],
+    );
+    assert_fails_only(&d, &["auth.wrong_token"]);
+    assert_eq!(d.check("auth.no_token")["status"], "pass", "{}", d.shown());
+    let why = d.check("auth.wrong_token")["received"].to_string();
+    assert!(
+        why.contains("checks that a token is there, not that it is right"),
+        "{why}"
+    );
+    assert!(!d.report.to_string().contains(TOKEN), "the token is never shown");
+}
+
+/// Writes a file whose path leaves the sandbox as if it were fine (answers 204, writes nothing).
+struct WritesAnywhere;
+
+#[async_trait]
+impl Hook for WritesAnywhere {
+    async fn request(&self, req: &mut Exchange) -> Option<Answer> {
+        let query = req.query.as_deref().unwrap_or_default();
+        let escapes = query.contains("..") || query.contains("path=%2F") || query.contains("path=/");
+        (req.method == "PUT" && req.path.ends_with("/files") && escapes).then(|| Answer {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            status: 204,
+            content_type: String::new(),
+            body: Default::default(),
+        })
+    }
+}
+
+#[test]
+fn a_server_that_writes_outside_the_sandbox_fails_paths_escape() {
+    let server = Server::clean();
+    let proxy = HookProxy::start(&server.url, WritesAnywhere);
+    let d = doctor_http(&proxy.url);
+    assert_fails_only(&d, &["paths.escape"]);
+    let why = d.check("paths.escape")["received"].to_string();
+    assert!(why.contains("write ../doctor-escape.txt: written"), "{why}");
+    assert!(why.contains("write /tmp/doctor-escape.txt: written"), "{why}");
+    assert!(!why.contains("read "), "the reads were still refused: {why}");
+}
+
+/// Reports death by SIGSEGV as a shell's `exit_code` 139 instead of `signal` 11.
+struct SignalAsExitCode;
+
+#[async_trait]
+impl Hook for SignalAsExitCode {
+    async fn answer(&self, req: &Exchange, mut answer: Answer, _: &Behind) -> Answer {
+        let Ok(mut out) = serde_json::from_slice::<serde_json::Value>(&answer.body) else {
+            return answer;
+        };
+        if req.path.ends_with("/exec") && out["signal"] == 11 {
+            out["signal"] = serde_json::Value::Null;
+            out["exit_code"] = 139.into();
+            answer = json_answer(&req.method, &req.path, answer.status, out);
+        }
+        answer
+    }
+}
+
+#[test]
+fn a_signal_answered_as_exit_139_is_a_warning_and_the_doctor_still_passes() {
+    let server = Server::clean();
+    let proxy = HookProxy::start(&server.url, SignalAsExitCode);
+    let d = doctor_http(&proxy.url);
+    assert_eq!(d.code, Some(0), "{}", d.shown());
+    assert!(d.failed().is_empty(), "{}", d.shown());
+    let signal = d.check("exec.signal");
+    assert_eq!(signal["status"], "warn", "{}", d.shown());
+    assert!(signal["received"].to_string().contains("exit_code 139"), "{signal}");
+    for name in CORE {
+        assert!(d.passed().contains(name), "{name}: {}", d.shown());
+    }
+}
