@@ -1,12 +1,16 @@
 //! `stress-action doctor` against platforms that accept what the protocol says to refuse (a wrong
-//! token, a path out of the sandbox), and one that answers a signal in a way stress-action copes
-//! with: a real `serve` behind a proxy whose hook makes exactly that mistake. A refusal the
-//! platform does not make fails its check by name and exits 1; a tolerated deviation is a warning
-//! and still exits 0.
+//! token, a path out of the sandbox), one that answers a signal in a way stress-action copes with,
+//! and one that refuses what the protocol lets it refuse (a repeat during the first attempt, 425):
+//! a real `serve` behind a proxy whose hook does exactly that. A refusal the platform does not make
+//! fails its check by name and exits 1; a tolerated deviation is a warning and still exits 0; an
+//! allowed refusal passes.
 
 mod doctor_support;
 mod proxy_support;
 mod serve_support;
+
+use std::collections::HashSet;
+use std::sync::Mutex;
 
 use async_trait::async_trait;
 use doctor_support::{assert_fails_only, doctor, doctor_http, CORE};
@@ -111,4 +115,51 @@ fn a_signal_answered_as_exit_139_is_a_warning_and_the_doctor_still_passes() {
     for name in CORE {
         assert!(d.passed().contains(name), "{name}: {}", d.shown());
     }
+}
+
+/// Cannot wait for a running attempt: a repeat of an idempotency key whose first attempt is still
+/// running is answered `425 in_progress`, as the protocol allows.
+#[derive(Default)]
+struct TooEarly {
+    running: Mutex<HashSet<String>>,
+}
+
+fn key_of(req: &Exchange) -> Option<String> {
+    let key = req.headers.get("idempotency-key")?.to_str().ok()?;
+    Some(format!("{}:{key}", req.path))
+}
+
+#[async_trait]
+impl Hook for TooEarly {
+    async fn request(&self, req: &mut Exchange) -> Option<Answer> {
+        let key = key_of(req)?;
+        if self.running.lock().unwrap().insert(key) {
+            return None;
+        }
+        let error = serde_json::json!({"error": {"code": "in_progress", "message": "first attempt still runs"}});
+        Some(json_answer(&req.method, &req.path, 425, error))
+    }
+
+    async fn answer(&self, req: &Exchange, answer: Answer, _: &Behind) -> Answer {
+        if let Some(key) = key_of(req) {
+            self.running.lock().unwrap().remove(&key);
+        }
+        answer
+    }
+}
+
+#[test]
+fn a_server_that_answers_a_running_repeat_425_passes_idempotency_concurrent() {
+    let server = Server::clean();
+    let proxy = HookProxy::start(&server.url, TooEarly::default());
+    let d = doctor_http(&proxy.url);
+    assert_eq!(d.code, Some(0), "{}", d.shown());
+    let concurrent = d.check("idempotency.concurrent");
+    assert_eq!(concurrent["status"], "pass", "{}", d.shown());
+    assert!(
+        concurrent["received"]
+            .to_string()
+            .contains("answered 425, then the first answer"),
+        "{concurrent}"
+    );
 }
