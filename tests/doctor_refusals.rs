@@ -1,5 +1,6 @@
 //! `stress-action doctor` against platforms that accept what the protocol says to refuse (a wrong
-//! token, a path out of the sandbox), one that answers a signal in a way stress-action copes with,
+//! token, a path out of the sandbox), one whose timeout kills the command but not its process
+//! group, one that answers a signal in a way stress-action copes with,
 //! and one that refuses what the protocol lets it refuse (a repeat during the first attempt, 425):
 //! a real `serve` behind a proxy whose hook does exactly that. A refusal the platform does not make
 //! fails its check by name and exits 1; a tolerated deviation is a warning and still exits 0; an
@@ -162,4 +163,34 @@ fn a_server_that_answers_a_running_repeat_425_passes_idempotency_concurrent() {
             .contains("answered 425, then the first answer"),
         "{concurrent}"
     );
+}
+
+/// Kills only the command at its timeout, not its process group: the doctor's background sleeper
+/// is moved into a session of its own (as a daemonizing child would be), where the group kill
+/// cannot reach it. It sleeps 8 s, not 60, so the test leaves nothing behind for long.
+struct KillsOnlyTheCommand;
+
+#[async_trait]
+impl Hook for KillsOnlyTheCommand {
+    async fn request(&self, req: &mut Exchange) -> Option<Answer> {
+        let mut body: serde_json::Value = serde_json::from_slice(&req.body).ok()?;
+        let script = body["argv"][2].as_str()?.to_string();
+        if req.path.ends_with("/exec") && script.starts_with("sleep 60 &") {
+            let detached = script.replacen("sleep 60 &", "setsid sleep 8 >/dev/null 2>&1 &", 1);
+            body["argv"][2] = detached.into();
+            req.body = body.to_string().into();
+        }
+        None
+    }
+}
+
+#[test]
+fn a_server_whose_timeout_leaves_a_background_process_fails_exec_timeout() {
+    let server = Server::clean();
+    let proxy = HookProxy::start(&server.url, KillsOnlyTheCommand);
+    let d = doctor_http(&proxy.url);
+    assert_fails_only(&d, &["exec.timeout"]);
+    let why = d.check("exec.timeout")["received"].to_string();
+    assert!(why.contains("still running after the timeout"), "{why}");
+    assert!(why.contains("kill the whole process group"), "{why}");
 }
