@@ -1,9 +1,9 @@
 //! The client and the reference server do what docs/provider-protocol.md says: the client names
 //! itself in `User-Agent`, sends `{}` as the body of a POST with nothing to send, accepts an
 //! endpoint with or without `/v1` (and says which URL it used), deletes a checkpoint that failed;
-//! a command plugin's idempotent calls are retried and its others are not; `serve` remembers the
-//! answer of an operation that ran under an Idempotency-Key, errors included, and not one given
-//! before the operation started.
+//! a command plugin's idempotent calls are retried and its others are not, nor a call it never
+//! answered; `serve` remembers the answer of an operation that ran under an Idempotency-Key,
+//! errors included, and not one given before the operation started.
 
 mod proxy_support;
 mod serve_support;
@@ -299,4 +299,26 @@ async fn serve_replays_answers_of_operations_that_ran_and_only_those() {
         .send()
         .await
         .unwrap();
+}
+
+/// A plugin that reads every request and answers none: a call it never answered is not repeated,
+/// so the health check before a run gives up after one deadline, not five.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_the_plugin_never_answers_is_not_repeated() {
+    let cmd: Vec<String> = ["sh", "-c", "cat > /dev/null"].map(String::from).to_vec();
+    let plugin = CommandProvider::start(&cmd)
+        .unwrap()
+        .with_call_timeout(Duration::from_millis(400));
+    let started = Instant::now();
+    let err = plugin.preflight().await.unwrap_err();
+    let took = started.elapsed();
+    assert!(err.message.contains("no answer from the plugin within 400 ms"), "{err}");
+    assert!(took < Duration::from_millis(1500), "one deadline, not five: {took:?}");
+    let log = Arc::new(RetryLog::default());
+    let sandbox = SandboxId("sb-1".into());
+    assert!(observe(&log, Op::ReadFile, plugin.read_file(&sandbox, "f"))
+        .await
+        .is_err());
+    assert_eq!(log.stats()["read_file"].attempts, 1);
+    plugin.shutdown().await.unwrap();
 }

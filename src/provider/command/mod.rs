@@ -48,6 +48,7 @@ pub struct CommandProvider {
     pending: Arc<Pending>,
     next_id: Arc<AtomicU64>,
     child: Arc<tokio::sync::Mutex<Child>>,
+    call_timeout: Duration,
 }
 
 impl CommandProvider {
@@ -84,7 +85,15 @@ impl CommandProvider {
             pending,
             next_id,
             child,
+            call_timeout: CALL_TIMEOUT,
         })
+    }
+
+    /// Deadline of every call but exec (default [`CALL_TIMEOUT`]); tests shorten it so a plugin
+    /// that never answers costs a second, not minutes.
+    pub fn with_call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
+        self
     }
 
     /// Asks the plugin for `health`: proves it started and speaks the protocol before work begins.
@@ -160,17 +169,22 @@ impl CommandProvider {
 
     /// A call that is safe to repeat, retried like an HTTP call (bounded, jittered backoff, only
     /// failures worth another attempt). A `destroy` or `delete_checkpoint` that finds nothing on a
-    /// retry had succeeded on an earlier attempt.
+    /// retry had succeeded on an earlier attempt. A call the plugin did not answer at all within
+    /// its deadline is not repeated: the plugin is stuck or still busy with it, a repeat would only
+    /// queue behind it, and a hung plugin would hold the run's start for five deadlines.
     async fn call_retrying<'a, T: DeserializeOwned>(&self, request: impl Fn() -> Request<'a>) -> ProviderResult<T> {
         let deletes = matches!(request().op, "destroy" | "delete_checkpoint");
         let mut attempt = 0u32;
         loop {
-            match self.call::<T>(request(), CALL_TIMEOUT).await {
+            let started = Instant::now();
+            let answer = self.call::<T>(request(), self.call_timeout).await;
+            let unanswered = started.elapsed() >= self.call_timeout;
+            match answer {
                 Err(e) if attempt > 0 && e.status == Some(404) && deletes => {
                     return serde_json::from_value(serde_json::json!({}))
                         .map_err(|e| ProviderError::provider(e.to_string()))
                 }
-                Err(e) if attempt < MAX_RETRIES && is_retryable(&e) && !self.is_dead() => {
+                Err(e) if attempt < MAX_RETRIES && is_retryable(&e) && !unanswered && !self.is_dead() => {
                     attempt += 1;
                     note_retry();
                     tokio::time::sleep(backoff(attempt)).await;
@@ -193,7 +207,7 @@ impl CommandProvider {
     async fn discard_checkpoint(&self, id: &str) -> String {
         let mut req = Request::new("delete_checkpoint");
         req.checkpoint = Some(id);
-        match self.call::<serde_json::Value>(req, CALL_TIMEOUT).await {
+        match self.call::<serde_json::Value>(req, self.call_timeout).await {
             Ok(_) => " (deleted)".to_string(),
             Err(e) => format!(" (and deleting it failed: {e})"),
         }
@@ -223,7 +237,7 @@ impl Provider for CommandProvider {
     }
 
     async fn create(&self) -> ProviderResult<SandboxId> {
-        let created: SandboxCreated = self.call(Request::new("create"), CALL_TIMEOUT).await?;
+        let created: SandboxCreated = self.call(Request::new("create"), self.call_timeout).await?;
         Ok(SandboxId(non_empty("create", created.id)?))
     }
 
@@ -269,7 +283,7 @@ impl Provider for CommandProvider {
     async fn checkpoint(&self, sandbox: &SandboxId) -> ProviderResult<CheckpointId> {
         let mut req = Request::new("checkpoint");
         req.sandbox = Some(&sandbox.0);
-        let mut status = Self::checkpoint_answer("checkpoint", self.call(req, CALL_TIMEOUT).await)?;
+        let mut status = Self::checkpoint_answer("checkpoint", self.call(req, self.call_timeout).await)?;
         let id = non_empty("checkpoint", status.id.clone())?;
         let started = Instant::now();
         let mut wait = Duration::from_millis(10);
@@ -307,7 +321,7 @@ impl Provider for CommandProvider {
     async fn restore(&self, checkpoint: &CheckpointId) -> ProviderResult<SandboxId> {
         let mut req = Request::new("restore");
         req.checkpoint = Some(&checkpoint.0);
-        let created: SandboxCreated = self.call(req, CALL_TIMEOUT).await?;
+        let created: SandboxCreated = self.call(req, self.call_timeout).await?;
         Ok(SandboxId(non_empty("restore", created.id)?))
     }
 
