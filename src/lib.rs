@@ -10,6 +10,7 @@
 pub mod cancel;
 pub mod config;
 pub mod console;
+pub mod doctor;
 pub mod error;
 pub mod fdlimit;
 pub mod provider;

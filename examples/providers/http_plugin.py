@@ -20,6 +20,12 @@ import urllib.parse
 import urllib.request
 
 
+# Each call gives up before stress-action stops waiting for it (60 s; an exec: its timeout_ms plus
+# 15 s), so the plugin says what happened instead of stress-action reporting "no answer".
+CALL_TIMEOUT = 30.0
+EXEC_MARGIN = 10.0
+
+
 class PluginError(Exception):
     """A classified failure: class is timeout, http_error, network_error or provider_error."""
 
@@ -39,7 +45,7 @@ class Client:
         handlers = [urllib.request.ProxyHandler({})] if host in ("127.0.0.1", "localhost", "::1") else []
         self.opener = urllib.request.build_opener(*handlers)
 
-    def call(self, method, path, query=None, body=None, content_type=None, timeout=60.0):
+    def call(self, method, path, query=None, body=None, content_type=None, timeout=CALL_TIMEOUT):
         url = self.endpoint + path
         if query:
             url += "?" + urllib.parse.urlencode(query)
@@ -65,7 +71,8 @@ class Client:
         except (urllib.error.URLError, ConnectionError, OSError) as e:
             raise PluginError("network_error", str(e))
 
-    def json(self, method, path, payload=None, timeout=60.0):
+    def json(self, method, path, payload=None, timeout=CALL_TIMEOUT):
+        # POSTs always carry a JSON body, `{}` when there is nothing to send, as stress-action does.
         body = json.dumps(payload).encode() if payload is not None else None
         raw = self.call(method, path, body=body, content_type="application/json" if body else None, timeout=timeout)
         try:
@@ -85,11 +92,11 @@ def handle(client, req):
     if op == "health":
         return client.json("GET", "/v1/health")
     if op == "create":
-        return {"id": client.json("POST", "/v1/sandboxes")["id"]}
+        return {"id": client.json("POST", "/v1/sandboxes", {})["id"]}
     if op == "exec":
         timeout_ms = int(req["timeout_ms"])
         payload = {"argv": req["argv"], "timeout_ms": timeout_ms}
-        return client.json("POST", "/v1/sandboxes/%s/exec" % q(sb), payload, timeout=timeout_ms / 1000 + 15)
+        return client.json("POST", "/v1/sandboxes/%s/exec" % q(sb), payload, timeout=timeout_ms / 1000 + EXEC_MARGIN)
     if op == "write_file":
         data = base64.b64decode(req["data_b64"])
         client.call("PUT", "/v1/sandboxes/%s/files" % q(sb), {"path": req["path"]}, data, "application/octet-stream")
@@ -98,11 +105,11 @@ def handle(client, req):
         data = client.call("GET", "/v1/sandboxes/%s/files" % q(sb), {"path": req["path"]})
         return {"data_b64": base64.b64encode(data).decode()}
     if op == "checkpoint":
-        return client.json("POST", "/v1/sandboxes/%s/checkpoints" % q(sb))
+        return client.json("POST", "/v1/sandboxes/%s/checkpoints" % q(sb), {})
     if op == "checkpoint_status":
         return client.json("GET", "/v1/checkpoints/%s" % q(cp))
     if op == "restore":
-        return {"id": client.json("POST", "/v1/checkpoints/%s/restore" % q(cp))["id"]}
+        return {"id": client.json("POST", "/v1/checkpoints/%s/restore" % q(cp), {})["id"]}
     if op == "destroy":
         client.call("DELETE", "/v1/sandboxes/%s" % q(sb))
         return {}

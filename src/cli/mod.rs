@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod compare;
+mod doctor;
 mod publish;
 mod report;
 mod run;
@@ -41,6 +42,8 @@ pub enum Command {
     Compare(compare::CompareCmd),
     /// Merge the run directories of `run --shard I/N` (local or s3://) into one run directory.
     Aggregate(aggregate::AggregateCmd),
+    /// Check a platform against the protocol, one line per rule: what it expects, what it got.
+    Doctor(doctor::DoctorCmd),
 }
 
 pub async fn dispatch(cli: Cli) -> i32 {
@@ -51,6 +54,7 @@ pub async fn dispatch(cli: Cli) -> i32 {
         Command::Publish(cmd) => publish::publish_cmd(cmd).await,
         Command::Compare(cmd) => compare::compare_cmd(cmd),
         Command::Aggregate(cmd) => aggregate::aggregate_cmd(cmd).await,
+        Command::Doctor(cmd) => doctor::doctor_cmd(cmd).await,
     }
 }
 

@@ -48,6 +48,9 @@ pub async fn build_provider(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, R
         } => {
             let provider =
                 HttpProvider::new(endpoint, token.clone()).map_err(|e| RunError::ProviderSetup(e.message))?;
+            if let Some(note) = provider.endpoint_note() {
+                eprintln!("note: {note}");
+            }
             match provider.preflight().await {
                 Ok(_) => Ok(Arc::new(provider)),
                 Err(e) if matches!(e.status, Some(401 | 403)) => {

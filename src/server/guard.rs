@@ -103,6 +103,7 @@ pub async fn admit(state: &AppState, headers: &HeaderMap, kill: &ConnKill, op: &
 }
 
 pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+    state.clients.note(headers);
     let Some(token) = &state.token else { return Ok(()) };
     let given = headers
         .get(header::AUTHORIZATION)

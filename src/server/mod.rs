@@ -8,6 +8,7 @@
 //! [`spawn`] runs the same server inside the calling process (its own thread and runtime), for
 //! tests whose subject is a client of the server rather than the `serve` process itself.
 
+pub mod clients;
 pub mod faults;
 pub mod guard;
 mod in_process;
@@ -195,6 +196,7 @@ impl Bound {
             faults,
             jobs,
             idempotency: IdempotencyCache::default(),
+            clients: Default::default(),
         });
         let listener = listen(opts.addr).map_err(|source| ServeError::Bind {
             addr: opts.addr,

@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use bytes::Bytes;
 use tokio::sync::OnceCell;
 
+use super::clients::ClientLog;
 use super::faults::FaultInjector;
 use crate::config::Secret;
 use crate::provider::{CheckpointId, LocalProvider};
@@ -26,6 +27,7 @@ pub struct AppState {
     pub faults: FaultInjector,
     pub jobs: CheckpointJobs,
     pub idempotency: IdempotencyCache,
+    pub clients: ClientLog,
 }
 
 /// A checkpoint job as clients see it.

@@ -1,7 +1,8 @@
 //! What a check's exit status says about the data: a check that ran and exited non-zero, or died by
 //! SIGSEGV, SIGBUS, SIGABRT or SIGILL, saw (or choked on) bad data, so it is corruption. A check
 //! killed by SIGKILL was stopped from outside — under concurrency that is the kernel's OOM killer —
-//! and said nothing about the data: that is infra, never corruption.
+//! and said nothing about the data: that is infra, never corruption. So is a check that could not
+//! start (exit 127 or 126: the sandbox image lacks the tool).
 
 use crate::provider::ExecOutput;
 use crate::verify::restore::excerpt;
@@ -10,6 +11,16 @@ use crate::verify::{InfraClass, Outcome};
 /// SIGKILL, as a signal or as the shell's `128 + 9`.
 pub fn killed_by_sigkill(out: &ExecOutput) -> bool {
     out.signal == Some(libc::SIGKILL) || (out.signal.is_none() && out.exit_code == Some(128 + libc::SIGKILL))
+}
+
+/// Exit 127 and 126 are a shell's (and the protocol's) "command not found" and "cannot execute":
+/// the sandbox image lacks the tool, so the check never looked at the data.
+fn could_not_run(out: &ExecOutput) -> Option<&'static str> {
+    match (out.signal, out.exit_code) {
+        (None, Some(127)) => Some("not found in the sandbox image"),
+        (None, Some(126)) => Some("not executable in the sandbox image"),
+        _ => None,
+    }
 }
 
 /// `Ok` when the check exited 0; otherwise the outcome of the operation that needed it.
@@ -23,6 +34,16 @@ pub fn check_exited_cleanly(check: &str, out: &ExecOutput) -> Result<(), Outcome
             status: None,
             detail: format!(
                 "{check} killed, possibly out of memory ({}): it said nothing about the data",
+                out.status_text()
+            ),
+        });
+    }
+    if let Some(why) = could_not_run(out) {
+        return Err(Outcome::Infra {
+            class: InfraClass::ProviderError,
+            status: None,
+            detail: format!(
+                "{check} could not run ({}: {why}): it said nothing about the data",
                 out.status_text()
             ),
         });
@@ -77,6 +98,12 @@ mod tests {
             }
         }
         assert!(check_exited_cleanly("git fsck", &died(Some(1), None)).is_err_and(|o| o.is_corrupted()));
+        for missing in [127, 126] {
+            match check_exited_cleanly("git fsck", &died(Some(missing), None)) {
+                Err(Outcome::Infra { detail, .. }) => assert!(detail.contains("could not run"), "{detail}"),
+                other => panic!("exit {missing}: {other:?}"),
+            }
+        }
         assert!(check_exited_cleanly("git fsck", &died(Some(0), None)).is_ok());
     }
 }

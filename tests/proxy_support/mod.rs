@@ -3,8 +3,14 @@
 //! - [`SwitchProxy`] forwards TCP and can cut the server off (every connection closed, new ones
 //!   dropped on accept) and bring it back: a server that dies, or one that recovers;
 //! - [`RewriteProxy`] forwards HTTP and lets a test rewrite answers: a server that speaks the
-//!   protocol wrongly.
-#![allow(dead_code)]
+//!   protocol wrongly;
+//! - [`HookProxy`] forwards HTTP through a [`Hook`] that may change requests and answers, answer
+//!   by itself, or wait: a server with one mistake of any kind.
+#![allow(dead_code, unused_imports)]
+
+mod hooked;
+
+pub use hooked::{json_answer, Behind, Exchange, Hook, HookProxy};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

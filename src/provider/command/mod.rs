@@ -5,44 +5,42 @@
 //! the waiting call. If the plugin exits, every in-flight call and every later call fails at once
 //! as infra (`provider_error`), so the run still ends with every operation accounted for, and the
 //! death itself is reported once, with the request it happened at ([`Provider::death`]).
+//!
+//! Calls that are safe to repeat (`health`, `write_file`, `read_file`, `checkpoint_status`,
+//! `destroy`, `delete_checkpoint`) are retried as over HTTP when the plugin classifies a failure as
+//! worth another attempt. `create`, `exec`, `checkpoint` and `restore` never are: the JSON-lines
+//! protocol has no idempotency key, so a repeat could run a command twice or leak a sandbox.
 
+mod responses;
 pub mod wire;
 
-use std::collections::HashMap;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use base64::Engine;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::io::AsyncWriteExt;
+use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::oneshot;
 
+use crate::provider::http::classify::is_retryable;
+use crate::provider::http::transport::{backoff, MAX_RETRIES};
 use crate::provider::http::wire::{CheckpointState, CheckpointStatus, ExecResult, SandboxCreated};
+use crate::provider::retry::note_retry;
 use crate::provider::{
     CheckpointId, ExecOutput, ExecRequest, Provider, ProviderDeath, ProviderError, ProviderResult, SandboxId,
 };
-use wire::{FileData, Request, Response};
+use responses::{lock, read_responses, Pending, Plugin};
+use wire::{FileData, Request};
 
-/// Deadline of a call that is not an exec.
-const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// Deadline of a call that is not an exec, health included.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 const EXEC_MARGIN: Duration = Duration::from_secs(15);
 const CHECKPOINT_DEADLINE: Duration = Duration::from_secs(600);
-/// Longest response line accepted (a 16 MB file read is ~22 MB of base64).
-const MAX_LINE: usize = 96 << 20;
-
-type Pending = Mutex<PendingState>;
-
-#[derive(Default)]
-struct PendingState {
-    waiting: HashMap<u64, oneshot::Sender<Response>>,
-    /// Why the plugin can no longer answer; set once, when its stdout closes.
-    dead: Option<ProviderDeath>,
-}
 
 pub struct CommandProvider {
     program: String,
@@ -50,6 +48,7 @@ pub struct CommandProvider {
     pending: Arc<Pending>,
     next_id: Arc<AtomicU64>,
     child: Arc<tokio::sync::Mutex<Child>>,
+    call_timeout: Duration,
 }
 
 impl CommandProvider {
@@ -86,12 +85,20 @@ impl CommandProvider {
             pending,
             next_id,
             child,
+            call_timeout: CALL_TIMEOUT,
         })
+    }
+
+    /// Deadline of every call but exec (default [`CALL_TIMEOUT`]); tests shorten it so a plugin
+    /// that never answers costs a second, not minutes.
+    pub fn with_call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
+        self
     }
 
     /// Asks the plugin for `health`: proves it started and speaks the protocol before work begins.
     pub async fn preflight(&self) -> ProviderResult<()> {
-        self.call::<serde_json::Value>(Request::new("health"), Duration::from_secs(30))
+        self.call_retrying::<serde_json::Value>(|| Request::new("health"))
             .await
             .map(|_| ())
     }
@@ -100,8 +107,9 @@ impl CommandProvider {
         let op = req.op.to_string();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         req.id = id;
-        let mut line = serde_json::to_vec(&req).map_err(|e| ProviderError::provider(format!("{op}: {e}")))?;
-        line.push(b'\n');
+        let line = req
+            .to_line()
+            .map_err(|e| ProviderError::provider(format!("{op}: {e}")))?;
         let (tx, rx) = oneshot::channel();
         {
             let mut pending = lock(&self.pending);
@@ -155,85 +163,55 @@ impl CommandProvider {
 }
 
 impl CommandProvider {
-    async fn checkpoint_answer(&self, req: Request<'_>) -> ProviderResult<CheckpointStatus> {
-        let op = req.op.to_string();
-        let answer: serde_json::Value = self.call(req, CALL_TIMEOUT).await?;
-        CheckpointStatus::from_answer(&op, &answer).map_err(ProviderError::provider)
+    fn checkpoint_answer(op: &str, answer: ProviderResult<serde_json::Value>) -> ProviderResult<CheckpointStatus> {
+        CheckpointStatus::from_answer(op, &answer?).map_err(ProviderError::provider)
     }
-}
 
-fn lock(p: &Pending) -> std::sync::MutexGuard<'_, PendingState> {
-    p.lock().unwrap_or_else(|e| e.into_inner())
-}
+    /// A call that is safe to repeat, retried like an HTTP call (bounded, jittered backoff, only
+    /// failures worth another attempt). A `destroy` or `delete_checkpoint` that finds nothing on a
+    /// retry had succeeded on an earlier attempt. A call the plugin did not answer at all within
+    /// its deadline is not repeated: the plugin is stuck or still busy with it, a repeat would only
+    /// queue behind it, and a hung plugin would hold the run's start for five deadlines.
+    async fn call_retrying<'a, T: DeserializeOwned>(&self, request: impl Fn() -> Request<'a>) -> ProviderResult<T> {
+        let deletes = matches!(request().op, "destroy" | "delete_checkpoint");
+        let mut attempt = 0u32;
+        loop {
+            let started = Instant::now();
+            let answer = self.call::<T>(request(), self.call_timeout).await;
+            let unanswered = started.elapsed() >= self.call_timeout;
+            match answer {
+                Err(e) if attempt > 0 && e.status == Some(404) && deletes => {
+                    return serde_json::from_value(serde_json::json!({}))
+                        .map_err(|e| ProviderError::provider(e.to_string()))
+                }
+                Err(e) if attempt < MAX_RETRIES && is_retryable(&e) && !unanswered && !self.is_dead() => {
+                    attempt += 1;
+                    note_retry();
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(mut e) if attempt > 0 => {
+                    e.message = format!("{} (after {} attempts)", e.message, attempt + 1);
+                    return Err(e);
+                }
+                other => return other,
+            }
+        }
+    }
 
-/// What the response reader needs to say how the plugin died.
-struct Plugin {
-    program: String,
-    child: Arc<tokio::sync::Mutex<Child>>,
-    next_id: Arc<AtomicU64>,
-}
+    fn is_dead(&self) -> bool {
+        lock(&self.pending).dead.is_some()
+    }
 
-/// Routes response lines to their callers until the plugin's stdout closes, then fails everyone.
-async fn read_responses(stdout: ChildStdout, pending: Arc<Pending>, plugin: Plugin) {
-    let mut reader = BufReader::with_capacity(1 << 16, stdout);
-    let mut line = Vec::new();
-    let mut answered = 0u64;
-    let why = loop {
-        line.clear();
-        match (&mut reader)
-            .take(MAX_LINE as u64 + 1)
-            .read_until(b'\n', &mut line)
-            .await
-        {
-            Ok(0) => break Ended::Closed,
-            Err(e) => break Ended::Broken(format!("wrote unreadable output ({e})")),
-            Ok(_) if line.len() > MAX_LINE => break Ended::Broken(format!("sent a line longer than {MAX_LINE} bytes")),
-            Ok(_) => {}
+    /// Deletes a checkpoint that failed or never became ready, so they do not pile up on the
+    /// platform; returns what to add to the error message.
+    async fn discard_checkpoint(&self, id: &str) -> String {
+        let mut req = Request::new("delete_checkpoint");
+        req.checkpoint = Some(id);
+        match self.call::<serde_json::Value>(req, self.call_timeout).await {
+            Ok(_) => " (deleted)".to_string(),
+            Err(e) => format!(" (and deleting it failed: {e})"),
         }
-        let Ok(response) = serde_json::from_slice::<Response>(&line) else {
-            // A line we cannot pair with a request: its caller times out; say why once here.
-            eprintln!(
-                "warning: plugin {} sent a malformed line: {:?}",
-                plugin.program,
-                String::from_utf8_lossy(&line[..line.len().min(120)])
-            );
-            continue;
-        };
-        answered += 1;
-        if let Some(tx) = lock(&pending).waiting.remove(&response.id) {
-            let _ = tx.send(response);
-        }
-    };
-    let since = Instant::now();
-    let sent = plugin.next_id.load(Ordering::Relaxed).saturating_sub(1);
-    let status = {
-        let mut child = plugin.child.lock().await;
-        match tokio::time::timeout(Duration::from_secs(2), child.wait()).await {
-            Ok(Ok(status)) => Some(status.to_string()),
-            _ => None,
-        }
-    };
-    let program = &plugin.program;
-    let message = match (why, status) {
-        (Ended::Closed, Some(status)) => {
-            format!("the plugin {program} exited ({status}) at request {sent}, after answering {answered}")
-        }
-        (Ended::Closed, None) => format!("the plugin {program} closed its stdout at request {sent} (still running)"),
-        (Ended::Broken(why), status) => format!(
-            "the plugin {program} {why} at request {sent} ({})",
-            status.as_deref().unwrap_or("still running")
-        ),
-    };
-    let mut state = lock(&pending);
-    state.dead = Some(ProviderDeath { message, since });
-    // Dropping the senders wakes every in-flight call with the reason above.
-    state.waiting.clear();
-}
-
-/// Why the reader stopped.
-enum Ended {
-    Closed,
-    Broken(String),
+    }
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -259,7 +237,7 @@ impl Provider for CommandProvider {
     }
 
     async fn create(&self) -> ProviderResult<SandboxId> {
-        let created: SandboxCreated = self.call(Request::new("create"), CALL_TIMEOUT).await?;
+        let created: SandboxCreated = self.call(Request::new("create"), self.call_timeout).await?;
         Ok(SandboxId(non_empty("create", created.id)?))
     }
 
@@ -275,18 +253,27 @@ impl Provider for CommandProvider {
     }
 
     async fn write_file(&self, sandbox: &SandboxId, path: &str, data: Bytes) -> ProviderResult<()> {
-        let mut req = Request::new("write_file");
-        req.sandbox = Some(&sandbox.0);
-        req.path = Some(path);
-        req.data_b64 = Some(b64().encode(&data));
-        self.call::<serde_json::Value>(req, CALL_TIMEOUT).await.map(|_| ())
+        let data_b64 = b64().encode(&data);
+        self.call_retrying::<serde_json::Value>(|| {
+            let mut req = Request::new("write_file");
+            req.sandbox = Some(&sandbox.0);
+            req.path = Some(path);
+            req.data_b64 = Some(data_b64.clone());
+            req
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn read_file(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Bytes> {
-        let mut req = Request::new("read_file");
-        req.sandbox = Some(&sandbox.0);
-        req.path = Some(path);
-        let data: FileData = self.call(req, CALL_TIMEOUT).await?;
+        let data: FileData = self
+            .call_retrying(|| {
+                let mut req = Request::new("read_file");
+                req.sandbox = Some(&sandbox.0);
+                req.path = Some(path);
+                req
+            })
+            .await?;
         b64()
             .decode(data.data_b64.as_bytes())
             .map(Bytes::from)
@@ -296,7 +283,7 @@ impl Provider for CommandProvider {
     async fn checkpoint(&self, sandbox: &SandboxId) -> ProviderResult<CheckpointId> {
         let mut req = Request::new("checkpoint");
         req.sandbox = Some(&sandbox.0);
-        let mut status = self.checkpoint_answer(req).await?;
+        let mut status = Self::checkpoint_answer("checkpoint", self.call(req, self.call_timeout).await)?;
         let id = non_empty("checkpoint", status.id.clone())?;
         let started = Instant::now();
         let mut wait = Duration::from_millis(10);
@@ -304,41 +291,58 @@ impl Provider for CommandProvider {
             match status.status {
                 CheckpointState::Ready => return Ok(CheckpointId(id)),
                 CheckpointState::Failed => {
+                    let deleted = self.discard_checkpoint(&id).await;
                     return Err(ProviderError::provider(format!(
-                        "checkpoint {id} failed: {}",
+                        "checkpoint {id} failed: {}{deleted}",
                         status.error.unwrap_or_else(|| "no reason given".into())
-                    )))
+                    )));
                 }
                 CheckpointState::Pending if started.elapsed() > CHECKPOINT_DEADLINE => {
-                    return Err(ProviderError::timeout(format!("checkpoint {id} still pending")))
+                    let deleted = self.discard_checkpoint(&id).await;
+                    return Err(ProviderError::timeout(format!(
+                        "checkpoint {id} still pending{deleted}"
+                    )));
                 }
                 CheckpointState::Pending => {}
             }
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(Duration::from_millis(500));
-            let mut req = Request::new("checkpoint_status");
-            req.checkpoint = Some(&id);
-            status = self.checkpoint_answer(req).await?;
+            let answer = self
+                .call_retrying(|| {
+                    let mut req = Request::new("checkpoint_status");
+                    req.checkpoint = Some(&id);
+                    req
+                })
+                .await;
+            status = Self::checkpoint_answer("checkpoint_status", answer)?;
         }
     }
 
     async fn restore(&self, checkpoint: &CheckpointId) -> ProviderResult<SandboxId> {
         let mut req = Request::new("restore");
         req.checkpoint = Some(&checkpoint.0);
-        let created: SandboxCreated = self.call(req, CALL_TIMEOUT).await?;
+        let created: SandboxCreated = self.call(req, self.call_timeout).await?;
         Ok(SandboxId(non_empty("restore", created.id)?))
     }
 
     async fn destroy(&self, sandbox: &SandboxId) -> ProviderResult<()> {
-        let mut req = Request::new("destroy");
-        req.sandbox = Some(&sandbox.0);
-        self.call::<serde_json::Value>(req, CALL_TIMEOUT).await.map(|_| ())
+        self.call_retrying::<serde_json::Value>(|| {
+            let mut req = Request::new("destroy");
+            req.sandbox = Some(&sandbox.0);
+            req
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn delete_checkpoint(&self, checkpoint: &CheckpointId) -> ProviderResult<()> {
-        let mut req = Request::new("delete_checkpoint");
-        req.checkpoint = Some(&checkpoint.0);
-        self.call::<serde_json::Value>(req, CALL_TIMEOUT).await.map(|_| ())
+        self.call_retrying::<serde_json::Value>(|| {
+            let mut req = Request::new("delete_checkpoint");
+            req.checkpoint = Some(&checkpoint.0);
+            req
+        })
+        .await
+        .map(|_| ())
     }
 
     fn death(&self) -> Option<ProviderDeath> {

@@ -9,6 +9,7 @@
 //! ([`liveness`]).
 
 pub mod classify;
+pub mod endpoint;
 pub mod liveness;
 pub mod transport;
 pub mod wire;
@@ -37,22 +38,33 @@ const CHECKPOINT_DEADLINE: Duration = Duration::from_secs(600);
 /// Calls in a row without any answer before the server is suspected gone mid-run (the console then
 /// stops repeating the failure); the end-of-run health check decides.
 const SUSPECT_AFTER_CALLS: u64 = 8;
+/// The body of a POST with nothing to send.
+const EMPTY_JSON_OBJECT: &[u8] = b"{}";
 /// Deadline of the end-of-run health check.
 const FINAL_HEALTH_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct HttpProvider {
     transport: Transport,
     call_timeout: Duration,
+    endpoint_note: Option<String>,
 }
 
 impl HttpProvider {
+    /// `endpoint` with or without the `/v1` suffix (see [`endpoint::normalize`]).
     pub fn new(endpoint: &str, token: Option<Secret>) -> ProviderResult<Self> {
-        let transport = Transport::new(endpoint, token)
+        let endpoint = endpoint::normalize(endpoint);
+        let transport = Transport::new(&endpoint.base, token)
             .map_err(|e| ProviderError::provider(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             transport,
             call_timeout: CALL_TIMEOUT,
+            endpoint_note: endpoint.note,
         })
+    }
+
+    /// Set when the endpoint was given with the `/v1` suffix: the run says which URL it used.
+    pub fn endpoint_note(&self) -> Option<&str> {
+        self.endpoint_note.as_deref()
     }
 
     /// Deadline of each attempt of every call but exec (default [`CALL_TIMEOUT`]); chaos tests
@@ -105,18 +117,20 @@ impl HttpProvider {
             match status.status {
                 CheckpointState::Ready => return Ok(CheckpointId(status.id)),
                 CheckpointState::Failed => {
+                    let deleted = self.discard_checkpoint(&status.id).await;
                     return Err(ProviderError::provider(format!(
-                        "checkpoint {} failed: {}",
+                        "checkpoint {} failed: {}{deleted}",
                         status.id,
                         status.error.unwrap_or_else(|| "no reason given".into())
-                    )))
+                    )));
                 }
                 CheckpointState::Pending if started.elapsed() > CHECKPOINT_DEADLINE => {
+                    let deleted = self.discard_checkpoint(&status.id).await;
                     return Err(ProviderError::timeout(format!(
-                        "checkpoint {} still pending after {} s",
+                        "checkpoint {} still pending after {} s{deleted}",
                         status.id,
                         CHECKPOINT_DEADLINE.as_secs()
-                    )))
+                    )));
                 }
                 CheckpointState::Pending => {}
             }
@@ -141,18 +155,41 @@ impl HttpProvider {
     }
 }
 
+/// One call of `op`. A POST carries an idempotency key and, when it has nothing to send, the empty
+/// JSON object: the protocol says request bodies are JSON, and a server whose framework parses
+/// every POST body as JSON rejected the empty body the client used to send.
+impl HttpProvider {
+    /// Deletes a checkpoint the caller will never get an id of (it failed, or never became ready),
+    /// so failed checkpoints do not pile up on the platform. One attempt: this is cleanup inside
+    /// the `checkpoint` call, whose own outcome is already decided. Returns what to add to the
+    /// error message.
+    async fn discard_checkpoint(&self, id: &str) -> String {
+        let mut c = call(
+            "delete_checkpoint",
+            Method::DELETE,
+            format!("/v1/checkpoints/{}", seg(id)),
+            self.call_timeout,
+        );
+        c.retries = 0;
+        match self.transport.send(c).await {
+            Ok(_) => " (deleted)".to_string(),
+            Err(e) => format!(" (and deleting it failed: {e})"),
+        }
+    }
+}
+
 fn call(op: &'static str, method: Method, path: String, timeout: Duration) -> Call<'static> {
-    let idempotency_key = (method == Method::POST).then(new_idempotency_key);
+    let post = method == Method::POST;
     Call {
         op,
         not_found_ok_on_retry: method == Method::DELETE,
+        idempotency_key: post.then(new_idempotency_key),
+        body: post.then(|| Body::Json(EMPTY_JSON_OBJECT.to_vec())),
         method,
         path,
         query: None,
-        body: None,
         timeout,
         max_body: MAX_JSON_BODY,
-        idempotency_key,
         retries: MAX_RETRIES,
         file_answer: false,
     }
@@ -166,7 +203,7 @@ fn parse<T: DeserializeOwned>(op: &str, body: &[u8]) -> ProviderResult<T> {
 }
 
 /// Ids go into URL paths; anything but the safe characters is percent-encoded.
-fn seg(id: &str) -> String {
+pub fn seg(id: &str) -> String {
     let mut out = String::with_capacity(id.len());
     for b in id.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {

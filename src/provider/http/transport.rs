@@ -27,6 +27,8 @@ const BACKOFF_CAP: Duration = Duration::from_millis(1000);
 pub const MAX_JSON_BODY: usize = 8 << 20;
 /// Largest file download accepted.
 pub const MAX_FILE_BODY: usize = 256 << 20;
+/// How the client introduces itself, so a platform can find stress-action's traffic in its logs.
+pub const USER_AGENT: &str = concat!("stress-action/", env!("CARGO_PKG_VERSION"));
 /// The only media type of file contents in protocol v1, both ways.
 pub const FILE_CONTENT_TYPE: &str = "application/octet-stream";
 
@@ -74,6 +76,7 @@ impl Transport {
             .pool_idle_timeout(Duration::from_secs(60))
             .connect_timeout(Duration::from_secs(10))
             .tcp_nodelay(true)
+            .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Self {
@@ -202,7 +205,7 @@ fn file_answer_shape(op: &str, status: StatusCode, resp: &reqwest::Response) -> 
 }
 
 /// Reads a body chunk by chunk, refusing it as soon as it passes `limit`.
-async fn read_limited(resp: &mut reqwest::Response, limit: usize, op: &str) -> ProviderResult<Bytes> {
+pub async fn read_limited(resp: &mut reqwest::Response, limit: usize, op: &str) -> ProviderResult<Bytes> {
     if let Some(len) = resp.content_length() {
         if len > limit as u64 {
             return Err(ProviderError::provider(format!(
@@ -223,7 +226,7 @@ async fn read_limited(resp: &mut reqwest::Response, limit: usize, op: &str) -> P
 }
 
 /// Full jitter: a random wait up to an exponentially growing cap, so retries of many workers spread.
-fn backoff(attempt: u32) -> Duration {
+pub fn backoff(attempt: u32) -> Duration {
     let cap = BACKOFF_BASE.saturating_mul(1u32 << attempt.min(10)).min(BACKOFF_CAP);
     Duration::from_micros(rand::thread_rng().gen_range(0..=cap.as_micros() as u64))
 }

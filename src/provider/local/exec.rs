@@ -30,9 +30,10 @@ pub async fn run_in_dir(dir: &Path, request: &ExecRequest) -> ProviderResult<Exe
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| ProviderError::provider(format!("cannot start {program:?}: {e}")))?;
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => return not_started(program, e),
+    };
     let pid = child.id();
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
@@ -66,6 +67,23 @@ pub async fn run_in_dir(dir: &Path, request: &ExecRequest) -> ProviderResult<Exe
             )))
         }
     }
+}
+
+/// A command that could not start answers as a shell would: 127 for a program that is not there,
+/// 126 for one that cannot be executed, with the reason on stderr. The protocol says so because a
+/// platform that runs argv through a shell answers exactly this, and a missing tool is a fact about
+/// the sandbox image, not a failure of the platform to answer.
+fn not_started(program: &str, e: std::io::Error) -> ProviderResult<ExecOutput> {
+    let exit_code = match e.kind() {
+        std::io::ErrorKind::NotFound => 127,
+        std::io::ErrorKind::PermissionDenied => 126,
+        _ => return Err(ProviderError::provider(format!("cannot start {program:?}: {e}"))),
+    };
+    Ok(ExecOutput {
+        exit_code: Some(exit_code),
+        stderr: format!("{program}: {e}\n").into_bytes(),
+        ..ExecOutput::default()
+    })
 }
 
 /// Kills every process of the group the command leads, grandchildren included.
@@ -175,11 +193,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn missing_program_is_a_provider_error() {
+    async fn a_program_that_cannot_start_exits_127_or_126_as_in_a_shell() {
         let dir = tempfile::tempdir().unwrap();
-        let err = run_in_dir(dir.path(), &req(&["/nonexistent/prog"], 1000))
-            .await
-            .unwrap_err();
-        assert_eq!(err.class, InfraClass::ProviderError);
+        for name in ["/nonexistent/prog", "no-such-program-here"] {
+            let out = run_in_dir(dir.path(), &req(&[name], 1000)).await.unwrap();
+            assert_eq!(out.exit_code, Some(127), "{name}");
+            assert!(
+                out.stderr_text().starts_with(&format!("{name}: ")),
+                "{}",
+                out.stderr_text()
+            );
+        }
+        std::fs::write(dir.path().join("not-executable"), "#!/bin/sh\n").unwrap();
+        let out = run_in_dir(dir.path(), &req(&["./not-executable"], 1000)).await.unwrap();
+        assert_eq!(out.exit_code, Some(126));
     }
 }
