@@ -60,6 +60,13 @@ fn publish(dir: &Path, s: &Servers, head_sha: &str, summary: &Path) -> assert_cm
 /// A failing run whose rendered files the fork replaced, plus files no run directory holds.
 fn forged_run_dir(parent: &Path) -> PathBuf {
     let dir = failing_run_dir(parent, "artifact");
+    // report.json is the fork's too: its verdict says pass, its numbers hold the corruption.
+    edit_report(&dir, |v| {
+        v["verdict"] = "pass".into();
+        v["verdict_reasons"] = serde_json::json!([FORGED]);
+        v["workloads"]["checkpoint"]["verdict"] = "pass".into();
+        v["workloads"]["checkpoint"]["reasons"] = serde_json::json!([FORGED]);
+    });
     let pass = format!("<!-- stress-action:default -->\n## stress-action verdict: ✅ **pass**: {FORGED}\n");
     std::fs::write(dir.join("summary.md"), &pass).unwrap();
     std::fs::write(dir.join("comment.md"), &pass).unwrap();
@@ -145,10 +152,11 @@ fn a_forged_summary_and_a_stray_page_never_reach_the_pr_or_the_bucket() {
     }
     for (key, (bytes, _)) in &objects {
         let text = String::from_utf8_lossy(bytes);
-        assert!(
-            !text.contains("steal()") && !text.contains(FORGED),
-            "{key} holds forged content"
-        );
+        assert!(!text.contains("steal()"), "{key} holds forged content");
+        // report.json is data, passed on as the fork wrote it; nothing rendered repeats its claim.
+        if !key.ends_with("/report.json") {
+            assert!(!text.contains(FORGED), "{key} repeats the forged verdict");
+        }
     }
     let object = |name: &str| String::from_utf8_lossy(&objects[&format!("{PREFIX}/{name}")].0).into_owned();
     assert!(object("summary.md").contains("❌ **fail**"));
@@ -165,6 +173,14 @@ fn a_forged_summary_and_a_stray_page_never_reach_the_pr_or_the_bucket() {
         "{manifest:#}"
     );
     assert_eq!(manifest["not_published_total"], 2);
+    assert_eq!(
+        manifest["rejudged"],
+        serde_json::json!({"claimed": "pass", "judged": "fail"})
+    );
+    assert!(
+        body.contains("report.json says the verdict is pass, but its own numbers give fail"),
+        "{body}"
+    );
     assert_eq!(std::fs::read_to_string(dir.join("comment.md")).unwrap(), *body);
 
     let job_summary = std::fs::read_to_string(&summary).unwrap();
@@ -299,8 +315,9 @@ fn injected_run_dir(parent: &Path) -> PathBuf {
         workload["reasons"] = serde_json::json!([evil("why")]);
         workload["warnings"] = serde_json::json!([evil("warning")]);
         v["workloads"][evil("workload")] = workload;
-        v["thresholds"] =
-            serde_json::json!([{"expr": evil("expr"), "value": 1.0, "ok": false, "measured": evil("measured")}]);
+        // Publishing evaluates the report's own threshold expressions again: one that is no
+        // expression is shown as "no data", with its text.
+        v["config"]["thresholds"] = serde_json::json!([evil("expr")]);
         v["retries"] = serde_json::json!({evil("call"): {"calls": 4, "retried": 1, "attempts": 5, "gave_up": 0}});
         v["infra_classes"] = serde_json::json!({evil("class"): 1});
         v["environment"] = serde_json::json!({evil("env-key"): evil("env-value")});
@@ -339,18 +356,7 @@ fn markup_in_every_report_string_is_shown_as_text_in_the_comment_and_report_html
         }
         publish_support::assert_tables_intact(html, what);
         // Each string is there, as text, including the ones in tables and the corruption details.
-        for tag in [
-            "profile",
-            "reason",
-            "why",
-            "workload",
-            "expr",
-            "measured",
-            "call",
-            "class",
-            "env-value",
-            "failure",
-        ] {
+        for tag in ["profile", "workload", "expr", "call", "class", "env-value", "failure"] {
             let shown = format!("{tag}&lt;script&gt;alert(1)&lt;/script&gt; | [click](https://evil.example/{tag})");
             assert!(html.contains(&shown), "{what} does not show {tag} as text:\n{html}");
         }
@@ -360,6 +366,10 @@ fn markup_in_every_report_string_is_shown_as_text_in_the_comment_and_report_html
                 "{what} lacks {tag}:\n{html}"
             );
         }
+    }
+    // The reasons report.json gave are not shown: publishing judged the run again from its numbers.
+    for tag in ["reason<", "why<", "warning<"] {
+        assert!(!body.contains(tag), "{tag} shown:\n{body}");
     }
     // GitHub makes no mention or issue link inside code; everywhere else in the comment there is none.
     let outside_code: String = comment_html
@@ -429,7 +439,7 @@ fn credentials_in_the_data_files_are_redacted_before_they_leave() {
     let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
     std::fs::write(dir.join("events.jsonl"), format!("{first}\n{events}")).unwrap();
     edit_report(&dir, |v| {
-        v["verdict_reasons"][0] = format!("checkpoint: 401 for Bearer {BEARER}").into();
+        v["environment"]["last_error"] = format!("401 for Bearer {BEARER}").into();
     });
     let inputs: String = [
         "run.log",

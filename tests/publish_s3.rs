@@ -252,9 +252,20 @@ fn only_a_passing_run_is_saved_as_the_baseline() {
     let moto = Moto::start();
     create_bucket(&moto, BUCKET);
     let tmp = tempfile::tempdir().unwrap();
-    for verdict in ["fail", "inconclusive"] {
+    // report.json still says pass: publishing judges the run from its numbers.
+    let edits: [(&str, fn(&mut serde_json::Value)); 2] = [
+        ("fail", |w| {
+            w["corrupted"] = 1.into();
+            w["verified"] = 9.into();
+        }),
+        ("inconclusive", |w| {
+            w["infra"] = 10.into();
+            w["verified"] = 0.into();
+        }),
+    ];
+    for (verdict, edit) in edits {
         let dir = run_dir(tmp.path(), verdict);
-        publish_support::edit_report(&dir, |v| v["verdict"] = serde_json::json!(verdict));
+        publish_support::edit_report(&dir, |v| edit(&mut v["workloads"]["checkpoint"]));
         let mut cmd = cli();
         aws_env(&mut cmd)
             .args(["publish", dir.to_str().unwrap(), "--s3-endpoint", &moto.url])

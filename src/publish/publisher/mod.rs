@@ -77,7 +77,7 @@ pub async fn publish(
         false => None,
     };
     let mut report = PublishReport::default();
-    let mut notices = Vec::new();
+    let mut notices: Vec<String> = staged.notes.rejudged.iter().map(rejudged_notice).collect();
     if let Some(source) = &cfg.baseline {
         match baseline::load(source, client.as_ref()).await {
             Ok(base) => baseline::compare_step(dir, &staged, cfg, &base, &mut report),
@@ -155,6 +155,15 @@ async fn gather(
         github::verify_head(cfg, env, opts, sha).await?;
     }
     stage::stage(dir, &report_json, redactor)
+}
+
+/// Shown at the top of the comment when report.json's verdict is not what its numbers give.
+fn rejudged_notice(r: &stage::Rejudged) -> String {
+    format!(
+        "⚠️ **report.json says the verdict is {}, but its own numbers give {}**: this comment shows {}, \
+         judged again from those numbers.",
+        r.claimed, r.judged, r.judged
+    )
 }
 
 /// What the comment is made of, but the links and notices, which change when the upload fails.

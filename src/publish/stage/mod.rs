@@ -7,6 +7,10 @@
 //! `pwn.html`): it re-renders them from report.json, which must first match the schema. The
 //! inputs it does pass on are data, not markup: report.json, events.jsonl, the logs and evidence/
 //! (served as `text/plain`). `DIR/published/` then holds exactly what was uploaded, byte for byte.
+//!
+//! The verdict shown is judged again from report.json's own numbers (`report::thresholds`, then
+//! `report::verdict`), as `run` and `aggregate` judge: a report whose `verdict` field says pass
+//! while its counts hold corruption is shown as the failure it records.
 
 pub mod files;
 mod schema;
@@ -18,6 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::publish::error::PublishError;
 use crate::publish::redact::{Counts, Redactor};
+use crate::report::thresholds;
+use crate::report::verdict;
 use crate::report::{RunResult, REPORT_FILE};
 use files::Entry;
 
@@ -66,6 +72,16 @@ pub struct StageNotes {
     pub not_published: Vec<String>,
     #[serde(default)]
     pub not_published_total: usize,
+    /// Set when report.json's `verdict` is not what its numbers give.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejudged: Option<Rejudged>,
+}
+
+/// report.json claimed one verdict; judged from its numbers, the run has another.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rejudged {
+    pub claimed: String,
+    pub judged: String,
 }
 
 impl StageNotes {
@@ -108,6 +124,13 @@ impl StageNotes {
             out.push(format!(
                 "not publishing what a run directory does not hold by construction \
                  (publishing renders its own reports from report.json): {names}"
+            ));
+        }
+        if let Some(r) = &self.rejudged {
+            out.push(format!(
+                "report.json says the verdict is {}, but judged from its own numbers it is {}: \
+                 publishing shows {}",
+                r.claimed, r.judged, r.judged
             ));
         }
         if !self.redactions.is_empty() {
@@ -178,7 +201,8 @@ pub fn stage(dir: &Path, report: &[u8], redactor: &Redactor) -> Result<Staged, P
         .map_err(|e| PublishError::io("cannot scan report.json", e))?;
     notes.count(REPORT_FILE, counts);
     files::write_replacing(&out.join(REPORT_FILE), &redacted)?;
-    let result = RunResult::from_json(&redacted, REPORT_FILE).map_err(|e| PublishError::Input(e.to_string()))?;
+    let mut result = RunResult::from_json(&redacted, REPORT_FILE).map_err(|e| PublishError::Input(e.to_string()))?;
+    notes.rejudged = rejudge(&mut result);
     for (name, cap) in DATA_FILES {
         match files::entry(&dir.join(name))? {
             Entry::Missing => {}
@@ -195,6 +219,18 @@ pub fn stage(dir: &Path, report: &[u8], redactor: &Redactor) -> Result<Staged, P
         dir: out,
         result,
         notes,
+    })
+}
+
+/// Evaluates the thresholds and judges the run again from its numbers, in place; says so when the
+/// verdict report.json claimed is not the one its numbers give.
+fn rejudge(result: &mut RunResult) -> Option<Rejudged> {
+    let claimed = result.verdict;
+    thresholds::apply(result);
+    verdict::judge(result);
+    (result.verdict != claimed).then(|| Rejudged {
+        claimed: claimed.as_str().to_string(),
+        judged: result.verdict.as_str().to_string(),
     })
 }
 
