@@ -43,6 +43,7 @@ fn publish(dir: &Path, s: &Servers, head_sha: &str, summary: &Path) -> assert_cm
     aws_env(&mut cmd)
         .env("GITHUB_TOKEN", "fork-test-token-value-1234")
         .env("GITHUB_STEP_SUMMARY", summary)
+        .env("GITHUB_OUTPUT", summary.with_extension("outputs"))
         .args(["publish", dir.to_str().unwrap()])
         .args(["--repo", "o/r", "--pr", "7", "--github-api-url", &s.gh.url])
         .args([
@@ -182,6 +183,11 @@ fn a_forged_summary_and_a_stray_page_never_reach_the_pr_or_the_bucket() {
         "{body}"
     );
     assert_eq!(std::fs::read_to_string(dir.join("comment.md")).unwrap(), *body);
+
+    // The step's `verdict` output ends as the judged one (GitHub keeps an output's last value).
+    let outputs = std::fs::read_to_string(summary.with_extension("outputs")).unwrap();
+    let last_verdict = outputs.rsplit("verdict<<").next().unwrap();
+    assert!(last_verdict.starts_with("STRESS_ACTION_EOF\nfail\n"), "{outputs}");
 
     let job_summary = std::fs::read_to_string(&summary).unwrap();
     assert!(

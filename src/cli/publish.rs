@@ -49,6 +49,10 @@ pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
         Ok(report) => report,
         Err(e) => return fail(&e, e.exit_status()),
     };
+    // A forged verdict field must not become the step's `verdict` output either.
+    if !report.rejudged_outputs.is_empty() {
+        set_outputs_from_env(&report.rejudged_outputs, &|m| eprintln!("warning: {m}"));
+    }
     let code = regression_exit(&report, ExitStatus::Pass);
     for e in &report.failures {
         fail(e, ExitStatus::PublishFailed);

@@ -51,6 +51,9 @@ pub struct PublishReport {
     pub report_url: Option<String>,
     /// Steps that failed; every other step was still attempted.
     pub failures: Vec<PublishError>,
+    /// The step outputs (`verdict`, ...) of the run as judged again, when report.json claimed
+    /// another verdict: `publish` sets them over the ones it read from report.json.
+    pub rejudged_outputs: Vec<(&'static str, String)>,
 }
 
 /// How publishing runs beyond the configuration; tests shorten the retries.
@@ -78,6 +81,9 @@ pub async fn publish(
     };
     let mut report = PublishReport::default();
     let mut notices: Vec<String> = staged.notes.rejudged.iter().map(rejudged_notice).collect();
+    if staged.notes.rejudged.is_some() {
+        report.rejudged_outputs = actions::result_outputs(&staged.result);
+    }
     if let Some(source) = &cfg.baseline {
         match baseline::load(source, client.as_ref()).await {
             Ok(base) => baseline::compare_step(dir, &staged, cfg, &base, &mut report),
