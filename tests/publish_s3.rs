@@ -247,13 +247,16 @@ fn keys_under(moto: &Moto, prefix: &str) -> Vec<String> {
 
 const SAVED: &str = "s3://stress-bucket/baselines/main.json";
 
+/// A change to a workload's results in report.json.
+type Edit = fn(&mut serde_json::Value);
+
 #[test]
 fn only_a_passing_run_is_saved_as_the_baseline() {
     let moto = Moto::start();
     create_bucket(&moto, BUCKET);
     let tmp = tempfile::tempdir().unwrap();
     // report.json still says pass: publishing judges the run from its numbers.
-    let edits: [(&str, fn(&mut serde_json::Value)); 2] = [
+    let edits: [(&str, Edit); 2] = [
         ("fail", |w| {
             w["corrupted"] = 1.into();
             w["verified"] = 9.into();
