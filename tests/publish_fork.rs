@@ -502,6 +502,10 @@ fn credentials_in_the_data_files_are_redacted_before_they_leave() {
 
     let manifest: serde_json::Value =
         serde_json::from_slice(&objects[&format!("{PREFIX}/s3-manifest.json")].0).unwrap();
+    assert!(
+        manifest.get("rejudged").is_none(),
+        "an honest report's verdict stands: {manifest:#}"
+    );
     assert_eq!(
         manifest["redactions"],
         serde_json::json!({
