@@ -24,7 +24,12 @@ fn run_twice_leaves_exactly_one_comment_naming_the_modes_and_verdict() {
         .stdout(predicates::str::contains("updated PR comment"));
     let ours = gh.with_marker("k");
     assert_eq!(ours.len(), 1, "exactly one comment with the marker: {ours:?}");
-    for word in ["Sequential", "Staggered", "Burst", "pass"] {
+    for word in [
+        "Lifecycle: sequential",
+        "Lifecycle: staggered",
+        "Lifecycle: burst",
+        "pass",
+    ] {
         assert!(ours[0].body.contains(word), "body lacks {word}: {}", ours[0].body);
     }
     assert_eq!(gh.comments().len(), 2);
@@ -51,7 +56,7 @@ fn marker_on_page_two_of_three_is_updated_not_duplicated() {
     let ours = gh.with_marker("k");
     assert_eq!(ours.len(), 1);
     assert_eq!(ours[0].id, id);
-    assert!(ours[0].body.contains("Burst") && !ours[0].body.contains("old body"));
+    assert!(ours[0].body.contains("Lifecycle: burst") && !ours[0].body.contains("old body"));
     let gets = gh.requests().iter().filter(|r| r.0 == "GET").count();
     assert_eq!(gets, 2, "pages 1 and 2 read, page 3 not needed");
 }
@@ -145,18 +150,33 @@ fn persistent_server_errors_fail_with_exit_4() {
     publish(&dir, &gh, "k").code(4).stderr(predicates::str::contains("500"));
 }
 
+/// The body is rendered from report.json, so an over-long one is made there: 400 environment
+/// entries of 300 characters each give a summary of about 250,000 characters.
 #[test]
 fn a_body_over_the_limit_is_never_sent() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = run_dir(tmp.path(), "run");
-    std::fs::write(dir.join("summary.md"), "| row | é |\n".repeat(10_000)).unwrap();
+    std::fs::write(dir.join("summary.md"), "a short summary the comment must not use\n").unwrap();
+    publish_support::edit_report(&dir, |v| {
+        let entries: serde_json::Map<String, serde_json::Value> = (0..400)
+            .map(|i| (format!("k{i:03}{}", "é".repeat(296)), "| v é |".repeat(43).into()))
+            .collect();
+        v["environment"] = entries.into();
+    });
     let gh = FakeGitHub::start(100);
     publish(&dir, &gh, "k").success();
+    let summary = std::fs::read_to_string(dir.join("published/summary.md")).unwrap();
+    assert!(
+        summary.chars().count() > 4 * fake_github::LIMIT,
+        "{}",
+        summary.chars().count()
+    );
     assert_eq!(gh.state.lock().unwrap().oversized, 0);
     let ours = gh.with_marker("k");
     assert_eq!(ours.len(), 1);
     assert!(ours[0].body.chars().count() <= fake_github::LIMIT);
-    assert!(ours[0].body.contains("too long for a comment"));
+    assert!(ours[0].body.contains("too long for a comment"), "{}", ours[0].body);
+    assert!(ours[0].body.contains("✅ **pass**") && !ours[0].body.contains("a short summary"));
 }
 
 #[test]

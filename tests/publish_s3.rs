@@ -11,38 +11,13 @@ use publish_support::{cli, run_dir};
 
 const BUCKET: &str = "stress-bucket";
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// key -> (bytes, content type) of every object under `prefix`.
 fn download_all(moto: &Moto, bucket: &str, prefix: &str) -> BTreeMap<String, (Vec<u8>, String)> {
-    rt().block_on(async {
-        let client = moto.client();
-        let list = client
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(prefix)
-            .send()
-            .await
-            .unwrap();
-        let mut out = BTreeMap::new();
-        for obj in list.contents() {
-            let key = obj.key().unwrap().to_string();
-            let got = client.get_object().bucket(bucket).key(&key).send().await.unwrap();
-            let ct = got.content_type().unwrap_or("").to_string();
-            let bytes = got.body.collect().await.unwrap().into_bytes().to_vec();
-            out.insert(key, (bytes, ct));
-        }
-        out
-    })
+    publish_support::download_all(&moto.client(), bucket, prefix)
 }
 
 fn create_bucket(moto: &Moto, bucket: &str) {
-    rt().block_on(async { moto.client().create_bucket().bucket(bucket).send().await.unwrap() });
+    publish_support::create_bucket(&moto.client(), bucket);
 }
 
 fn publish_s3(moto_url: &str, dir: &std::path::Path, extra: &[&str]) -> assert_cmd::assert::Assert {
@@ -60,36 +35,73 @@ fn publish_s3(moto_url: &str, dir: &std::path::Path, extra: &[&str]) -> assert_c
         .assert()
 }
 
+/// What a run directory holds by construction, plus a file it does not: only the first kind is
+/// uploaded, each under its cap, byte for byte, with its Content-Type, and a second publish of the
+/// same run changes nothing.
 #[test]
-fn every_file_is_uploaded_byte_for_byte_with_its_content_type_and_idempotently() {
+fn the_run_directorys_data_and_the_rendered_reports_are_uploaded_byte_for_byte_and_idempotently() {
     let moto = Moto::start();
     create_bucket(&moto, BUCKET);
     let tmp = tempfile::tempdir().unwrap();
     let dir = run_dir(tmp.path(), "run");
-    std::fs::write(dir.join("summary.md"), "# Summary\n").unwrap();
-    std::fs::write(dir.join("report.html"), "<html></html>").unwrap();
+    std::fs::write(dir.join("error-details.log"), "op 1: timeout\n").unwrap();
     // Over the multipart threshold, with content that catches misordered parts.
-    let big: Vec<u8> = (0..17 * 1024 * 1024 + 123).map(|i: u32| (i % 251) as u8).collect();
+    let big: Vec<u8> = (0..17 * 1024 * 1024 + 123)
+        .map(|i: u32| b"abcdefghij\n"[(i % 11) as usize])
+        .collect();
+    std::fs::write(dir.join("events.jsonl"), &big).unwrap();
+    // Over run.log's 16 MiB cap and an evidence file's 1 MiB cap: skipped, and said so.
+    std::fs::write(dir.join("run.log"), vec![b'x'; 16 * 1024 * 1024 + 1]).unwrap();
+    std::fs::create_dir_all(dir.join("evidence/op-1")).unwrap();
+    std::fs::write(dir.join("evidence/op-1/expected.txt"), "marker 1\n").unwrap();
+    std::fs::write(dir.join("evidence/op-1/huge.txt"), vec![b'y'; 1024 * 1024 + 1]).unwrap();
     std::fs::write(dir.join("big.bin"), &big).unwrap();
 
     publish_s3(&moto.url, &dir, &["--s3-prefix", "runs/1"])
         .success()
-        .stdout(predicates::str::contains("to s3://stress-bucket/runs/1"));
+        .stdout(predicates::str::contains("to s3://stress-bucket/runs/1"))
+        .stderr(predicates::str::contains("not publishing run.log: over the 16 MiB cap"))
+        .stderr(predicates::str::contains(
+            "not publishing evidence/op-1/huge.txt: over the 1 MiB cap per evidence file",
+        ));
     let first = download_all(&moto, BUCKET, "runs/1/");
-    let mut local: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
-    local.sort();
-    assert!(local.contains(&"s3-manifest.json".to_string()) && local.contains(&"comment.md".to_string()));
+    let published = publish_support::files_under(&dir.join("published"));
     let keys: Vec<String> = first
         .keys()
         .map(|k| k.strip_prefix("runs/1/").unwrap().to_string())
         .collect();
-    assert_eq!(keys, local, "every file of the run directory, and the manifest");
-    for name in &local {
+    assert_eq!(keys, published, "DIR/published/ holds exactly what was uploaded");
+    for name in &published {
         let (bytes, _) = &first[&format!("runs/1/{name}")];
-        assert_eq!(bytes, &std::fs::read(dir.join(name)).unwrap(), "{name} differs");
+        assert_eq!(
+            bytes,
+            &std::fs::read(dir.join("published").join(name)).unwrap(),
+            "{name} differs"
+        );
+    }
+    for name in [
+        "report.json",
+        "events.jsonl",
+        "error-details.log",
+        "evidence/op-1/expected.txt",
+    ] {
+        assert_eq!(
+            first[&format!("runs/1/{name}")].0,
+            std::fs::read(dir.join(name)).unwrap(),
+            "{name} is passed on as it is"
+        );
+    }
+    for name in [
+        "summary.md",
+        "report.html",
+        "tti-modes.svg",
+        "comment.md",
+        "s3-manifest.json",
+    ] {
+        assert!(published.contains(&name.to_string()), "{name} in {published:?}");
+    }
+    for name in ["big.bin", "run.log", "evidence/op-1/huge.txt"] {
+        assert!(!published.contains(&name.to_string()), "{name} in {published:?}");
     }
     let ct = |name: &str| first[&format!("runs/1/{name}")].1.clone();
     assert_eq!(ct("tti-modes.svg"), "image/svg+xml");
@@ -97,15 +109,34 @@ fn every_file_is_uploaded_byte_for_byte_with_its_content_type_and_idempotently()
     assert_eq!(ct("events.jsonl"), "application/x-ndjson");
     assert!(ct("summary.md").starts_with("text/markdown"));
     assert!(ct("report.html").starts_with("text/html"));
-    assert!(ct("run.log").starts_with("text/plain"));
+    assert!(ct("error-details.log").starts_with("text/plain"));
+    assert!(ct("evidence/op-1/expected.txt").starts_with("text/plain"));
 
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("s3-manifest.json")).unwrap()).unwrap();
     let objects = manifest["objects"].as_array().unwrap();
-    assert_eq!(objects.len(), local.len() - 1);
-    let big_entry = objects.iter().find(|o| o["key"] == "runs/1/big.bin").unwrap();
+    assert_eq!(
+        objects.len(),
+        published.len() - 1,
+        "every object but the manifest itself"
+    );
+    let big_entry = objects.iter().find(|o| o["key"] == "runs/1/events.jsonl").unwrap();
     assert_eq!(big_entry["size"], big.len() as u64);
     assert_eq!(big_entry["sha256"].as_str().unwrap().len(), 64);
+    let skipped: Vec<(&str, u64)> = manifest["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["file"].as_str().unwrap(), s["size"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![
+            ("run.log", 16 * 1024 * 1024 + 1),
+            ("evidence/op-1/huge.txt", 1024 * 1024 + 1)
+        ]
+    );
+    assert_eq!(manifest["not_published"], serde_json::json!(["big.bin"]));
 
     // Publishing the same run again changes nothing.
     publish_s3(&moto.url, &dir, &["--s3-prefix", "runs/1"]).success();
@@ -123,7 +154,11 @@ fn presigned_links_put_chart_images_in_the_comment() {
     let body = std::fs::read_to_string(dir.join("comment.md")).unwrap();
     assert!(body.contains("![tti-modes.svg]("), "{body}");
     assert!(body.contains("X-Amz-Signature"), "{body}");
-    assert!(!body.contains("```mermaid"));
+    let charts = &body[body.find("### Charts").expect("a charts section")..];
+    assert!(
+        !charts.contains("```mermaid"),
+        "linked images, not inline charts: {charts}"
+    );
 }
 
 #[test]
@@ -212,14 +247,28 @@ fn keys_under(moto: &Moto, prefix: &str) -> Vec<String> {
 
 const SAVED: &str = "s3://stress-bucket/baselines/main.json";
 
+/// A change to a workload's results in report.json.
+type Edit = fn(&mut serde_json::Value);
+
 #[test]
 fn only_a_passing_run_is_saved_as_the_baseline() {
     let moto = Moto::start();
     create_bucket(&moto, BUCKET);
     let tmp = tempfile::tempdir().unwrap();
-    for verdict in ["fail", "inconclusive"] {
+    // report.json still says pass: publishing judges the run from its numbers.
+    let edits: [(&str, Edit); 2] = [
+        ("fail", |w| {
+            w["corrupted"] = 1.into();
+            w["verified"] = 9.into();
+        }),
+        ("inconclusive", |w| {
+            w["infra"] = 10.into();
+            w["verified"] = 0.into();
+        }),
+    ];
+    for (verdict, edit) in edits {
         let dir = run_dir(tmp.path(), verdict);
-        publish_support::edit_report(&dir, |v| v["verdict"] = serde_json::json!(verdict));
+        publish_support::edit_report(&dir, |v| edit(&mut v["workloads"]["checkpoint"]));
         let mut cmd = cli();
         aws_env(&mut cmd)
             .args(["publish", dir.to_str().unwrap(), "--s3-endpoint", &moto.url])

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use stress_action::config::publish::{process_env, PublishArgs, PublishConfig};
 use stress_action::publish::publisher::{publish, PublishOptions, PublishReport};
-use stress_action::report::export::actions::{result_outputs, set_outputs_from_env};
+use stress_action::report::export::actions::{result_outputs, set_outputs_from_env, ActionsEnv};
 use stress_action::report::RunResult;
 use stress_action::ExitStatus;
 
@@ -35,12 +35,24 @@ pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
         Err(e) => return fail(&e, ExitStatus::Usage),
     };
     if cfg.s3.is_none() && cfg.github.is_none() && cfg.baseline.is_none() && cfg.save_baseline.is_none() {
-        eprintln!("warning: nothing to publish to (no --s3-bucket, no --repo/--pr); wrote comment.md only");
+        eprintln!(
+            "warning: nothing to publish to (no --s3-bucket, no --repo/--pr); wrote comment.md and published/ only"
+        );
     }
-    let report = match publish(&cmd.dir, &cfg, &env, &PublishOptions::default()).await {
+    // `run` wrote its job summary when it finished the directory; `publish DIR` writes the one it
+    // renders itself (the fork-PR recipe's only summary).
+    let opts = PublishOptions {
+        job_summary: ActionsEnv::from_env().step_summary,
+        ..Default::default()
+    };
+    let report = match publish(&cmd.dir, &cfg, &env, &opts).await {
         Ok(report) => report,
         Err(e) => return fail(&e, e.exit_status()),
     };
+    // A forged verdict field must not become the step's `verdict` output either.
+    if !report.rejudged_outputs.is_empty() {
+        set_outputs_from_env(&report.rejudged_outputs, &|m| eprintln!("warning: {m}"));
+    }
     let code = regression_exit(&report, ExitStatus::Pass);
     for e in &report.failures {
         fail(e, ExitStatus::PublishFailed);
@@ -60,15 +72,21 @@ pub fn check_flags(args: &PublishArgs) -> Option<i32> {
 
 /// After `run`: with `--publish`, publish; with only `--baseline`, just compare. Every publishing
 /// step is attempted; a failed one is a warning: the run keeps its verdict's exit code (or 1 for a
-/// regression of a passing run) and its local results.
-pub async fn after_run(dir: &Path, publish_enabled: bool, args: PublishArgs, verdict: ExitStatus) -> i32 {
+/// regression of a passing run) and its local results. `token_env` is the provider's token
+/// variable (`--token-env`), whose value is redacted from what is published.
+pub async fn after_run(
+    dir: &Path,
+    (publish_enabled, args): (bool, PublishArgs),
+    token_env: Option<&str>,
+    verdict: ExitStatus,
+) -> i32 {
     if verdict == ExitStatus::Interrupted {
         // The user asked to stop: leave quickly; `publish DIR` can send the partial results later.
         return verdict.code();
     }
     let env = process_env();
     let mut cfg = match PublishConfig::build(args, &env) {
-        Ok(cfg) => cfg,
+        Ok(cfg) => cfg.with_secret_variable(token_env),
         Err(e) => {
             eprintln!("warning: not publishing: {e}");
             return verdict.code();

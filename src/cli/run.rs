@@ -228,7 +228,7 @@ pub async fn run_cmd(cmd: RunCmd) -> i32 {
         Ok(args) => args,
         Err(e) => return fail(&e, ExitStatus::Usage),
     };
-    let (publish, publishing) = (args.publish, args.publishing.clone());
+    let (publish, publishing, token_env) = (args.publish, args.publishing.clone(), args.token_env.clone());
     if let Some(code) = super::publish::check_flags(&publishing) {
         return code;
     }
@@ -239,7 +239,16 @@ pub async fn run_cmd(cmd: RunCmd) -> i32 {
     let cancel = CancelToken::new();
     watch_signals(cancel.clone());
     match stress_action::run::run(cfg, cancel).await {
-        Ok(summary) => super::publish::after_run(&summary.out_dir, publish, publishing, summary.exit_status()).await,
+        Ok(summary) => {
+            let publishing = (publish, publishing);
+            super::publish::after_run(
+                &summary.out_dir,
+                publishing,
+                token_env.as_deref(),
+                summary.exit_status(),
+            )
+            .await
+        }
         Err(e) => fail(&e, e.exit_status()),
     }
 }

@@ -1,12 +1,12 @@
 //! The PR comment body: a header with the verdict and links, the run's summary, the baseline
 //! comparison and the charts, shortened section by section to fit GitHub's 65,536-character limit.
 //!
-//! When the run directory has `summary.md` (the shared markdown exporter), it is the body; otherwise
-//! a compact body is rendered here from the run's view. The headline and the inline chart are the
-//! view's, written the way summary.md writes them.
+//! The summary is the one publishing just rendered from report.json (the shared markdown exporter),
+//! never a summary.md found in the run directory; when rendering failed, a compact body is
+//! rendered here from the run's view. The headline and the inline chart are the view's, written the
+//! way summary.md writes them.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::report::export::markdown::format::verdict_line;
 use crate::report::export::mermaid::xychart;
@@ -146,7 +146,7 @@ fn charts_section(input: &CommentInput) -> String {
     out
 }
 
-/// The body used when the run directory has no summary.md. It always names the three lifecycle
+/// The body used when summary.md could not be rendered. It always names the three lifecycle
 /// modes, saying "not run" for those absent, so a reader sees what was not measured.
 pub fn compact_summary(view: &RunView<'_>) -> String {
     let r = view.result;
@@ -208,11 +208,6 @@ pub fn compact_summary(view: &RunView<'_>) -> String {
         _ => out.push_str("_not run_\n"),
     }
     out
-}
-
-/// Reads `DIR/summary.md` when the markdown exporter wrote one.
-pub fn read_summary(dir: &Path) -> Option<String> {
-    std::fs::read_to_string(dir.join("summary.md")).ok()
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@ pub enum PublishError {
     S3(String),
     #[error("GitHub: {0}")]
     GitHub(String),
+    /// summary.md, report.html or a chart could not be rendered from report.json.
+    #[error("rendering failed: {0}")]
+    Render(String),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -39,7 +42,9 @@ impl PublishError {
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             PublishError::Config(_) | PublishError::Input(_) => ExitStatus::Usage,
-            PublishError::S3(_) | PublishError::GitHub(_) | PublishError::Io { .. } => ExitStatus::PublishFailed,
+            PublishError::S3(_) | PublishError::GitHub(_) | PublishError::Render(_) | PublishError::Io { .. } => {
+                ExitStatus::PublishFailed
+            }
         }
     }
 }

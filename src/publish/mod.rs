@@ -7,5 +7,7 @@ pub mod compare;
 pub mod error;
 pub mod github;
 pub mod publisher;
+pub mod redact;
+pub mod stage;
 pub mod sticky;
 pub mod upload;

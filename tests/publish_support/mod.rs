@@ -14,6 +14,14 @@ pub fn run_dir(parent: &Path, name: &str) -> PathBuf {
     let dir = parent.join(name);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(fixture("report-full.json"), dir.join("report.json")).unwrap();
+    // The fixture predates per-workload results; publishing judges the run again from them, so
+    // they are added as the run that wrote the fixture's sections would have recorded them.
+    edit_report(&dir, |v| {
+        v["workloads"] = serde_json::json!({"checkpoint": {
+            "verdict": "pass", "reasons": ["10 of 10 restores verified"],
+            "planned": 10, "verified": 10, "corrupted": 0, "infra": 0, "lost": 0, "leaked": 0,
+        }});
+    });
     std::fs::write(
         dir.join("tti-modes.svg"),
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="800" height="450"><rect width="10" height="10" fill="blue"/></svg>"#,
@@ -58,4 +66,98 @@ pub fn publish_to_github(dir: &Path, api_url: &str, key: &str, extra: &[&str]) -
         .args(["--repo", "o/r", "--pr", "7", "--github-api-url", api_url])
         .args(extra)
         .assert()
+}
+
+/// A run directory of a failing run: the all-sections fixture (27 corrupted restores) with its
+/// events.jsonl, as a real failing run leaves it.
+pub fn failing_run_dir(parent: &Path, name: &str) -> PathBuf {
+    let dir = parent.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["report.json", "events.jsonl"] {
+        std::fs::copy(fixture("all-sections").join(file), dir.join(file)).unwrap();
+    }
+    std::fs::write(dir.join("run.log"), "started\nfinished\n").unwrap();
+    dir
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+pub fn create_bucket(client: &aws_sdk_s3::Client, bucket: &str) {
+    runtime().block_on(async { client.create_bucket().bucket(bucket).send().await.unwrap() });
+}
+
+/// key -> (bytes, content type) of every object in `bucket` under `prefix`.
+pub fn download_all(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+) -> std::collections::BTreeMap<String, (Vec<u8>, String)> {
+    runtime().block_on(async {
+        let list = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .send()
+            .await
+            .unwrap();
+        let mut out = std::collections::BTreeMap::new();
+        for obj in list.contents() {
+            let key = obj.key().unwrap().to_string();
+            let got = client.get_object().bucket(bucket).key(&key).send().await.unwrap();
+            let ct = got.content_type().unwrap_or("").to_string();
+            let bytes = got.body.collect().await.unwrap().into_bytes().to_vec();
+            out.insert(key, (bytes, ct));
+        }
+        out
+    })
+}
+
+/// Every regular file under `dir`, relative with `/`, sorted.
+pub fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Markdown as GitHub renders a comment, as far as comrak has GitHub's dialect: tables,
+/// strikethrough, and links made from bare URLs and e-mail addresses.
+pub fn github_html(markdown: &str) -> String {
+    let mut options = comrak::Options::default();
+    options.extension.table = true;
+    options.extension.strikethrough = true;
+    options.extension.autolink = true;
+    options.render.r#unsafe = true;
+    comrak::markdown_to_html(markdown, &options)
+}
+
+/// Every HTML table keeps one cell per column in each row: report text broke no table.
+pub fn assert_tables_intact(html: &str, what: &str) {
+    for (t, table) in html.split("<table>").skip(1).enumerate() {
+        let table = &table[..table.find("</table>").unwrap_or(table.len())];
+        let widths: Vec<usize> = table
+            .split("<tr>")
+            .skip(1)
+            .map(|row| row.matches("<th").count() + row.matches("<td").count())
+            .collect();
+        assert!(
+            widths.windows(2).all(|w| w[0] == w[1]),
+            "{what}: table {t} has rows of {widths:?} cells:\n{table}"
+        );
+    }
 }

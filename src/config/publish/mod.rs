@@ -69,6 +69,10 @@ pub struct PublishArgs {
     /// Store this run's report.json as the new baseline at s3://bucket/key.
     #[arg(long, value_name = "S3_URL")]
     pub save_baseline: Option<String>,
+    /// Publish only if the head commit of the PR given by --pr is SHA (the fork-PR recipe passes
+    /// the triggering run's head SHA): a PR number read from a fork's artifact is trusted only then.
+    #[arg(long, value_name = "SHA")]
+    pub expect_head_sha: Option<String>,
 }
 
 impl PublishArgs {
@@ -116,7 +120,21 @@ pub struct PublishConfig {
     pub save_baseline: Option<(String, String)>,
     /// Link to the workflow run, when running inside GitHub Actions.
     pub run_url: Option<String>,
+    /// The PR's head commit must be this (lower-case hex) before anything is published.
+    pub expect_head_sha: Option<String>,
+    /// Environment variables holding tokens this process uses: their values are redacted from
+    /// everything published.
+    pub secret_variables: Vec<String>,
 }
+
+/// Token variables whose values never leave the machine, besides the GitHub token's variable and
+/// the provider's (`--token-env`, default `STRESS_ACTION_TOKEN`).
+pub const SECRET_VARIABLES: [&str; 4] = [
+    "GITHUB_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    crate::config::DEFAULT_TOKEN_ENV,
+];
 
 /// The environment variables publishing reads, passed in so tests need not mutate the process env.
 pub type Env = BTreeMap<String, String>;
@@ -147,12 +165,14 @@ impl PublishConfig {
         let links = link_mode(&args, s3.is_some())?;
         let baseline = baseline(&args)?;
         let save_baseline = save_baseline(&args)?;
+        let expect_head_sha = expect_head_sha(&args, github.is_some())?;
         let run_url = match (get("GITHUB_SERVER_URL"), &repo_env, run_id) {
             (Some(server), Some(repo), Some(id)) => {
                 Some(format!("{}/{repo}/actions/runs/{id}", server.trim_end_matches('/')))
             }
             _ => None,
         };
+        let secret_variables = secret_variables(&github);
         Ok(PublishConfig {
             s3,
             s3_endpoint,
@@ -162,8 +182,51 @@ impl PublishConfig {
             fail_on_regression: args.fail_on_regression,
             save_baseline,
             run_url,
+            expect_head_sha,
+            secret_variables,
         })
     }
+
+    /// Adds the provider's token variable (`run --token-env`) to those redacted.
+    pub fn with_secret_variable(mut self, name: Option<&str>) -> Self {
+        if let Some(name) = name.filter(|n| !n.is_empty()) {
+            if !self.secret_variables.iter().any(|v| v == name) {
+                self.secret_variables.push(name.to_string());
+            }
+        }
+        self
+    }
+}
+
+fn secret_variables(github: &Option<GitHubTarget>) -> Vec<String> {
+    let mut names: Vec<String> = SECRET_VARIABLES.iter().map(|s| s.to_string()).collect();
+    if let Some(gh) = github {
+        if !names.contains(&gh.token_env) {
+            names.push(gh.token_env.clone());
+        }
+    }
+    names
+}
+
+/// A commit SHA (40 hex digits, or 64 in a SHA-256 repository), and a PR to check it against.
+fn expect_head_sha(args: &PublishArgs, has_pr: bool) -> Result<Option<String>, ConfigError> {
+    let Some(sha) = args.expect_head_sha.as_deref() else {
+        return Ok(None);
+    };
+    let sha = sha.trim();
+    if !matches!(sha.len(), 40 | 64) || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ConfigError::new(
+            "--expect-head-sha",
+            format!("must be a full commit SHA (40 hex digits), got {sha:?}"),
+        ));
+    }
+    if !has_pr {
+        return Err(ConfigError::new(
+            "--expect-head-sha",
+            "needs --pr and --repo (or GITHUB_REPOSITORY): the PR whose head is checked",
+        ));
+    }
+    Ok(Some(sha.to_ascii_lowercase()))
 }
 
 /// The workflow run a default S3 prefix belongs to, from the GitHub Actions environment.

@@ -1,6 +1,10 @@
-//! Uploading a whole run directory: every file under `prefix/`, multipart above a size limit,
-//! skipping objects already there with the same SHA-256 (so publishing a run twice is idempotent
-//! and cheap), then `s3-manifest.json` last so its presence means the upload is complete.
+//! Uploading the published directory (`DIR/published/`, see [`crate::publish::stage`]): every
+//! file under `prefix/`, multipart above a size limit, skipping objects already there with the same
+//! SHA-256 (so publishing a run twice is idempotent and cheap), then `s3-manifest.json` last so its
+//! presence means the upload is complete. The manifest also says what was left out or redacted.
+//!
+//! Evidence files are served as `text/plain` whatever their names: they hold what a platform
+//! returned, and an `evidence/x.html` must not become a page on the bucket's origin.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +16,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
 use crate::publish::error::PublishError;
+use crate::publish::stage::{StageNotes, EVIDENCE_DIR};
 use crate::s3::{content_type, describe, put_bytes};
 
 pub const MANIFEST_NAME: &str = "s3-manifest.json";
@@ -33,6 +38,18 @@ pub struct Manifest {
     pub bucket: String,
     pub prefix: String,
     pub objects: Vec<ManifestEntry>,
+    /// Files left out (over a cap, not regular, not data) and credentials redacted, per file.
+    #[serde(flatten)]
+    pub notes: StageNotes,
+}
+
+/// The Content-Type an object is served with: by extension, except evidence (always plain text).
+pub fn served_as(rel: &str) -> &'static str {
+    if rel.starts_with(&format!("{EVIDENCE_DIR}/")) {
+        "text/plain; charset=utf-8"
+    } else {
+        content_type(rel)
+    }
 }
 
 /// Files of the run directory to upload, relative paths with `/`, sorted.
@@ -97,14 +114,19 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Uploads every file of `dir`, writes `dir/s3-manifest.json` and uploads it last.
-pub async fn upload_dir(client: &Client, dir: &Path, bucket: &str, prefix: &str) -> Result<Manifest, PublishError> {
+/// Uploads every file of `dir`, writes `dir/s3-manifest.json` (with `notes`) and uploads it last.
+pub async fn upload_dir(
+    client: &Client,
+    dir: &Path,
+    (bucket, prefix): (&str, &str),
+    notes: &StageNotes,
+) -> Result<Manifest, PublishError> {
     let mut objects = Vec::new();
     for rel in list_files(dir)? {
         let path = dir.join(&rel);
         let (sha, size) = sha256_file(&path).await?;
         let key = object_key(prefix, &rel);
-        let ct = content_type(&rel);
+        let ct = served_as(&rel);
         if !already_there(client, bucket, &key, &sha).await {
             if size > MULTIPART_THRESHOLD {
                 upload_multipart(client, &path, bucket, &key, ct, &sha).await?;
@@ -126,6 +148,7 @@ pub async fn upload_dir(client: &Client, dir: &Path, bucket: &str, prefix: &str)
         bucket: bucket.to_string(),
         prefix: prefix.to_string(),
         objects,
+        notes: notes.clone(),
     };
     let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| PublishError::S3(e.to_string()))?;
     text.push('\n');

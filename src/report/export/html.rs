@@ -37,7 +37,8 @@ impl Exporter for HtmlExporter {
         let mut options = Options::default();
         options.extension.table = true;
         options.extension.strikethrough = true;
-        // The markdown is ours (user text is escaped when the view is built) and uses <details>.
+        // The markdown is ours and uses <details>: every piece of report text in it is escaped
+        // (`markdown::format::cell`, `code`), so no HTML from report.json gets through.
         options.render.r#unsafe = true;
         let body = markdown_to_html(&markdown, &options);
         let charts = earlier

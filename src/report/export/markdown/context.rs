@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::checkpoint::{self, CheckpointSection};
-use super::format::{cell, fmt_ms, icon, verdict_line};
+use super::format::{cell, code, fmt_ms, icon, verdict_line};
 use super::sections::{self, ChaosSection};
 use crate::report::export::mermaid;
 use crate::report::view::{RunView, ThresholdStatus};
@@ -87,9 +87,9 @@ pub fn build(view: &RunView<'_>) -> SummaryContext {
 fn run_line(view: &RunView<'_>) -> String {
     let result = view.result;
     let mut line = format!(
-        "profile `{}` · provider `{}` · seed `{}` · started {} · {:.1} s · stress-action {}",
-        cell(&result.profile),
-        cell(&result.provider),
+        "profile {} · provider {} · seed `{}` · started {} · {:.1} s · stress-action {}",
+        code(&result.profile),
+        code(&result.provider),
         result.seed,
         cell(&result.started_at),
         result.duration_s,

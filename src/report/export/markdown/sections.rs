@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::format::{cell, fmt_ms, icon};
+use super::format::{cell, code, fmt_ms, icon};
 use crate::report::view::{ContentionNote, Placement, RunView};
 
 #[derive(Serialize, Default)]
@@ -75,7 +75,7 @@ pub fn chaos(view: &RunView<'_>) -> ChaosSection {
 
 fn note(n: &ContentionNote<'_>) -> String {
     match n {
-        ContentionNote::Target(t) => format!("store: built-in `{}`", cell(t)),
+        ContentionNote::Target(t) => format!("store: built-in {}", code(t)),
         ContentionNote::Kills(k) => format!("kill9 killed {k} writes mid-flight"),
         ContentionNote::Refused(r) => {
             format!("{r} writes refused by the store (non-zero exit): infra, nothing was promised")
@@ -91,9 +91,9 @@ fn note(n: &ContentionNote<'_>) -> String {
 /// Shown under the run line: which shard this was, or what the aggregate merged.
 pub fn shard_line(view: &RunView<'_>) -> Option<String> {
     view.placement.as_ref().map(|p| match p {
-        Placement::Shard { index, count, group } => format!("shard {index}/{count} of group `{}`", cell(group)),
+        Placement::Shard { index, count, group } => format!("shard {index}/{count} of group {}", code(group)),
         Placement::Aggregate { merged, count, group } => {
-            format!("aggregate of {merged} of {count} shards of group `{}`", cell(group))
+            format!("aggregate of {merged} of {count} shards of group {}", code(group))
         }
     })
 }
