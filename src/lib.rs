@@ -20,6 +20,7 @@ pub mod run;
 pub mod s3;
 pub mod server;
 pub mod shard;
+pub mod stats;
 pub mod verify;
 pub mod workload;
 
