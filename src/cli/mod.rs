@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod compare;
+mod history;
 mod publish;
 mod report;
 mod run;
@@ -37,8 +38,10 @@ pub enum Command {
     Serve(serve::ServeCmd),
     /// Upload a run directory to S3 and post or update the sticky PR comment.
     Publish(publish::PublishCmd),
-    /// Compare two runs (run directories or report.json files) metric by metric.
+    /// Compare two runs (run directories or report.json files) metric by metric, from their histograms.
     Compare(compare::CompareCmd),
+    /// The trend of a branch from the history index publish keeps: charts, history.md, change points.
+    History(history::HistoryCmd),
     /// Merge the run directories of `run --shard I/N` (local or s3://) into one run directory.
     Aggregate(aggregate::AggregateCmd),
 }
@@ -50,6 +53,7 @@ pub async fn dispatch(cli: Cli) -> i32 {
         Command::Serve(cmd) => serve::serve_cmd(cmd).await,
         Command::Publish(cmd) => publish::publish_cmd(cmd).await,
         Command::Compare(cmd) => compare::compare_cmd(cmd),
+        Command::History(cmd) => history::history_cmd(cmd).await,
         Command::Aggregate(cmd) => aggregate::aggregate_cmd(cmd).await,
     }
 }

@@ -14,6 +14,9 @@ pub enum PublishError {
     S3(String),
     #[error("GitHub: {0}")]
     GitHub(String),
+    /// The history index could not be read or written (S3 or the local directory).
+    #[error("history: {0}")]
+    History(String),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -39,7 +42,9 @@ impl PublishError {
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             PublishError::Config(_) | PublishError::Input(_) => ExitStatus::Usage,
-            PublishError::S3(_) | PublishError::GitHub(_) | PublishError::Io { .. } => ExitStatus::PublishFailed,
+            PublishError::S3(_) | PublishError::GitHub(_) | PublishError::History(_) | PublishError::Io { .. } => {
+                ExitStatus::PublishFailed
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
-//! `publish DIR` end to end: compare with the baseline, work out the links readers will use,
-//! render the comment (kept as `DIR/comment.md`), upload the directory, post the comment, and store
-//! the new baseline. Each step reads only the run directory.
+//! `publish DIR` end to end: compare with the baseline, read the base branch's trend, work out the
+//! links readers will use, render the comment (kept as `DIR/comment.md`), upload the directory,
+//! post the comment, store the new baseline and add the run to the history. Each step reads only
+//! the run directory.
 //!
 //! Every step is attempted even when an earlier one failed: an unreachable S3 must not also hide
 //! the verdict from the PR. A comment posted after a failed upload says so and links nothing that
@@ -11,11 +12,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::comment::{self, CommentInput};
-use super::compare::compare;
 use super::error::PublishError;
 use super::github::{CommentOutcome, GitHubClient, RetryPolicy};
+use super::history;
 use super::sticky::StickyComment;
 use super::upload::{list_files, object_key, upload_dir, Manifest};
+use crate::compare::{compare, Comparison};
 use crate::config::publish::{BaselineSource, Env, GitHubTarget, LinkMode, PublishConfig, S3Target};
 use crate::report::view::RunView;
 use crate::report::{RunResult, Verdict};
@@ -29,6 +31,9 @@ const UPLOAD_FAILED: &str = "⚠️ **The upload to S3 failed**, so this comment
     (charts are drawn inline). The results are in the run directory of the workflow run; \
     `stress-action publish` can retry.";
 
+/// Shown when there is no baseline yet: not an error, the next passing run of the branch saves one.
+const FIRST_RUN: &str = "ℹ️ First run on this branch: nothing to compare (no baseline saved yet).";
+
 /// Shown when the baseline could not be read from S3.
 const BASELINE_FAILED: &str = "⚠️ **The baseline could not be read**, so there is no comparison \
     with it (see the workflow log).";
@@ -38,8 +43,13 @@ pub struct PublishReport {
     pub manifest: Option<Manifest>,
     pub comment: Option<CommentOutcome>,
     pub comparison_md: Option<String>,
-    /// Reasons for failing `--fail-on-regression`; empty when within the threshold.
+    /// Reasons for failing `--fail-on-regression`: significant regressions and metrics with no
+    /// data; empty when none (or the gate is off).
     pub regressions: Vec<String>,
+    /// True when a baseline was asked for and none exists yet (the first run of a branch).
+    pub first_run: bool,
+    /// Where this run's history entry was written.
+    pub history: Vec<String>,
     pub warnings: Vec<String>,
     /// Where readers find report.html once uploaded: the public or presigned link, else `s3://`.
     pub report_url: Option<String>,
@@ -74,26 +84,26 @@ pub async fn publish(
     };
     let mut report = PublishReport::default();
     let mut notices = Vec::new();
-    if let Some(source) = &cfg.baseline {
-        match load_baseline(source, client.as_ref()).await {
-            Ok(base) => compare_step(dir, cfg, &base, &result, &mut report),
-            // A baseline file that is not there or not a report is the user's flag to fix.
-            Err(e) if matches!(source, BaselineSource::Path(_)) => return Err(e),
-            Err(e) => {
-                report.failures.push(e);
-                notices.push(BASELINE_FAILED.to_string());
-            }
-        }
-    }
+    let comparison = baseline_step(dir, cfg, &result, client.as_ref(), &mut report, &mut notices).await?;
+    let trend_md = history::trend_line(cfg, env, &result, client.as_ref())
+        .await
+        .unwrap_or_else(|e| {
+            report.failures.push(e);
+            None
+        });
 
     let file_urls = links(dir, cfg, client.as_ref()).await.unwrap_or_else(|e| {
         report.failures.push(e);
         BTreeMap::new()
     });
     let comparison_md = report.comparison_md.clone();
-    let view = RunView::build(&result, dir);
+    let view = RunView::build(&result, dir).with_comparison(comparison.as_ref());
     let render = |urls: &BTreeMap<String, String>, notices: &[String]| {
-        render_body(dir, cfg, &view, comparison_md.clone(), urls, notices)
+        let body = Body {
+            comparison_md: comparison_md.clone(),
+            trend_md: trend_md.clone(),
+        };
+        render_body(dir, cfg, &view, body, urls, notices)
     };
     let mut body = render(&file_urls, &notices);
     write_step(dir, "comment.md", &body, &mut report);
@@ -111,32 +121,88 @@ pub async fn publish(
     if let (Some((bucket, key)), Some(client)) = (&cfg.save_baseline, &client) {
         save_baseline_step(dir, &result, (bucket, key), client, &mut report).await;
     }
+    match history::record(cfg, &result, client.as_ref()).await {
+        Ok(written) => report.history = written,
+        Err(e) => report.failures.push(e),
+    }
     Ok(report)
 }
 
-fn compare_step(dir: &Path, cfg: &PublishConfig, base: &RunResult, result: &RunResult, report: &mut PublishReport) {
-    let cmp = compare(base, result);
-    let md = cmp.to_markdown();
-    write_step(dir, "comparison.md", &md, report);
-    if let Some(pct) = cfg.fail_on_regression {
-        report.regressions = cmp.regressions(pct);
+/// Compares with the baseline when one is configured: `None` when there is none, or none yet (the
+/// first run of a branch: a notice, not an error), or it could not be read from S3 (a failure
+/// that lets the other steps go on). A local baseline that is not a report is bad input.
+async fn baseline_step(
+    dir: &Path,
+    cfg: &PublishConfig,
+    result: &RunResult,
+    client: Option<&aws_sdk_s3::Client>,
+    report: &mut PublishReport,
+    notices: &mut Vec<String>,
+) -> Result<Option<Comparison>, PublishError> {
+    let Some(source) = &cfg.baseline else {
+        return Ok(None);
+    };
+    match load_baseline(source, client).await {
+        Ok(Some(base)) => {
+            for w in &cfg.compare.warnings {
+                report.warnings.push(w.clone());
+            }
+            let cmp = compare(&base, result, cfg.compare.settings);
+            let md = cmp.to_markdown();
+            write_step(dir, "comparison.md", &md, report);
+            if cfg.compare.fail_on_regression {
+                report.regressions = cmp.gate_failures();
+            }
+            report
+                .warnings
+                .extend(cmp.not_judged().into_iter().map(|n| format!("not judged: {n}")));
+            report.comparison_md = Some(md);
+            Ok(Some(cmp))
+        }
+        Ok(None) => {
+            report.first_run = true;
+            report.warnings.push(format!(
+                "no baseline at {}: first run, nothing to compare",
+                describe(source)
+            ));
+            notices.push(FIRST_RUN.to_string());
+            Ok(None)
+        }
+        Err(e) if matches!(source, BaselineSource::Path(_)) => Err(e),
+        Err(e) => {
+            report.failures.push(e);
+            notices.push(BASELINE_FAILED.to_string());
+            Ok(None)
+        }
     }
-    report.comparison_md = Some(md);
+}
+
+fn describe(source: &BaselineSource) -> String {
+    match source {
+        BaselineSource::Path(p) => p.display().to_string(),
+        BaselineSource::S3 { bucket, key } => format!("s3://{bucket}/{key}"),
+    }
+}
+
+/// What the comment shows besides the run's own view.
+struct Body {
+    comparison_md: Option<String>,
+    trend_md: Option<String>,
 }
 
 fn render_body(
     dir: &Path,
     cfg: &PublishConfig,
     view: &RunView<'_>,
-    comparison_md: Option<String>,
+    body: Body,
     file_urls: &BTreeMap<String, String>,
     notices: &[String],
 ) -> String {
     comment::render(&CommentInput {
         key: cfg.github.as_ref().map(|g| g.key.as_str()).unwrap_or("default"),
         view,
-        summary_md: comment::read_summary(dir),
-        comparison_md,
+        comparison_md: body.comparison_md,
+        trend_md: body.trend_md,
         file_urls,
         chart_files: chart_files(dir).unwrap_or_default(),
         run_url: cfg.run_url.as_deref(),
@@ -238,17 +304,23 @@ async fn save_baseline_step(
     }
 }
 
+/// The baseline report; `None` when it does not exist (yet).
 async fn load_baseline(
     source: &BaselineSource,
     client: Option<&aws_sdk_s3::Client>,
-) -> Result<RunResult, PublishError> {
+) -> Result<Option<RunResult>, PublishError> {
     match (source, client) {
-        (BaselineSource::Path(p), _) => {
-            RunResult::read_dir(p).map_err(|e| PublishError::Input(format!("invalid --baseline: {e}")))
-        }
+        (BaselineSource::Path(p), _) => match RunResult::read_dir(p) {
+            Ok(base) => Ok(Some(base)),
+            Err(crate::report::ReadError::Missing { .. }) => Ok(None),
+            Err(e) => Err(PublishError::Input(format!("invalid --baseline: {e}"))),
+        },
         (BaselineSource::S3 { bucket, key }, Some(client)) => {
-            let data = s3::get_bytes(client, bucket, key).await?;
+            let Some(data) = s3::get_bytes_if_exists(client, bucket, key).await? else {
+                return Ok(None);
+            };
             RunResult::from_json(&data, &format!("baseline s3://{bucket}/{key}"))
+                .map(Some)
                 .map_err(|e| PublishError::Input(e.to_string()))
         }
         (BaselineSource::S3 { .. }, None) => Err(PublishError::S3("no S3 client for the baseline".into())),

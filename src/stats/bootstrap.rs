@@ -101,7 +101,10 @@ mod tests {
         let base = spread(10_000, 300);
         let s = quantile_shift(&base, &base, 0.95, 1).unwrap();
         assert_eq!(s.shift, 0.0);
-        assert!(s.interval.contains(0.0) && s.interval.low > -0.1 && s.interval.high < 0.1, "{s:?}");
+        assert!(
+            s.interval.contains(0.0) && s.interval.low > -0.1 && s.interval.high < 0.1,
+            "{s:?}"
+        );
         assert!(quantile_shift(&base, &Distribution::default(), 0.5, 1).is_none());
     }
 }

@@ -122,7 +122,10 @@ fn best_split(x: &[f64], min: usize) -> Option<usize> {
 /// Matteson & James' Q̂: (mn/(m+n))·(2·E|X−Y| − E|X−X'| − E|Y−Y'|), with α = 1.
 fn energy(left: &[f64], right: &[f64]) -> f64 {
     let (m, n) = (left.len() as f64, right.len() as f64);
-    let between: f64 = left.iter().map(|a| right.iter().map(|b| (a - b).abs()).sum::<f64>()).sum();
+    let between: f64 = left
+        .iter()
+        .map(|a| right.iter().map(|b| (a - b).abs()).sum::<f64>())
+        .sum();
     (m * n / (m + n)) * (2.0 * between / (m * n) - within(left) - within(right))
 }
 

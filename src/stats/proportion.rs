@@ -44,7 +44,11 @@ pub fn two_proportions(base: (u64, u64), current: (u64, u64)) -> Option<Proporti
     let (p1, p2) = (x1 as f64 / n1 as f64, x2 as f64 / n2 as f64);
     let pooled = (x1 + x2) as f64 / (n1 + n2) as f64;
     let se = (pooled * (1.0 - pooled) * (1.0 / n1 as f64 + 1.0 / n2 as f64)).sqrt();
-    let p_value = if se == 0.0 { 1.0 } else { normal_two_sided((p2 - p1) / se) };
+    let p_value = if se == 0.0 {
+        1.0
+    } else {
+        normal_two_sided((p2 - p1) / se)
+    };
     let (w1, w2) = (wilson(x1, n1), wilson(x2, n2));
     let d = p2 - p1;
     Some(ProportionTest {
@@ -67,7 +71,10 @@ mod tests {
     fn wilson_matches_published_values() {
         // Newcombe (1998), table I: 81/263 -> 0.2553 to 0.3662.
         let w = wilson(81, 263);
-        assert!((w.low - 0.2553).abs() < 0.0005 && (w.high - 0.3662).abs() < 0.0005, "{w:?}");
+        assert!(
+            (w.low - 0.2553).abs() < 0.0005 && (w.high - 0.3662).abs() < 0.0005,
+            "{w:?}"
+        );
         let all = wilson(200, 200);
         assert_eq!(all.high, 1.0);
         assert!(all.low > 0.98 && all.low < 0.99, "{all:?}");

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::format::{cell, fmt_ms, icon, verdict_line};
+use super::lead::{self, BaselineLead};
 use super::sections::{self, ChaosSection};
 use crate::report::export::mermaid;
 use crate::report::view::{RunView, ThresholdStatus};
@@ -16,6 +17,15 @@ pub struct SummaryContext {
     pub workloads: Vec<Vec<String>>,
     /// Things to know that did not change the verdict (leaked sandboxes).
     pub warnings: Vec<String>,
+    /// Thresholds crossed or without data, one line each, under the headline.
+    pub crossed: Vec<String>,
+    /// The comparison with the baseline, when one was made.
+    pub baseline: Option<BaselineLead>,
+    /// One row per lifecycle mode (all three) when the lifecycle workload ran.
+    pub mode_rows: Vec<Vec<String>>,
+    pub mode_failures: Vec<String>,
+    /// Which commit, ref, pull request and workflow run this run measured.
+    pub source_line: Option<String>,
     /// `| threshold | measured | result |`, one row per `--threshold`.
     pub thresholds: Vec<Vec<String>>,
     pub run_line: String,
@@ -26,7 +36,6 @@ pub struct SummaryContext {
     pub retries: Vec<Vec<String>>,
     pub rounds: Vec<Vec<String>>,
     pub checkpoint_latency: Option<Vec<Vec<String>>>,
-    pub modes: Vec<ModeSection>,
     /// The Mermaid block of TTI per mode.
     pub mermaid: Option<String>,
     pub storage: Vec<Vec<String>>,
@@ -42,13 +51,6 @@ pub struct SummaryContext {
     pub host_line: Option<String>,
 }
 
-#[derive(Serialize)]
-pub struct ModeSection {
-    pub name: String,
-    pub row: Vec<String>,
-    pub failure_classes: String,
-}
-
 pub fn build(view: &RunView<'_>) -> SummaryContext {
     let result = view.result;
     let t = &result.totals;
@@ -57,6 +59,11 @@ pub fn build(view: &RunView<'_>) -> SummaryContext {
         verdict_line: verdict_line(&view.headline),
         workloads: workload_rows(view),
         warnings: view.warnings.iter().map(|w| cell(w)).collect(),
+        crossed: lead::crossed(view),
+        baseline: lead::baseline(view),
+        mode_rows: lead::mode_rows(view),
+        mode_failures: lead::mode_failures(view),
+        source_line: lead::source_line(&result.source),
         thresholds: threshold_rows(view),
         run_line: run_line(view),
         interrupted: result.interrupted,
@@ -72,7 +79,6 @@ pub fn build(view: &RunView<'_>) -> SummaryContext {
         retries: retry_rows(view),
         rounds,
         checkpoint_latency,
-        modes: mode_sections(view),
         mermaid: view.tti_chart.as_ref().map(mermaid::xychart),
         storage: storage_rows(view),
         corruptions: corruption_rows(view),
@@ -187,32 +193,6 @@ fn checkpoint_rows(view: &RunView<'_>) -> (Vec<Vec<String>>, Option<Vec<Vec<Stri
         })
         .collect();
     (rounds, Some(latency))
-}
-
-fn mode_sections(view: &RunView<'_>) -> Vec<ModeSection> {
-    view.modes
-        .iter()
-        .map(|(name, m)| ModeSection {
-            name: (*name).to_string(),
-            row: vec![
-                m.count.to_string(),
-                m.status.success.to_string(),
-                m.status.partial.to_string(),
-                m.status.readiness_failed.to_string(),
-                m.status.failed.to_string(),
-                fmt_ms(m.tti_ms.p50),
-                fmt_ms(m.tti_ms.p95),
-                fmt_ms(m.tti_ms.p99),
-                m.peak_concurrency.to_string(),
-            ],
-            failure_classes: m
-                .failure_class
-                .iter()
-                .map(|(k, v)| format!("{} {v}", cell(k)))
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
-        .collect()
 }
 
 fn storage_rows(view: &RunView<'_>) -> Vec<Vec<String>> {

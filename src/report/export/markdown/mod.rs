@@ -4,6 +4,7 @@
 
 mod context;
 pub mod format;
+mod lead;
 mod sections;
 
 use minijinja::Environment;
