@@ -24,7 +24,7 @@ fn run_twice_leaves_exactly_one_comment_naming_the_modes_and_verdict() {
         .stdout(predicates::str::contains("updated PR comment"));
     let ours = gh.with_marker("k");
     assert_eq!(ours.len(), 1, "exactly one comment with the marker: {ours:?}");
-    for word in ["Sequential", "Staggered", "Burst", "pass"] {
+    for word in ["| sequential |", "| staggered |", "| burst |", "pass"] {
         assert!(ours[0].body.contains(word), "body lacks {word}: {}", ours[0].body);
     }
     assert_eq!(gh.comments().len(), 2);
@@ -51,7 +51,7 @@ fn marker_on_page_two_of_three_is_updated_not_duplicated() {
     let ours = gh.with_marker("k");
     assert_eq!(ours.len(), 1);
     assert_eq!(ours[0].id, id);
-    assert!(ours[0].body.contains("Burst") && !ours[0].body.contains("old body"));
+    assert!(ours[0].body.contains("| burst |") && !ours[0].body.contains("old body"));
     let gets = gh.requests().iter().filter(|r| r.0 == "GET").count();
     assert_eq!(gets, 2, "pages 1 and 2 read, page 3 not needed");
 }
@@ -149,7 +149,13 @@ fn persistent_server_errors_fail_with_exit_4() {
 fn a_body_over_the_limit_is_never_sent() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = run_dir(tmp.path(), "run");
-    std::fs::write(dir.join("summary.md"), "| row | é |\n".repeat(10_000)).unwrap();
+    // The comment is rendered from report.json: 3,000 crossed thresholds make its summary huge.
+    publish_support::edit_report(&dir, |v| {
+        let crossed: Vec<serde_json::Value> = (0..3000)
+            .map(|i| serde_json::json!({"expr": format!("lifecycle.burst.tti.p95 < {i}ms é"), "value": 5000.0, "ok": false, "measured": "5000 ms"}))
+            .collect();
+        v["thresholds"] = serde_json::json!(crossed);
+    });
     let gh = FakeGitHub::start(100);
     publish(&dir, &gh, "k").success();
     assert_eq!(gh.state.lock().unwrap().oversized, 0);

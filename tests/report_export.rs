@@ -115,7 +115,7 @@ fn sections_that_did_not_run_are_left_out() {
     let dir = tempfile::tempdir().unwrap();
     write_run_dir(dir.path(), &result);
     let files = ExportManager::default().export(&result, dir.path()).unwrap();
-    assert_eq!(files, ["restores.svg", "summary.md", "report.html"]);
+    assert_eq!(files, ["restores.svg", "summary.md", "report.html", "histograms.hlog"]);
     let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
     assert!(
         !md.contains("Lifecycle") && !md.contains("Storage") && !md.contains("mermaid"),

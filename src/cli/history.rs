@@ -32,10 +32,10 @@ pub struct HistoryCmd {
     #[arg(long, value_name = "URL")]
     pub s3_endpoint: Option<String>,
     /// A change point is kept when Welch's t-test between its two sides gives p below this.
-    #[arg(long, value_name = "P", default_value_t = ChangePointSettings::default().max_p_value)]
+    #[arg(long, value_name = "P", allow_negative_numbers = true, default_value_t = ChangePointSettings::default().max_p_value)]
     pub max_p_value: f64,
     /// ... and the level moved by at least this many percent.
-    #[arg(long, value_name = "PCT", default_value_t = ChangePointSettings::default().min_magnitude * 100.0)]
+    #[arg(long, value_name = "PCT", allow_negative_numbers = true, default_value_t = ChangePointSettings::default().min_magnitude * 100.0)]
     pub min_magnitude: f64,
     /// Fewest runs on each side of a change point.
     #[arg(long, value_name = "N", default_value_t = ChangePointSettings::default().min_segment)]

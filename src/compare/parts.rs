@@ -129,10 +129,10 @@ impl Runs<'_> {
         let (b, c) = (checkpoint_part(self.base), checkpoint_part(self.current));
         let size = |r: &RunResult| {
             let c = &r.config;
-            format!(
+            Some(format!(
                 "{} restores in {} rounds at concurrency {}, {} MB marker",
                 c.restores, c.rounds, c.concurrency, c.marker_size_mb
-            )
+            ))
         };
         if both_ran("Checkpoint", &b, &c, cmp) && same_size("Checkpoint", size(self.base), size(self.current), cmp) {
             self.latencies(
@@ -273,8 +273,12 @@ fn both_ran<T>(label: &str, base: &Part<T>, current: &Part<T>, cmp: &mut Compari
     false
 }
 
-/// True when both runs gave the part the same size; otherwise notes the two.
-fn same_size(label: &str, base: String, current: String, cmp: &mut Comparison) -> bool {
+/// True when both runs gave the part the same size (or a report too old to say); otherwise notes
+/// the two.
+fn same_size(label: &str, base: Option<String>, current: Option<String>, cmp: &mut Comparison) -> bool {
+    let (Some(base), Some(current)) = (base, current) else {
+        return true;
+    };
     if base == current {
         return true;
     }
@@ -285,13 +289,15 @@ fn same_size(label: &str, base: String, current: String, cmp: &mut Comparison) -
 }
 
 /// What decides a lifecycle mode's distribution besides the platform: how many sandboxes, and for
-/// staggered the interval.
-fn mode_size(r: &RunResult, mode: &str) -> String {
+/// staggered the interval; `None` for reports older than these settings.
+fn mode_size(r: &RunResult, mode: &str) -> Option<String> {
     let c = &r.config;
     match mode {
-        "burst" => format!("burst of {}", c.burst_size),
-        "staggered" => format!("{} sandboxes every {} ms", c.lifecycle_count, c.stagger_ms),
-        _ => format!("{} sandboxes", c.lifecycle_count),
+        "burst" => (c.burst_size > 0).then(|| format!("burst of {}", c.burst_size)),
+        "staggered" => {
+            (c.lifecycle_count > 0).then(|| format!("{} sandboxes every {} ms", c.lifecycle_count, c.stagger_ms))
+        }
+        _ => (c.lifecycle_count > 0).then(|| format!("{} sandboxes", c.lifecycle_count)),
     }
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::entry::HistoryEntry;
 use crate::report::Verdict;
-use crate::stats::{change_points, ChangePointSettings};
+use crate::stats::{change_points, ChangePointSettings, Scale};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Trend {
@@ -54,7 +54,8 @@ pub struct TrendMove {
     pub series: String,
     pub label: String,
     pub unit: &'static str,
-    /// Mean of the segment before and after the change point.
+    /// The level before and after the change point: the mean of the runs on each side (the
+    /// geometric mean for latencies).
     pub before: f64,
     pub after: f64,
     /// (after − before) / before.
@@ -130,7 +131,7 @@ impl Trend {
             series,
             change_points,
             method: Method {
-                name: "E-divisive means (energy distance, α = 1) with binary segmentation; each split confirmed by Welch's t-test (Hunter)",
+                name: "E-divisive means (energy distance, α = 1) with binary segmentation; each split confirmed by Welch's t-test (Hunter); latencies on a log scale",
                 max_p_value: settings.max_p_value,
                 min_magnitude: settings.min_magnitude,
                 min_segment: settings.min_segment,
@@ -170,7 +171,9 @@ fn changes(runs: &[TrendRun], series: &[TrendSeries], settings: &ChangePointSett
             .enumerate()
             .filter_map(|(i, v)| v.map(|v| (i, v)))
             .unzip();
-        for cp in change_points(&values, settings) {
+        // Latencies move by factors: searched on a log scale (levels are geometric means).
+        let scale = if s.unit == "ms" { Scale::Log } else { Scale::Linear };
+        for cp in change_points(&values, scale, settings) {
             let index = at[cp.index];
             let m = TrendMove {
                 series: s.key.clone(),

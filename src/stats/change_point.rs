@@ -6,8 +6,19 @@
 //! (binary segmentation); at the end every change point is tested again against its neighbours'
 //! segments and the weakest failing one is dropped until all pass, so two nearby splits that
 //! share one real step do not both survive.
+//!
+//! Latencies vary by multiples, not by fixed amounts (a slow run is slower by a factor), so their
+//! series are searched on a log scale ([`Scale::Log`]): a level is then a geometric mean, the test
+//! is on log values, and one outlier run weighs less than on the raw values.
 
 use super::welch_t_test;
+
+/// Whether a series is searched on its own values or on their logarithms (positive values only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    Linear,
+    Log,
+}
 
 /// What counts as a change point; see docs/statistics.md for how to choose them.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -23,7 +34,7 @@ pub struct ChangePointSettings {
 impl Default for ChangePointSettings {
     fn default() -> Self {
         ChangePointSettings {
-            max_p_value: 0.001,
+            max_p_value: 0.01,
             min_magnitude: 0.1,
             min_segment: 3,
         }
@@ -35,6 +46,7 @@ impl Default for ChangePointSettings {
 pub struct ChangePoint {
     /// The first point of the new level.
     pub index: usize,
+    /// The level before and after: the mean (the geometric mean on [`Scale::Log`]).
     pub mean_before: f64,
     pub mean_after: f64,
     /// (after − before) / |before|; infinite when the level before was 0.
@@ -42,8 +54,19 @@ pub struct ChangePoint {
     pub p_value: f64,
 }
 
-pub fn change_points(series: &[f64], settings: &ChangePointSettings) -> Vec<ChangePoint> {
-    let min = settings.min_segment.max(2);
+pub fn change_points(series: &[f64], scale: Scale, settings: &ChangePointSettings) -> Vec<ChangePoint> {
+    let values: Vec<f64> = match scale {
+        Scale::Linear => series.to_vec(),
+        // A latency of 0 (below the histogram's resolution) is taken as 1 µs.
+        Scale::Log => series.iter().map(|v| v.max(1e-3).ln()).collect(),
+    };
+    let series = &values[..];
+    let s = Settings {
+        scale,
+        inner: *settings,
+    };
+    let settings = &s;
+    let min = settings.inner.min_segment.max(2);
     let mut splits = Vec::new();
     let mut segments = vec![(0, series.len())];
     while let Some((lo, hi)) = segments.pop() {
@@ -63,8 +86,14 @@ pub fn change_points(series: &[f64], settings: &ChangePointSettings) -> Vec<Chan
     prune(series, splits, settings)
 }
 
+/// The settings with the scale the series was transformed to.
+struct Settings {
+    scale: Scale,
+    inner: ChangePointSettings,
+}
+
 /// Drops the weakest split that no longer passes against its neighbours, until all pass.
-fn prune(series: &[f64], mut splits: Vec<usize>, settings: &ChangePointSettings) -> Vec<ChangePoint> {
+fn prune(series: &[f64], mut splits: Vec<usize>, settings: &Settings) -> Vec<ChangePoint> {
     loop {
         let mut kept = Vec::new();
         let mut weakest: Option<(usize, f64)> = None;
@@ -91,21 +120,25 @@ fn prune(series: &[f64], mut splits: Vec<usize>, settings: &ChangePointSettings)
 }
 
 /// The change point at `at` between `[lo, at)` and `[at, hi)`, when it passes both thresholds.
-fn confirm(series: &[f64], lo: usize, at: usize, hi: usize, s: &ChangePointSettings) -> Option<ChangePoint> {
+fn confirm(series: &[f64], lo: usize, at: usize, hi: usize, s: &Settings) -> Option<ChangePoint> {
     let t = welch_t_test(&series[lo..at], &series[at..hi])?;
-    let change = if t.mean_before == 0.0 {
-        if t.mean_after == 0.0 {
+    let (before, after) = match s.scale {
+        Scale::Linear => (t.mean_before, t.mean_after),
+        Scale::Log => (t.mean_before.exp(), t.mean_after.exp()),
+    };
+    let change = if before == 0.0 {
+        if after == 0.0 {
             0.0
         } else {
             f64::INFINITY
         }
     } else {
-        (t.mean_after - t.mean_before) / t.mean_before.abs()
+        (after - before) / before.abs()
     };
-    (t.p_value < s.max_p_value && change.abs() >= s.min_magnitude).then_some(ChangePoint {
+    (t.p_value < s.inner.max_p_value && change.abs() >= s.inner.min_magnitude).then_some(ChangePoint {
         index: at,
-        mean_before: t.mean_before,
-        mean_after: t.mean_after,
+        mean_before: before,
+        mean_after: after,
         change,
         p_value: t.p_value,
     })
@@ -157,7 +190,7 @@ mod tests {
     fn one_step_is_found_where_it_happened() {
         let mut x = noisy(10.0, 4, 1);
         x.extend(noisy(40.0, 4, 2));
-        let cps = change_points(&x, &ChangePointSettings::default());
+        let cps = change_points(&x, Scale::Linear, &ChangePointSettings::default());
         assert_eq!(cps.len(), 1, "{cps:?}");
         assert_eq!(cps[0].index, 4);
         assert!((cps[0].change - 3.0).abs() < 0.2, "{cps:?}");
@@ -168,24 +201,41 @@ mod tests {
         let mut x = noisy(10.0, 6, 1);
         x.extend(noisy(20.0, 6, 2));
         x.extend(noisy(12.0, 6, 3));
-        let idx: Vec<usize> = change_points(&x, &ChangePointSettings::default())
+        let idx: Vec<usize> = change_points(&x, Scale::Linear, &ChangePointSettings::default())
             .iter()
             .map(|c| c.index)
             .collect();
         assert_eq!(idx, vec![6, 12]);
-        assert!(change_points(&noisy(10.0, 30, 4), &ChangePointSettings::default()).is_empty());
-        assert!(change_points(&[1.0, 2.0], &ChangePointSettings::default()).is_empty());
+        assert!(change_points(&noisy(10.0, 30, 4), Scale::Linear, &ChangePointSettings::default()).is_empty());
+        assert!(change_points(&[1.0, 2.0], Scale::Linear, &ChangePointSettings::default()).is_empty());
+    }
+
+    #[test]
+    fn on_a_log_scale_one_outlier_run_does_not_hide_a_step() {
+        // Four fast runs, then four slow ones, one of them a 3x outlier (a loaded machine).
+        let x = [2.7, 2.8, 3.0, 3.2, 37.0, 120.0, 40.0, 39.0];
+        let log = change_points(&x, Scale::Log, &ChangePointSettings::default());
+        assert_eq!(log.len(), 1, "{log:?}");
+        assert_eq!(log[0].index, 4);
+        assert!(
+            log[0].mean_after > 40.0 && log[0].mean_after < 55.0,
+            "geometric mean: {log:?}"
+        );
+        assert!(
+            change_points(&x, Scale::Linear, &ChangePointSettings::default()).is_empty(),
+            "on raw values the outlier's variance hides the step"
+        );
     }
 
     #[test]
     fn a_step_below_the_magnitude_is_not_a_change_point() {
         let mut x = vec![10.0; 5];
         x.extend(vec![10.5; 5]);
-        assert!(change_points(&x, &ChangePointSettings::default()).is_empty());
+        assert!(change_points(&x, Scale::Linear, &ChangePointSettings::default()).is_empty());
         let loose = ChangePointSettings {
             min_magnitude: 0.01,
             ..Default::default()
         };
-        assert_eq!(change_points(&x, &loose).len(), 1);
+        assert_eq!(change_points(&x, Scale::Linear, &loose).len(), 1);
     }
 }

@@ -15,7 +15,7 @@ mod special;
 mod welch;
 
 pub use bootstrap::{quantile_shift, Interval, QuantileShift, BOOTSTRAP_RESAMPLES};
-pub use change_point::{change_points, ChangePoint, ChangePointSettings};
+pub use change_point::{change_points, ChangePoint, ChangePointSettings, Scale};
 pub use distribution::Distribution;
 pub use mann_whitney::{mann_whitney, MannWhitney};
 pub use proportion::{two_proportions, wilson, ProportionTest};
