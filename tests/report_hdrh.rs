@@ -40,7 +40,14 @@ fn hdrh_decodes_report_json_and_the_interval_log_with_the_same_percentiles() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
     cli()
-        .args(["run", "-q", "--workload", "lifecycle,storage", "--modes", "sequential,burst"])
+        .args([
+            "run",
+            "-q",
+            "--workload",
+            "lifecycle,storage",
+            "--modes",
+            "sequential,burst",
+        ])
         .args(["--lifecycle-count", "30", "--burst-size", "30", "--seed", "3"])
         .args(["--out", dir.to_str().unwrap()])
         .assert()
