@@ -32,9 +32,12 @@ impl Source {
         self.git_ref.as_deref()?.strip_prefix("refs/heads/")
     }
 
-    /// The first 7 characters of the commit, as people quote it.
+    /// The first 7 characters of the commit, as people quote it (characters, not bytes: the value
+    /// comes from the environment and may be anything).
     pub fn short_sha(&self) -> Option<&str> {
-        self.sha.as_deref().map(|s| &s[..s.len().min(7)])
+        self.sha
+            .as_deref()
+            .map(|s| s.char_indices().nth(7).map_or(s, |(end, _)| &s[..end]))
     }
 
     /// The fields every one of `sources` agrees on; the rest are left out (an aggregate of shards
