@@ -455,3 +455,52 @@ fn schema_version_1_histograms_still_compare() {
         .code(1)
         .stderr(predicate::str::contains("Sequential TTI regressed"));
 }
+
+#[test]
+fn the_stress_toml_key_reads_like_the_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base");
+    let quick = [
+        "run",
+        "-q",
+        "--workload",
+        "lifecycle",
+        "--modes",
+        "sequential",
+        "--lifecycle-count",
+        "10",
+    ];
+    cli()
+        .args(quick)
+        .args(["--out", base.to_str().unwrap()])
+        .assert()
+        .code(0);
+    let with_config = |name: &str, key: &str| {
+        let config = tmp.path().join(format!("{name}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "[publish]\nenabled = false\nbaseline = {:?}\nfail-on-regression = {key}\n",
+                base.to_str().unwrap()
+            ),
+        )
+        .unwrap();
+        cli()
+            .args(quick)
+            .args(["--config", config.to_str().unwrap()])
+            .args(["--out", tmp.path().join(name).to_str().unwrap()])
+            .assert()
+    };
+    // A number is the old percent: taken as the minimum effect, with the same warning as the flag.
+    let number = with_config("number", "20");
+    let code = number.get_output().status.code();
+    assert!(matches!(code, Some(0 | 1)), "{code:?}");
+    number.stderr(predicate::str::contains("--fail-on-regression 20 is deprecated"));
+    let switch = with_config("switch", "true");
+    let code = switch.get_output().status.code();
+    assert!(matches!(code, Some(0 | 1)), "{code:?}");
+    switch.stderr(predicate::str::contains("deprecated").not());
+    with_config("bad", "\"lots\"")
+        .code(2)
+        .stderr(predicate::str::contains("fail-on-regression"));
+}

@@ -32,8 +32,9 @@ impl Default for CompareSettings {
 }
 
 /// What `--fail-on-regression` was given: nothing or `true` (on), `false` (off), or a number
-/// (deprecated: the minimum effect in percent).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// (deprecated: the minimum effect in percent). In stress.toml a boolean, a number, or the same
+/// text the flag takes.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum RegressionGate {
     Switch(bool),
@@ -53,6 +54,42 @@ impl FromStr for RegressionGate {
                 )
             }),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for RegressionGate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(GateVisitor)
+    }
+}
+
+struct GateVisitor;
+
+impl serde::de::Visitor<'_> for GateVisitor {
+    type Value = RegressionGate;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("fail-on-regression = true or false (a number, the old percent, is read as min-effect)")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(RegressionGate::Switch(v))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(RegressionGate::Percent(v as f64))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(RegressionGate::Percent(v as f64))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(RegressionGate::Percent(v))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        v.parse().map_err(|e| E::custom(format!("fail-on-regression {e}")))
     }
 }
 
