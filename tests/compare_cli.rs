@@ -135,7 +135,7 @@ fn a_mode_of_another_size_is_noted_as_incomparable() {
     let current = current_selecting(tmp.path(), &[("lifecycle.burst.tti_ms", 3.0)], |v| {
         v["config"]["burst_size"] = serde_json::json!(500)
     });
-    edit_report(&base, |v| select_everything(v));
+    edit_report(&base, select_everything);
     compare(&base, &current, &["--fail-on-regression"])
         .success()
         .stdout(predicate::str::contains(

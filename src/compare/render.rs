@@ -99,7 +99,7 @@ fn row(r: &MetricRow) -> String {
                     .iter()
                     .find(|s| s.stat == stat || (stat == "p50" && s.stat == "rate"))
             })
-            .map_or(String::new(), |s| change_text(s))
+            .map_or(String::new(), change_text)
     };
     format!(
         "| {} | {} | {} | {} | {} | {} | {} | {} |\n",

@@ -108,7 +108,7 @@ fn draw(trend: &Trend, chart: &TrendChart, series: &[(&TrendSeries, RGBColor)]) 
             .y_desc(chart.y_desc)
             .x_label_formatter(&|x| {
                 let i = (x - 0.5).round() as usize;
-                if i % every == 0 {
+                if i.is_multiple_of(every) {
                     category_label(&labels, *x)
                 } else {
                     String::new()
