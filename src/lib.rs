@@ -8,11 +8,13 @@
 //! [`verify::Outcome`]; everything after the [`record::Recorder`] reads only the run directory.
 
 pub mod cancel;
+pub mod compare;
 pub mod config;
 pub mod console;
 pub mod doctor;
 pub mod error;
 pub mod fdlimit;
+pub mod history;
 pub mod provider;
 pub mod publish;
 pub mod record;
@@ -21,6 +23,8 @@ pub mod run;
 pub mod s3;
 pub mod server;
 pub mod shard;
+pub mod source;
+pub mod stats;
 pub mod verify;
 pub mod workload;
 

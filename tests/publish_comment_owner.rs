@@ -53,7 +53,7 @@ fn a_human_quoting_the_marker_is_never_edited_the_bots_comment_is() {
     assert_eq!(comments[0].body, QUOTE, "the human's comment is untouched");
     let ours = comments.iter().find(|c| c.id == bot).unwrap();
     assert!(
-        ours.body.contains("Lifecycle: burst") && !ours.body.contains("old body"),
+        ours.body.contains("| burst |") && !ours.body.contains("old body"),
         "{}",
         ours.body
     );

@@ -24,12 +24,7 @@ fn run_twice_leaves_exactly_one_comment_naming_the_modes_and_verdict() {
         .stdout(predicates::str::contains("updated PR comment"));
     let ours = gh.with_marker("k");
     assert_eq!(ours.len(), 1, "exactly one comment with the marker: {ours:?}");
-    for word in [
-        "Lifecycle: sequential",
-        "Lifecycle: staggered",
-        "Lifecycle: burst",
-        "pass",
-    ] {
+    for word in ["| sequential |", "| staggered |", "| burst |", "pass"] {
         assert!(ours[0].body.contains(word), "body lacks {word}: {}", ours[0].body);
     }
     assert_eq!(gh.comments().len(), 2);
@@ -56,7 +51,7 @@ fn marker_on_page_two_of_three_is_updated_not_duplicated() {
     let ours = gh.with_marker("k");
     assert_eq!(ours.len(), 1);
     assert_eq!(ours[0].id, id);
-    assert!(ours[0].body.contains("Lifecycle: burst") && !ours[0].body.contains("old body"));
+    assert!(ours[0].body.contains("| burst |") && !ours[0].body.contains("old body"));
     let gets = gh.requests().iter().filter(|r| r.0 == "GET").count();
     assert_eq!(gets, 2, "pages 1 and 2 read, page 3 not needed");
 }

@@ -168,10 +168,14 @@ fn a_usage_error_still_leaves_report_jsons_verdict_as_the_output() {
     let dir = run_dir(tmp.path(), "run");
     edit_report(&dir, |v| v["verdict"] = serde_json::json!("fail"));
     let outputs = tmp.path().join("github-output");
+    // A baseline that is there but is no report is the user's to fix (one not there yet is a
+    // branch's first run, not an error).
+    let baseline = tmp.path().join("baseline.json");
+    std::fs::write(&baseline, "not a report").unwrap();
     cli()
         .env("GITHUB_OUTPUT", &outputs)
         .args(["publish", dir.to_str().unwrap()])
-        .args(["--baseline", tmp.path().join("no-such-baseline").to_str().unwrap()])
+        .args(["--baseline", baseline.to_str().unwrap()])
         .assert()
         .code(2)
         .stderr(predicates::str::contains("invalid --baseline"));

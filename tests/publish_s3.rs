@@ -166,17 +166,14 @@ fn baselines_are_saved_to_and_read_from_s3() {
     let moto = Moto::start();
     create_bucket(&moto, BUCKET);
     let tmp = tempfile::tempdir().unwrap();
-    let base = run_dir(tmp.path(), "base");
+    let base = publish_support::measured_run(tmp.path(), "base", 200, &[]);
     publish_s3(
         &moto.url,
         &base,
         &["--save-baseline", "s3://stress-bucket/baselines/main.json"],
     )
     .success();
-    let current = run_dir(tmp.path(), "current");
-    publish_support::edit_report(&current, |v| {
-        v["lifecycle"]["burst"]["tti_ms"]["p95"] = serde_json::json!(1440.0)
-    });
+    let current = publish_support::measured_run(tmp.path(), "current", 200, &[("lifecycle.burst.tti_ms", 2.0)]);
     let mut cmd = cli();
     aws_env(&mut cmd)
         .args(["publish", current.to_str().unwrap(), "--s3-endpoint", &moto.url])
@@ -184,13 +181,12 @@ fn baselines_are_saved_to_and_read_from_s3() {
             "--baseline",
             "s3://stress-bucket/baselines/main.json",
             "--fail-on-regression",
-            "10",
         ])
         .assert()
         .code(1)
-        .stderr(predicates::str::contains("Burst TTI p95 regressed 100.0%"));
+        .stderr(predicates::str::contains("Burst TTI regressed: p"));
     let cmp = std::fs::read_to_string(current.join("comparison.md")).unwrap();
-    assert!(cmp.contains("▲ +100.0% (worse)"), "{cmp}");
+    assert!(cmp.contains("🔴 **regressed** (p"), "{cmp}");
 }
 
 #[test]

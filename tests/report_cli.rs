@@ -46,13 +46,14 @@ fn report_renders_every_section_of_a_full_report() {
         .arg(dir.path())
         .assert()
         .code(0)
-        .stdout(contains("rendered 11 files"));
+        .stdout(contains("rendered 12 files"));
     for chart in ALL_CHARTS {
         assert_chart_is_readable(chart, &read(dir.path(), chart));
     }
     let md = read(dir.path(), "summary.md");
+    let modes = &md[md.find("### Lifecycle\n").expect("one lifecycle table")..];
     for mode in ["sequential", "staggered", "burst"] {
-        assert!(md.contains(&format!("### Lifecycle: {mode}")), "{md}");
+        assert!(modes.contains(&format!("\n| {mode} | ")), "one row per mode: {md}");
     }
     assert_eq!(
         std::fs::read(dir.path().join("report.json")).unwrap(),

@@ -117,7 +117,13 @@ fn sections_that_did_not_run_are_left_out() {
     let files = ExportManager::default().export(&result, dir.path()).unwrap();
     assert_eq!(
         files,
-        ["checkpoint-latency.svg", "restores.svg", "summary.md", "report.html"]
+        [
+            "checkpoint-latency.svg",
+            "restores.svg",
+            "summary.md",
+            "report.html",
+            "histograms.hlog"
+        ]
     );
     let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
     assert!(

@@ -1,11 +1,12 @@
-//! `stress-action compare BASE CURRENT`: two runs metric by metric; exit 1 on a regression past
-//! `--fail-on-regression`, 2 for inputs that are not runs.
+//! `stress-action compare BASE CURRENT`: two runs decided metric by metric from their histograms;
+//! with `--fail-on-regression`, exit 1 on a significant regression (or a metric with no data), 2 for
+//! inputs that are not runs or settings out of range.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use stress_action::error::ConfigError;
-use stress_action::publish::compare::compare;
+use stress_action::compare::compare;
+use stress_action::config::compare::{CompareConfig, RegressionGate};
 use stress_action::report::RunResult;
 use stress_action::ExitStatus;
 
@@ -19,29 +20,50 @@ pub struct CompareCmd {
     /// This run: a run directory or a report.json.
     #[arg(value_name = "CURRENT")]
     pub current: PathBuf,
-    /// Fail (exit 1) when a p95 got worse by more than PCT percent.
+    /// Fail (exit 1) on a significant regression, or a metric with no data (a number here is
+    /// deprecated: it is taken as --min-effect).
+    #[arg(
+        long,
+        value_name = "true|false",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        allow_negative_numbers = true
+    )]
+    pub fail_on_regression: Option<RegressionGate>,
+    /// Significance level of the two-sample test (default 0.01).
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    pub alpha: Option<f64>,
+    /// Smallest change that counts, in percent (default 10).
     #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
-    pub fail_on_regression: Option<f64>,
+    pub min_effect: Option<f64>,
 }
 
 pub fn compare_cmd(cmd: CompareCmd) -> i32 {
-    if let Some(pct) = cmd.fail_on_regression {
-        if !pct.is_finite() || pct < 0.0 {
-            let e = ConfigError::new("--fail-on-regression", format!("must be a percentage >= 0, got {pct}"));
-            return fail(&e, ExitStatus::Usage);
-        }
+    let cfg = match CompareConfig::build(cmd.alpha, cmd.min_effect, cmd.fail_on_regression) {
+        Ok(cfg) => cfg,
+        Err(e) => return fail(&e, ExitStatus::Usage),
+    };
+    for w in &cfg.warnings {
+        eprintln!("warning: {w}");
     }
     let (base, current) = match (RunResult::read_dir(&cmd.base), RunResult::read_dir(&cmd.current)) {
         (Ok(b), Ok(c)) => (b, c),
         (Err(e), _) | (_, Err(e)) => return fail(&e, ExitStatus::Usage),
     };
-    let cmp = compare(&base, &current);
+    let cmp = compare(&base, &current, cfg.settings);
     print!("{}", cmp.to_markdown());
-    let regressions = cmd.fail_on_regression.map(|p| cmp.regressions(p)).unwrap_or_default();
-    if regressions.is_empty() {
+    for note in cmp.not_judged() {
+        eprintln!("note: not judged: {note}");
+    }
+    let failures = if cfg.fail_on_regression {
+        cmp.gate_failures()
+    } else {
+        Vec::new()
+    };
+    if failures.is_empty() {
         return ExitStatus::Pass.code();
     }
-    for r in &regressions {
+    for r in &failures {
         eprintln!("regression: {r}");
     }
     ExitStatus::Fail.code()

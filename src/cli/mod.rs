@@ -5,6 +5,7 @@
 mod aggregate;
 mod compare;
 mod doctor;
+mod history;
 mod publish;
 mod report;
 mod run;
@@ -38,8 +39,10 @@ pub enum Command {
     Serve(serve::ServeCmd),
     /// Upload a run directory to S3 and post or update the sticky PR comment.
     Publish(publish::PublishCmd),
-    /// Compare two runs (run directories or report.json files) metric by metric.
+    /// Compare two runs (run directories or report.json files) metric by metric, from their histograms.
     Compare(compare::CompareCmd),
+    /// The trend of a branch from the history index publish keeps: charts, history.md, change points.
+    History(history::HistoryCmd),
     /// Merge the run directories of `run --shard I/N` (local or s3://) into one run directory.
     Aggregate(aggregate::AggregateCmd),
     /// Check a platform against the protocol, one line per rule: what it expects, what it got.
@@ -53,6 +56,7 @@ pub async fn dispatch(cli: Cli) -> i32 {
         Command::Serve(cmd) => serve::serve_cmd(cmd).await,
         Command::Publish(cmd) => publish::publish_cmd(cmd).await,
         Command::Compare(cmd) => compare::compare_cmd(cmd),
+        Command::History(cmd) => history::history_cmd(cmd).await,
         Command::Aggregate(cmd) => aggregate::aggregate_cmd(cmd).await,
         Command::Doctor(cmd) => doctor::doctor_cmd(cmd).await,
     }

@@ -1,7 +1,8 @@
 //! `stress-action publish DIR`, and the step that `run --publish` / `run --baseline` take after the
 //! run. Publishing never changes the verdict of a run unless `--fail-on-regression` says so.
-//! `publish` exits 1 on a regression, else 4 when any step failed (after attempting them all),
-//! else 0.
+//! `publish` exits 1 on a significant regression (or a metric with no data), else 4 when any step
+//! failed (after attempting them all), else 0. A baseline that does not exist yet is no failure:
+//! the comment says it is the branch's first run.
 
 use std::path::{Path, PathBuf};
 
@@ -34,7 +35,12 @@ pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
         Ok(cfg) => cfg,
         Err(e) => return fail(&e, ExitStatus::Usage),
     };
-    if cfg.s3.is_none() && cfg.github.is_none() && cfg.baseline.is_none() && cfg.save_baseline.is_none() {
+    if cfg.s3.is_none()
+        && cfg.github.is_none()
+        && cfg.baseline.is_none()
+        && cfg.save_baseline.is_none()
+        && cfg.history.dir.is_none()
+    {
         eprintln!(
             "warning: nothing to publish to (no --s3-bucket, no --repo/--pr); wrote comment.md and published/ only"
         );
@@ -99,6 +105,7 @@ pub async fn after_run(
         cfg.s3 = None;
         cfg.github = None;
         cfg.save_baseline = None;
+        cfg.history = Default::default();
     }
     let failed = |e: &dyn std::fmt::Display| {
         eprintln!(
@@ -125,6 +132,9 @@ fn regression_exit(report: &PublishReport, verdict: ExitStatus) -> i32 {
     }
     for w in &report.warnings {
         eprintln!("warning: {w}");
+    }
+    for at in &report.history {
+        println!("history: wrote this run's entry to {at}");
     }
     if report.regressions.is_empty() {
         return verdict.code();

@@ -5,6 +5,7 @@
 //! typo in a workflow file is a one-line fix.
 
 pub mod chaos;
+pub mod compare;
 pub mod contention;
 pub mod file;
 mod profile;

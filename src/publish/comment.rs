@@ -1,15 +1,17 @@
-//! The PR comment body: a header with the verdict and links, the run's summary, the baseline
-//! comparison and the charts, shortened section by section to fit GitHub's 65,536-character limit.
+//! The PR comment body: a header with the verdict and links, the run's summary (rendered from the
+//! view, which leads with the workloads' verdicts, crossed thresholds and significant regressions),
+//! the base branch's trend line, the baseline comparison folded into `<details>`, and the charts,
+//! shortened section by section to fit GitHub's 65,536-character limit.
 //!
-//! The summary is the one publishing just rendered from report.json (the shared markdown exporter),
-//! never a summary.md found in the run directory; when rendering failed, a compact body is
-//! rendered here from the run's view. The headline and the inline chart are the view's, written the
-//! way summary.md writes them.
+//! The summary is summary.md's template rendered from the view built from report.json (with the
+//! comparison) by the shared markdown exporter, never a summary.md found in the run directory; when
+//! rendering failed, a compact body is rendered here from the same view.
 
 use std::collections::BTreeMap;
 
 use crate::report::export::markdown::format::verdict_line;
 use crate::report::export::mermaid::xychart;
+use crate::report::export::render_summary;
 use crate::report::view::RunView;
 
 /// GitHub rejects issue comments longer than this (in characters).
@@ -23,8 +25,9 @@ pub fn marker(key: &str) -> String {
 pub struct CommentInput<'a> {
     pub key: &'a str,
     pub view: &'a RunView<'a>,
-    pub summary_md: Option<String>,
     pub comparison_md: Option<String>,
+    /// The base branch's trend of the headline metric with this run beside it.
+    pub trend_md: Option<String>,
     pub file_urls: &'a BTreeMap<String, String>,
     pub chart_files: Vec<String>,
     pub run_url: Option<&'a str>,
@@ -65,16 +68,25 @@ pub fn render(input: &CommentInput) -> String {
     for notice in input.notices {
         header.push_str(&format!("> {notice}\n\n"));
     }
-    let summary = input.summary_md.clone().unwrap_or_else(|| compact_summary(input.view));
+    let summary = render_summary(input.view).unwrap_or_else(|_| compact_summary(input.view));
     let mut sections = vec![Section {
         title: "Summary",
         text: summary,
         priority: 1,
     }];
+    if let Some(trend) = &input.trend_md {
+        sections.push(Section {
+            title: "Trend",
+            text: trend.clone(),
+            priority: 2,
+        });
+    }
     if let Some(cmp) = &input.comparison_md {
         sections.push(Section {
             title: "Comparison with the baseline",
-            text: format!("### Comparison with the baseline\n\n{cmp}\n"),
+            text: format!(
+                "<details>\n<summary>Every metric against the baseline</summary>\n\n### Comparison with the baseline\n\n{cmp}\n</details>\n"
+            ),
             priority: 2,
         });
     }

@@ -17,6 +17,9 @@ pub enum PublishError {
     /// summary.md, report.html or a chart could not be rendered from report.json.
     #[error("rendering failed: {0}")]
     Render(String),
+    /// The history index could not be read or written (S3 or the local directory).
+    #[error("history: {0}")]
+    History(String),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -42,9 +45,11 @@ impl PublishError {
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             PublishError::Config(_) | PublishError::Input(_) => ExitStatus::Usage,
-            PublishError::S3(_) | PublishError::GitHub(_) | PublishError::Render(_) | PublishError::Io { .. } => {
-                ExitStatus::PublishFailed
-            }
+            PublishError::S3(_)
+            | PublishError::GitHub(_)
+            | PublishError::Render(_)
+            | PublishError::History(_)
+            | PublishError::Io { .. } => ExitStatus::PublishFailed,
         }
     }
 }

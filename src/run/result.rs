@@ -55,6 +55,7 @@ impl Records<'_> {
             started_at: stamp(self.started_at),
             finished_at: stamp(finished_at),
             duration_s: (finished_at - self.started_at).num_milliseconds() as f64 / 1000.0,
+            source: crate::source::detect(&crate::source::process_env, std::path::Path::new(".")),
             config: config_snapshot(cfg),
             totals: self.totals(&reports),
             workloads,

@@ -86,6 +86,22 @@ pub async fn get_bytes(client: &Client, bucket: &str, key: &str) -> Result<Vec<u
     Ok(data.into_bytes().to_vec())
 }
 
+/// The object, or `None` when there is no such key (a baseline not saved yet is no error).
+pub async fn get_bytes_if_exists(client: &Client, bucket: &str, key: &str) -> Result<Option<Vec<u8>>, S3Error> {
+    match client.get_object().bucket(bucket).key(key).send().await {
+        Ok(out) => {
+            let data = out
+                .body
+                .collect()
+                .await
+                .map_err(|e| S3Error(format!("cannot read s3://{bucket}/{key}: {e}")))?;
+            Ok(Some(data.into_bytes().to_vec()))
+        }
+        Err(e) if e.as_service_error().is_some_and(|se| se.is_no_such_key()) => Ok(None),
+        Err(e) => Err(S3Error(format!("cannot get s3://{bucket}/{key}: {}", describe(&e)))),
+    }
+}
+
 pub async fn put_bytes(
     client: &Client,
     bucket: &str,

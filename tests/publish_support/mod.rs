@@ -161,3 +161,55 @@ pub fn assert_tables_intact(html: &str, what: &str) {
         );
     }
 }
+
+/// Gives report.json a histogram of `n` samples for every latency the fixture reports (each spread
+/// evenly over its p50 ± 20 %), with the keys in `scaled` multiplied by their factor, and the
+/// summaries recomputed from them: a run whose distributions are known exactly.
+pub fn with_histograms(dir: &Path, n: u64, scaled: &[(&str, f64)]) {
+    use stress_action::report::{encode_histogram, new_histogram, LatencySummary};
+    edit_report(dir, |v| {
+        let mut hists = serde_json::Map::new();
+        let mut put = |key: String, summary: &mut serde_json::Value| {
+            let p50 = summary["p50"].as_f64().unwrap_or(10.0).max(0.5);
+            let factor = scaled.iter().find(|(k, _)| *k == key).map_or(1.0, |(_, f)| *f);
+            let mut h = new_histogram();
+            for i in 0..n {
+                let ms = p50 * factor * (0.8 + 0.4 * i as f64 / n as f64);
+                h.record((ms * 1000.0) as u64).unwrap();
+            }
+            *summary = serde_json::to_value(LatencySummary::from_histogram(&h)).unwrap();
+            hists.insert(key, serde_json::Value::String(encode_histogram(&h)));
+        };
+        for mode in ["sequential", "staggered", "burst"] {
+            if v["lifecycle"][mode].is_object() {
+                for metric in ["create_ms", "first_command_ms", "tti_ms", "destroy_ms"] {
+                    put(format!("lifecycle.{mode}.{metric}"), &mut v["lifecycle"][mode][metric]);
+                }
+            }
+        }
+        if v["checkpoint"].is_object() {
+            for metric in ["restore_ms", "verify_ms"] {
+                put(format!("checkpoint.all.{metric}"), &mut v["checkpoint"][metric]);
+            }
+        }
+        let sizes = v["storage"]["sizes"].as_array().map_or(0, Vec::len);
+        for i in 0..sizes {
+            let size = v["storage"]["sizes"][i]["size_mb"].as_f64().unwrap();
+            for metric in ["upload_ms", "download_ms"] {
+                put(
+                    format!("storage.{size}mb.{metric}"),
+                    &mut v["storage"]["sizes"][i][metric],
+                );
+            }
+        }
+        v["histograms"] = serde_json::Value::Object(hists);
+    });
+}
+
+/// A run directory from the full fixture with histograms of `n` samples; `scaled` as in
+/// [`with_histograms`].
+pub fn measured_run(parent: &Path, name: &str, n: u64, scaled: &[(&str, f64)]) -> PathBuf {
+    let dir = run_dir(parent, name);
+    with_histograms(&dir, n, scaled);
+    dir
+}

@@ -222,6 +222,7 @@ pub fn full_result(scenario: Scenario) -> RunResult {
         started_at: "2026-01-02T03:04:05.000Z".to_string(),
         finished_at: "2026-01-02T03:04:35.000Z".to_string(),
         duration_s: 30.0,
+        source: Default::default(),
         config: ConfigSnapshot {
             restores: 150,
             rounds: 3,

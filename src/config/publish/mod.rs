@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use github::github_target;
 pub use github::GitHubTarget;
 
+use super::compare::{CompareConfig, RegressionGate};
 use crate::error::ConfigError;
 
 /// Presigned S3 URLs are valid for at most 7 days (a limit of SigV4, not of this tool).
@@ -63,9 +64,22 @@ pub struct PublishArgs {
     /// Baseline run: a run directory, a report.json, or s3://bucket/key.
     #[arg(long, value_name = "PATH|S3_URL")]
     pub baseline: Option<String>,
-    /// Fail (exit 1) when a p95 got worse than the baseline by more than PCT percent.
+    /// Fail (exit 1) on a significant regression against the baseline, or a metric with no data
+    /// (a number here is deprecated: it is taken as --min-effect).
+    #[arg(
+        long,
+        value_name = "true|false",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        allow_negative_numbers = true
+    )]
+    pub fail_on_regression: Option<RegressionGate>,
+    /// Significance level of the comparison's two-sample test (default 0.01).
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    pub alpha: Option<f64>,
+    /// Smallest change that counts as a regression or improvement, in percent (default 10).
     #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
-    pub fail_on_regression: Option<f64>,
+    pub min_effect: Option<f64>,
     /// Store this run's report.json as the new baseline at s3://bucket/key.
     #[arg(long, value_name = "S3_URL")]
     pub save_baseline: Option<String>,
@@ -73,6 +87,13 @@ pub struct PublishArgs {
     /// the triggering run's head SHA): a PR number read from a fork's artifact is trusted only then.
     #[arg(long, value_name = "SHA")]
     pub expect_head_sha: Option<String>,
+    /// Where the history index lives in S3: a key prefix in --s3-bucket, or s3://bucket/prefix
+    /// (default with --s3-bucket: stress-action/<repo>/history). Entries go under <prefix>/<branch>/.
+    #[arg(long, value_name = "PREFIX|S3_URL")]
+    pub history_prefix: Option<String>,
+    /// Also (or only) keep the history index in this local directory, under DIR/<branch>/.
+    #[arg(long, value_name = "DIR")]
+    pub history_dir: Option<PathBuf>,
 }
 
 impl PublishArgs {
@@ -102,6 +123,14 @@ pub enum LinkMode {
     PresignDays(u32),
 }
 
+/// Where runs are indexed for `history`: S3 (bucket and prefix, without the branch) and/or a
+/// local directory; entries go under `<prefix>/<branch>/`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HistoryTarget {
+    pub s3: Option<(String, String)>,
+    pub dir: Option<PathBuf>,
+}
+
 /// A baseline report: a local run directory / report.json, or an object in S3.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BaselineSource {
@@ -116,8 +145,11 @@ pub struct PublishConfig {
     pub links: LinkMode,
     pub github: Option<GitHubTarget>,
     pub baseline: Option<BaselineSource>,
-    pub fail_on_regression: Option<f64>,
+    /// `--alpha`, `--min-effect` and whether a regression fails the run.
+    pub compare: CompareConfig,
     pub save_baseline: Option<(String, String)>,
+    /// Where the history index is written and read.
+    pub history: HistoryTarget,
     /// Link to the workflow run, when running inside GitHub Actions.
     pub run_url: Option<String>,
     /// The PR's head commit must be this (lower-case hex) before anything is published.
@@ -163,9 +195,10 @@ impl PublishConfig {
         };
         let s3 = s3_target(&args, &run, &s3_endpoint)?;
         let links = link_mode(&args, s3.is_some())?;
-        let baseline = baseline(&args)?;
+        let (baseline, compare) = baseline(&args)?;
         let save_baseline = save_baseline(&args)?;
         let expect_head_sha = expect_head_sha(&args, github.is_some())?;
+        let history = history_target(&args, s3.as_ref(), repo_env.as_deref())?;
         let run_url = match (get("GITHUB_SERVER_URL"), &repo_env, run_id) {
             (Some(server), Some(repo), Some(id)) => {
                 Some(format!("{}/{repo}/actions/runs/{id}", server.trim_end_matches('/')))
@@ -179,8 +212,9 @@ impl PublishConfig {
             links,
             github,
             baseline,
-            fail_on_regression: args.fail_on_regression,
+            compare,
             save_baseline,
+            history,
             run_url,
             expect_head_sha,
             secret_variables,
@@ -286,25 +320,58 @@ fn link_mode(args: &PublishArgs, has_s3: bool) -> Result<LinkMode, ConfigError> 
     }
 }
 
-/// The baseline to compare with, and the regression it may fail on.
-fn baseline(args: &PublishArgs) -> Result<Option<BaselineSource>, ConfigError> {
+/// The baseline to compare with, how to compare, and whether a regression fails the run.
+fn baseline(args: &PublishArgs) -> Result<(Option<BaselineSource>, CompareConfig), ConfigError> {
     let baseline = args
         .baseline
         .as_deref()
         .map(|b| parse_baseline("--baseline", b))
         .transpose()?;
-    if let Some(pct) = args.fail_on_regression {
-        if !pct.is_finite() || pct < 0.0 {
-            return Err(ConfigError::new(
-                "--fail-on-regression",
-                format!("must be a percentage >= 0, got {pct}"),
-            ));
+    let compare = CompareConfig::build(args.alpha, args.min_effect, args.fail_on_regression)?;
+    if compare.fail_on_regression && baseline.is_none() {
+        return Err(ConfigError::new("--fail-on-regression", "needs --baseline"));
+    }
+    Ok((baseline, compare))
+}
+
+/// Where the history index goes: `--history-prefix` (in --s3-bucket, or its own s3:// URL), by
+/// default `stress-action/<repo>/history` in --s3-bucket; and `--history-dir`.
+fn history_target(args: &PublishArgs, s3: Option<&S3Target>, repo: Option<&str>) -> Result<HistoryTarget, ConfigError> {
+    let field = "--history-prefix";
+    let s3 = match (&args.history_prefix, s3) {
+        (Some(p), _) if p.starts_with("s3://") => {
+            let rest = &p["s3://".len()..];
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                return Err(ConfigError::new(
+                    field,
+                    format!("must be s3://bucket/prefix or a key prefix, got {p:?}"),
+                ));
+            }
+            Some((bucket.to_string(), prefix.trim_matches('/').to_string()))
         }
-        if baseline.is_none() {
-            return Err(ConfigError::new("--fail-on-regression", "needs --baseline"));
+        (Some(p), Some(target)) => Some((target.bucket.clone(), p.trim_matches('/').to_string())),
+        (Some(_), None) => {
+            return Err(ConfigError::new(
+                field,
+                "a key prefix needs --s3-bucket (or give s3://bucket/prefix)",
+            ))
+        }
+        (None, Some(target)) => Some((
+            target.bucket.clone(),
+            format!("stress-action/{}/history", repo.unwrap_or("local")),
+        )),
+        (None, None) => None,
+    };
+    if let Some(dir) = &args.history_dir {
+        if dir.as_os_str().is_empty() {
+            return Err(ConfigError::new("--history-dir", "must not be empty"));
         }
     }
-    Ok(baseline)
+    Ok(HistoryTarget {
+        s3,
+        dir: args.history_dir.clone(),
+    })
 }
 
 /// Where to save this run as the next baseline: `(bucket, key)`.

@@ -4,27 +4,41 @@
 use std::path::Path;
 
 use super::{keep_step, PublishReport};
+use crate::compare::{compare, Comparison};
 use crate::config::publish::{BaselineSource, PublishConfig};
-use crate::publish::compare::compare;
 use crate::publish::error::PublishError;
 use crate::publish::stage::Staged;
 use crate::report::{RunResult, Verdict, REPORT_FILE};
 use crate::s3;
 
+/// Compares the published run with the baseline, keeps comparison.md, and records what fails
+/// `--fail-on-regression` and what could not be judged.
 pub(super) fn compare_step(
     dir: &Path,
     staged: &Staged,
     cfg: &PublishConfig,
     base: &RunResult,
     report: &mut PublishReport,
-) {
-    let cmp = compare(base, &staged.result);
+) -> Comparison {
+    report.warnings.extend(cfg.compare.warnings.iter().cloned());
+    let cmp = compare(base, &staged.result, cfg.compare.settings);
     let md = cmp.to_markdown();
     keep_step(dir, &staged.dir, "comparison.md", &md, report);
-    if let Some(pct) = cfg.fail_on_regression {
-        report.regressions = cmp.regressions(pct);
+    if cfg.compare.fail_on_regression {
+        report.regressions = cmp.gate_failures();
     }
+    report
+        .warnings
+        .extend(cmp.not_judged().into_iter().map(|n| format!("not judged: {n}")));
     report.comparison_md = Some(md);
+    cmp
+}
+
+pub(super) fn describe(source: &BaselineSource) -> String {
+    match source {
+        BaselineSource::Path(p) => p.display().to_string(),
+        BaselineSource::S3 { bucket, key } => format!("s3://{bucket}/{key}"),
+    }
 }
 
 /// Stores the published report.json (credentials redacted) as the next baseline, but only for a
@@ -64,17 +78,23 @@ pub(super) async fn save_step(
     }
 }
 
+/// The baseline report; `None` when it does not exist (yet).
 pub(super) async fn load(
     source: &BaselineSource,
     client: Option<&aws_sdk_s3::Client>,
-) -> Result<RunResult, PublishError> {
+) -> Result<Option<RunResult>, PublishError> {
     match (source, client) {
-        (BaselineSource::Path(p), _) => {
-            RunResult::read_dir(p).map_err(|e| PublishError::Input(format!("invalid --baseline: {e}")))
-        }
+        (BaselineSource::Path(p), _) => match RunResult::read_dir(p) {
+            Ok(base) => Ok(Some(base)),
+            Err(crate::report::ReadError::Missing { .. }) => Ok(None),
+            Err(e) => Err(PublishError::Input(format!("invalid --baseline: {e}"))),
+        },
         (BaselineSource::S3 { bucket, key }, Some(client)) => {
-            let data = s3::get_bytes(client, bucket, key).await?;
+            let Some(data) = s3::get_bytes_if_exists(client, bucket, key).await? else {
+                return Ok(None);
+            };
             RunResult::from_json(&data, &format!("baseline s3://{bucket}/{key}"))
+                .map(Some)
                 .map_err(|e| PublishError::Input(e.to_string()))
         }
         (BaselineSource::S3 { .. }, None) => Err(PublishError::S3("no S3 client for the baseline".into())),

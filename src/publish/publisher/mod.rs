@@ -1,8 +1,8 @@
 //! `publish DIR` end to end: check report.json against the schema, check the PR's head commit
 //! (`--expect-head-sha`), gather what may be published into `DIR/published/` (data files only,
 //! capped and scanned for credentials), render summary.md, report.html, the charts and the comment
-//! from report.json there, compare with the baseline, upload that directory, post the comment, and
-//! store the new baseline.
+//! from report.json there, compare with the baseline, read the base branch's trend, upload that
+//! directory, post the comment, store the new baseline and add the run to the history.
 //!
 //! Until the gathering is done nothing leaves the machine, and a bad report.json or a PR whose
 //! head is not the expected commit stops publishing there (exit 2). From then on every step is
@@ -21,9 +21,11 @@ use std::path::{Path, PathBuf};
 use super::comment::{self, CommentInput};
 use super::error::PublishError;
 use super::github::{CommentOutcome, RetryPolicy};
+use super::history;
 use super::redact::{Counts, Redactor};
 use super::stage::{self, files, StageNotes, Staged};
 use super::upload::{object_key, upload_dir, Manifest, MANIFEST_NAME};
+use crate::compare::Comparison;
 use crate::config::publish::{BaselineSource, Env, PublishConfig, S3Target};
 use crate::report::export::actions::{self, ActionsEnv};
 use crate::report::export::ExportManager;
@@ -35,6 +37,9 @@ const UPLOAD_FAILED: &str = "⚠️ **The upload to S3 failed**, so this comment
     (charts are drawn inline). The results are in the run directory of the workflow run; \
     `stress-action publish` can retry.";
 
+/// Shown when there is no baseline yet: not an error, the next passing run of the branch saves one.
+const FIRST_RUN: &str = "ℹ️ First run on this branch: nothing to compare (no baseline saved yet).";
+
 /// Shown when the baseline could not be read from S3.
 const BASELINE_FAILED: &str = "⚠️ **The baseline could not be read**, so there is no comparison \
     with it (see the workflow log).";
@@ -44,8 +49,13 @@ pub struct PublishReport {
     pub manifest: Option<Manifest>,
     pub comment: Option<CommentOutcome>,
     pub comparison_md: Option<String>,
-    /// Reasons for failing `--fail-on-regression`; empty when within the threshold.
+    /// Reasons for failing `--fail-on-regression`: significant regressions and metrics with no
+    /// data; empty when none (or the gate is off).
     pub regressions: Vec<String>,
+    /// True when a baseline was asked for and none exists yet (the first run of a branch).
+    pub first_run: bool,
+    /// Where this run's history entry was written.
+    pub history: Vec<String>,
     pub warnings: Vec<String>,
     /// Where readers find report.html once uploaded: the public or presigned link, else `s3://`.
     pub report_url: Option<String>,
@@ -73,8 +83,10 @@ pub async fn publish(
 ) -> Result<PublishReport, PublishError> {
     let redactor = redactor(cfg, env);
     let mut staged = gather(dir, cfg, env, opts, &redactor).await?;
-    let needs_s3 =
-        cfg.s3.is_some() || cfg.save_baseline.is_some() || matches!(cfg.baseline, Some(BaselineSource::S3 { .. }));
+    let needs_s3 = cfg.s3.is_some()
+        || cfg.save_baseline.is_some()
+        || cfg.history.s3.is_some()
+        || matches!(cfg.baseline, Some(BaselineSource::S3 { .. }));
     let client = match needs_s3 {
         true => Some(s3::client(cfg.s3_endpoint.as_deref()).await),
         false => None,
@@ -84,18 +96,14 @@ pub async fn publish(
     if staged.notes.rejudged.is_some() {
         report.rejudged_outputs = actions::result_outputs(&staged.result);
     }
-    if let Some(source) = &cfg.baseline {
-        match baseline::load(source, client.as_ref()).await {
-            Ok(base) => baseline::compare_step(dir, &staged, cfg, &base, &mut report),
-            // A baseline file that is not there or not a report is the user's flag to fix.
-            Err(e) if matches!(source, BaselineSource::Path(_)) => return Err(e),
-            Err(e) => {
-                report.failures.push(e);
-                notices.push(BASELINE_FAILED.to_string());
-            }
-        }
-    }
-    let view = RunView::build(&staged.result, &staged.dir);
+    let comparison = baseline_step(dir, &staged, cfg, client.as_ref(), &mut report, &mut notices).await?;
+    let trend_md = history::trend_line(cfg, env, &staged.result, client.as_ref())
+        .await
+        .unwrap_or_else(|e| {
+            report.failures.push(e);
+            None
+        });
+    let view = RunView::build(&staged.result, &staged.dir).with_comparison(comparison.as_ref());
     let rendered = render_step(dir, (&staged.dir, &mut staged.notes), &view, &redactor, &mut report);
     if let Some(target) = &opts.job_summary {
         job_summary_step(target, &staged, &mut report);
@@ -109,12 +117,8 @@ pub async fn publish(
     let body_of = Body {
         cfg,
         view: &view,
-        summary_md: rendered
-            .iter()
-            .any(|f| f == "summary.md")
-            .then(|| std::fs::read_to_string(staged.dir.join("summary.md")).ok())
-            .flatten(),
         comparison_md: report.comparison_md.clone(),
+        trend_md,
         chart_files: links::chart_files(&rendered),
         redactor: &redactor,
     };
@@ -137,7 +141,46 @@ pub async fn publish(
     if let (Some((bucket, key)), Some(client)) = (&cfg.save_baseline, &client) {
         baseline::save_step(&staged, (bucket, key), client, &mut report).await;
     }
+    match history::record(cfg, &staged.result, client.as_ref()).await {
+        Ok(written) => report.history = written,
+        Err(e) => report.failures.push(e),
+    }
     Ok(report)
+}
+
+/// Compares with the baseline when one is configured: `None` when there is none, or none yet (the
+/// first run of a branch: a notice, not an error), or it could not be read from S3 (a failure
+/// that lets the other steps go on). A local baseline that is not a report is bad input.
+async fn baseline_step(
+    dir: &Path,
+    staged: &Staged,
+    cfg: &PublishConfig,
+    client: Option<&aws_sdk_s3::Client>,
+    report: &mut PublishReport,
+    notices: &mut Vec<String>,
+) -> Result<Option<Comparison>, PublishError> {
+    let Some(source) = &cfg.baseline else {
+        return Ok(None);
+    };
+    match baseline::load(source, client).await {
+        Ok(Some(base)) => Ok(Some(baseline::compare_step(dir, staged, cfg, &base, report))),
+        Ok(None) => {
+            report.first_run = true;
+            report.warnings.push(format!(
+                "no baseline at {}: first run, nothing to compare",
+                baseline::describe(source)
+            ));
+            notices.push(FIRST_RUN.to_string());
+            Ok(None)
+        }
+        // A baseline file that is not a report is the user's flag to fix.
+        Err(e) if matches!(source, BaselineSource::Path(_)) => Err(e),
+        Err(e) => {
+            report.failures.push(e);
+            notices.push(BASELINE_FAILED.to_string());
+            Ok(None)
+        }
+    }
 }
 
 /// Everything before the first byte leaves the machine: report.json read and checked against
@@ -176,8 +219,8 @@ fn rejudged_notice(r: &stage::Rejudged) -> String {
 struct Body<'a> {
     cfg: &'a PublishConfig,
     view: &'a RunView<'a>,
-    summary_md: Option<String>,
     comparison_md: Option<String>,
+    trend_md: Option<String>,
     chart_files: Vec<String>,
     redactor: &'a Redactor,
 }
@@ -188,8 +231,8 @@ impl Body<'_> {
         let body = comment::render(&CommentInput {
             key: self.cfg.github.as_ref().map(|g| g.key.as_str()).unwrap_or("default"),
             view: self.view,
-            summary_md: self.summary_md.clone(),
             comparison_md: self.comparison_md.clone(),
+            trend_md: self.trend_md.clone(),
             file_urls: urls,
             chart_files: self.chart_files.clone(),
             run_url: self.cfg.run_url.as_deref(),

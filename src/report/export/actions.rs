@@ -109,7 +109,9 @@ pub fn fit_summary(markdown: &str, budget: usize) -> String {
         return markdown.to_string();
     }
     let note = "\n\n_Summary shortened to fit GitHub's 1 MiB job summary limit: the full report is summary.md and report.html in the run directory._\n";
-    let Some(room) = budget.checked_sub(note.len()) else {
+    // Room for the closing tags a cut may need (below), so adding them never overflows the budget.
+    let closers = "\n</details>\n```\n";
+    let Some(room) = budget.checked_sub(note.len() + closers.len()) else {
         return String::new();
     };
     let mut cut = 0;

@@ -10,6 +10,7 @@
 
 pub mod actions;
 pub mod console;
+pub mod hlog;
 mod html;
 pub mod markdown;
 pub mod mermaid;
@@ -17,6 +18,7 @@ pub mod svg;
 
 use std::path::{Path, PathBuf};
 
+pub use hlog::HlogExporter;
 pub use html::HtmlExporter;
 pub use markdown::{render_summary, MarkdownExporter};
 pub use svg::SvgExporter;
@@ -31,6 +33,9 @@ pub enum ExportError {
     Chart { chart: String, message: String },
     #[error("template {template}: {message}")]
     Template { template: String, message: String },
+    /// A file that is data, not a picture (histograms.hlog), could not be encoded.
+    #[error("{file}: {message}")]
+    Encode { file: String, message: String },
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -73,6 +78,7 @@ impl Default for ExportManager {
                 Box::new(SvgExporter),
                 Box::new(MarkdownExporter),
                 Box::new(HtmlExporter),
+                Box::new(HlogExporter),
             ],
         }
     }

@@ -13,6 +13,7 @@ mod host;
 mod latency;
 mod lifecycle;
 mod shard;
+mod source;
 mod storage;
 mod verdict;
 
@@ -25,14 +26,16 @@ pub use checkpoint::{CheckpointReport, InFlight, InjectionCount, RoundReport};
 pub use contention::ContentionReport;
 pub use file::{ReadError, REPORT_FILE};
 pub use host::HostStats;
-pub use latency::{decode_histogram, encode_histogram, new_histogram, LatencySummary, MAX_MICROS};
+pub use latency::{decode_histogram, encode_histogram, histogram_bytes, new_histogram, LatencySummary, MAX_MICROS};
 pub use lifecycle::{LifecycleReport, ModeReport, StatusCounts, TimelinePoint};
 pub use shard::{AggregateInfo, ShardInfo, ShardSummary};
+pub use source::Source;
 pub use storage::{StorageReport, StorageSizeReport};
 pub use verdict::{ProviderFailure, RetryStats, ThresholdResult, Verdict, WorkloadResult};
 
-/// Bumped when a field changes meaning or disappears; additions keep the version.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped when a field changes meaning or disappears; additions keep the version. Version 2 writes
+/// the histograms compressed (V2 + DEFLATE); version 1 reports (uncompressed V2) are still read.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunResult {
@@ -47,6 +50,10 @@ pub struct RunResult {
     pub started_at: String,
     pub finished_at: String,
     pub duration_s: f64,
+    /// The repository, commit, ref, pull request and workflow run this run measured; empty in
+    /// reports of older versions.
+    #[serde(default)]
+    pub source: Source,
     pub config: ConfigSnapshot,
     pub totals: Totals,
     /// Every selected workload judged on its own; the run's `verdict` is the worst of them.
@@ -73,7 +80,8 @@ pub struct RunResult {
     pub contention: Option<ContentionReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chaos: Option<ChaosReport>,
-    /// Every latency histogram as base64 HdrHistogram V2, keyed `<workload>.<scope>.<metric>`.
+    /// Every latency histogram as base64 HdrHistogram V2 + DEFLATE (V2 in schema version 1), keyed
+    /// `<workload>.<scope>.<metric>`.
     pub histograms: BTreeMap<String, String>,
     /// Facts about the platform worth knowing when reading numbers (e.g. `clone_mode: copy`).
     #[serde(default)]

@@ -10,6 +10,7 @@
 //! looks, never on which rows exist.
 
 mod chart;
+mod comparison;
 mod corruptions;
 mod rows;
 mod sections;
@@ -17,11 +18,16 @@ mod sections;
 use std::path::Path;
 
 pub use chart::Chart;
+pub use comparison::BaselineView;
 pub use corruptions::{first_corruptions, CorruptionDetail, CORRUPTION_DETAILS};
 pub use rows::{RetryRow, ThresholdRow, ThresholdStatus, WorkloadRow, CALL_ORDER};
 pub use sections::{host_line, ContentionNote, ContentionView, Placement};
 
+use crate::compare::Comparison;
 use crate::report::{ModeReport, RunResult, ScenarioReport, Verdict};
+
+/// The lifecycle modes in their canonical order: every output's mode table has these three rows.
+pub const LIFECYCLE_MODES: [&str; 3] = ["sequential", "staggered", "burst"];
 
 /// The run's verdict and why; the first thing every output says.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +61,13 @@ pub struct RunView<'a> {
     pub retries: Vec<RetryRow<'a>>,
     /// The lifecycle modes that ran, in their canonical order.
     pub modes: Vec<(&'static str, &'a ModeReport)>,
+    /// The three modes' table when the lifecycle workload ran: one row per mode, `None` for a mode
+    /// that did not run.
+    pub mode_rows: Vec<(&'static str, Option<&'a ModeReport>)>,
+    /// Thresholds crossed or without data: the lines under the headline.
+    pub crossed: Vec<ThresholdRow<'a>>,
+    /// The comparison with the baseline, when one was made (`publish`, `run --baseline`).
+    pub baseline: Option<BaselineView<'a>>,
     /// p50/p95/p99 time to interactive per lifecycle mode.
     pub tti_chart: Option<Chart>,
     /// p50/p95/p99 restore and verify latency (for outputs that need a chart when no mode ran).
@@ -86,12 +99,27 @@ impl<'a> RunView<'a> {
             .iter()
             .flat_map(|s| s.failures.iter().take(5).map(|f| (s.name.as_str(), f.as_str())))
             .collect();
+        let thresholds = rows::thresholds(result);
+        let mode_rows = match &result.lifecycle {
+            Some(_) => LIFECYCLE_MODES
+                .iter()
+                .map(|name| (*name, modes.iter().find(|(n, _)| n == name).map(|(_, m)| *m)))
+                .collect(),
+            None => Vec::new(),
+        };
         RunView {
             result,
             headline: Headline::of(result),
             workloads: rows::workloads(result),
             warnings: rows::warnings(result),
-            thresholds: rows::thresholds(result),
+            crossed: thresholds
+                .iter()
+                .filter(|t| t.status != ThresholdStatus::Held)
+                .cloned()
+                .collect(),
+            thresholds,
+            mode_rows,
+            baseline: None,
             retries: rows::retries(result),
             tti_chart: chart::tti_per_mode(&modes),
             checkpoint_chart: result.checkpoint.as_ref().map(chart::checkpoint_latency),
@@ -103,5 +131,12 @@ impl<'a> RunView<'a> {
             placement: Placement::of(result),
             host_line: result.host.as_ref().map(host_line),
         }
+    }
+
+    /// The view with the comparison against a baseline, whose regressions every output then leads
+    /// with.
+    pub fn with_comparison(mut self, cmp: Option<&'a Comparison>) -> Self {
+        self.baseline = cmp.map(BaselineView::of);
+        self
     }
 }

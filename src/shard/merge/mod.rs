@@ -92,6 +92,8 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         started_at,
         finished_at,
         duration_s,
+        // The shards' common source: a field they disagree on (the job of each shard) is left out.
+        source: report::Source::common(parts.iter().map(|p| &p.result.source)),
         config: merged_config(parts),
         totals,
         workloads: merge_workloads(parts),

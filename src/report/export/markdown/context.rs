@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::checkpoint::{self, CheckpointSection};
 use super::format::{cell, code, fmt_ms, icon, verdict_line};
+use super::lead::{self, BaselineLead};
 use super::sections::{self, ChaosSection};
 use crate::report::export::mermaid;
 use crate::report::view::{RunView, ThresholdStatus};
@@ -17,6 +18,15 @@ pub struct SummaryContext {
     pub workloads: Vec<Vec<String>>,
     /// Things to know that did not change the verdict (leaked sandboxes).
     pub warnings: Vec<String>,
+    /// Thresholds crossed or without data, one line each, under the headline.
+    pub crossed: Vec<String>,
+    /// The comparison with the baseline, when one was made.
+    pub baseline: Option<BaselineLead>,
+    /// One row per lifecycle mode (all three) when the lifecycle workload ran.
+    pub mode_rows: Vec<Vec<String>>,
+    pub mode_failures: Vec<String>,
+    /// Which commit, ref, pull request and workflow run this run measured.
+    pub source_line: Option<String>,
     /// `| threshold | measured | result |`, one row per `--threshold`.
     pub thresholds: Vec<Vec<String>>,
     pub run_line: String,
@@ -27,7 +37,6 @@ pub struct SummaryContext {
     pub retries: Vec<Vec<String>>,
     #[serde(flatten)]
     pub checkpoint: CheckpointSection,
-    pub modes: Vec<ModeSection>,
     /// The Mermaid block of TTI per mode.
     pub mermaid: Option<String>,
     pub storage: Vec<Vec<String>>,
@@ -43,13 +52,6 @@ pub struct SummaryContext {
     pub host_line: Option<String>,
 }
 
-#[derive(Serialize)]
-pub struct ModeSection {
-    pub name: String,
-    pub row: Vec<String>,
-    pub failure_classes: String,
-}
-
 pub fn build(view: &RunView<'_>) -> SummaryContext {
     let result = view.result;
     let t = &result.totals;
@@ -57,6 +59,11 @@ pub fn build(view: &RunView<'_>) -> SummaryContext {
         verdict_line: verdict_line(&view.headline),
         workloads: workload_rows(view),
         warnings: view.warnings.iter().map(|w| cell(w)).collect(),
+        crossed: lead::crossed(view),
+        baseline: lead::baseline(view),
+        mode_rows: lead::mode_rows(view),
+        mode_failures: lead::mode_failures(view),
+        source_line: lead::source_line(&result.source),
         thresholds: threshold_rows(view),
         run_line: run_line(view),
         interrupted: result.interrupted,
@@ -71,7 +78,6 @@ pub fn build(view: &RunView<'_>) -> SummaryContext {
         infra_classes: result.infra_classes.iter().map(|(k, v)| (cell(k), *v)).collect(),
         retries: retry_rows(view),
         checkpoint: checkpoint::section(view),
-        modes: mode_sections(view),
         mermaid: view.tti_chart.as_ref().map(mermaid::xychart),
         storage: storage_rows(view),
         corruptions: corruption_rows(view),
@@ -145,32 +151,6 @@ fn retry_rows(view: &RunView<'_>) -> Vec<Vec<String>> {
                 r.stats.retried.to_string(),
                 r.stats.gave_up.to_string(),
             ]
-        })
-        .collect()
-}
-
-fn mode_sections(view: &RunView<'_>) -> Vec<ModeSection> {
-    view.modes
-        .iter()
-        .map(|(name, m)| ModeSection {
-            name: (*name).to_string(),
-            row: vec![
-                m.count.to_string(),
-                m.status.success.to_string(),
-                m.status.partial.to_string(),
-                m.status.readiness_failed.to_string(),
-                m.status.failed.to_string(),
-                fmt_ms(m.tti_ms.p50),
-                fmt_ms(m.tti_ms.p95),
-                fmt_ms(m.tti_ms.p99),
-                m.peak_concurrency.to_string(),
-            ],
-            failure_classes: m
-                .failure_class
-                .iter()
-                .map(|(k, v)| format!("{} {v}", cell(k)))
-                .collect::<Vec<_>>()
-                .join(", "),
         })
         .collect()
 }

@@ -5,6 +5,7 @@
 mod checkpoint;
 mod context;
 pub mod format;
+mod lead;
 mod sections;
 
 use minijinja::Environment;
