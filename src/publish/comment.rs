@@ -135,6 +135,10 @@ fn charts_section(input: &CommentInput) -> String {
         }
         return out;
     }
+    // summary.md already draws its Mermaid chart: a second copy would show the same chart twice.
+    if input.summary_md.as_deref().is_some_and(|md| md.contains("```mermaid")) {
+        return String::new();
+    }
     // Inline charts need no upload: TTI per mode, or checkpoint latency when no mode ran.
     match input.view.tti_chart.as_ref().or(input.view.checkpoint_chart.as_ref()) {
         Some(chart) => {

@@ -57,15 +57,15 @@ fn mode(name: &str, count: u64, base_ms: f64, histograms: &mut BTreeMap<String, 
         1
     };
     let timeline: Vec<TimelinePoint> = (0..30u64)
-        .map(|i| TimelinePoint {
-            t_ms: i * 100,
-            alive: if i < 3 {
+        .map(|i| {
+            let alive = if i < 3 {
                 peak * i / 3
             } else if i < 25 {
                 peak
             } else {
                 peak * (30 - i) / 5
-            },
+            };
+            TimelinePoint::at(i as f64 * 100.0, alive)
         })
         .collect();
     let mut failure_class = BTreeMap::new();
@@ -253,10 +253,7 @@ pub fn full_result(scenario: Scenario) -> RunResult {
             in_flight: InFlight {
                 peak: 1,
                 mean: 0.1,
-                timeline: vec![
-                    TimelinePoint { t_ms: 0, alive: 1 },
-                    TimelinePoint { t_ms: 100, alive: 0 },
-                ],
+                timeline: vec![TimelinePoint::at(0.0, 1), TimelinePoint::at(100.0, 0)],
                 started_at: Some("2026-01-02T03:04:05.000Z".to_string()),
             },
             restore_ms,
