@@ -2,6 +2,8 @@
 //! fixed (no clock, no randomness) so snapshots are stable; histograms are real HdrHistogram V2.
 #![allow(dead_code)]
 
+pub mod svg;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -287,8 +289,8 @@ pub fn write_run_dir(dir: &Path, result: &RunResult) {
                 (
                     "corrupted",
                     format!(
-                        r#","check":"marker_sha256","detail":"expected {:064x}, found <truncated | 3 bytes>""#,
-                        round.round
+                        r#","check":"marker_sha256","detail":"expected {:064x}, found <truncated | 3 bytes>","evidence":"evidence/round{}-restore{restore}/""#,
+                        round.round, round.round
                     ),
                 )
             } else if restore < round.corrupted + round.infra {
@@ -315,7 +317,7 @@ pub const ALL_CHARTS: [&str; 9] = [
     "tti-sequential.svg",
     "tti-staggered.svg",
     "tti-burst.svg",
-    "tti-modes.svg",
+    "concurrency-sequential.svg",
     "concurrency-staggered.svg",
     "concurrency-burst.svg",
     "checkpoint-latency.svg",
@@ -323,14 +325,22 @@ pub const ALL_CHARTS: [&str; 9] = [
     "storage.svg",
 ];
 
-/// Parses as XML, has no inline style, uses a generic font, and renders to a picture that is not
-/// a single colour.
+/// Parses as XML, has no inline style, uses a generic font no smaller than 12 px, and renders to a
+/// PNG that is not a single colour.
 pub fn assert_chart_is_readable(name: &str, svg: &str) {
     let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("{name} is not XML: {e}"));
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "svg", "{name}");
     assert_eq!(root.attribute("width"), Some("800"), "{name}");
-    assert_eq!(root.attribute("height"), Some("450"), "{name}");
+    let height = root.attribute("height");
+    assert!(
+        height == Some("450") || height == Some("600"),
+        "{name}: height {height:?} (450, or 600 for two stacked panels)"
+    );
+    for size in doc.descendants().filter_map(|n| n.attribute("font-size")) {
+        let px: f64 = size.parse().unwrap_or_else(|_| panic!("{name}: font-size {size}"));
+        assert!(px >= 12.0, "{name}: text of {px} px is too small to read");
+    }
     for node in doc.descendants().filter(|n| n.is_element()) {
         assert!(
             node.attribute("style").is_none(),

@@ -475,3 +475,31 @@ fn plain(md: &str) -> String {
         .replace("&amp;", "&");
     text.trim().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_inside_evidence_become_links() {
+        assert_eq!(
+            evidence_link("evidence/round1-restore7/").as_deref(),
+            Some("evidence/round1-restore7/")
+        );
+        for hostile in [
+            "javascript:alert(1)",
+            "evidence/../../etc/passwd",
+            "/etc/passwd",
+            "https://x.test/e",
+            "evidence//x",
+        ] {
+            assert_eq!(evidence_link(hostile), None, "{hostile}");
+        }
+    }
+
+    #[test]
+    fn markdown_cells_read_as_plain_text() {
+        assert_eq!(plain("a \\| b &lt;c&gt; **d** `e` &amp;"), "a | b <c> d e &");
+        assert_eq!(plain("❌ fail"), "fail");
+    }
+}

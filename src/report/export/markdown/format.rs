@@ -73,3 +73,28 @@ pub fn cell(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_self_test_headline_says_what_was_injected_and_what_was_missed() {
+        let caught = SelfTest {
+            injected: 3,
+            detected: 3,
+        };
+        assert_eq!(
+            self_test_line(&caught),
+            "3 corruptions injected by the self-test, 3 detected"
+        );
+        let missed = SelfTest {
+            injected: 4,
+            detected: 3,
+        };
+        assert_eq!(
+            self_test_line(&missed),
+            "4 corruptions injected by the self-test, 3 detected, **1 missed**"
+        );
+    }
+}

@@ -64,7 +64,7 @@ pub fn panel(area: &DrawingArea<SVGBackend<'_>, Shift>, name: &str, p: &Panel<'_
     // Room for the value written above the highest bar.
     let y_max = axis_max(top) * if layout == Layout::SideBySide { 1.06 } else { 1.0 };
     let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, 15).into_font().color(&MUTED))
+        .caption(title, (FONT, TEXT + 1).into_font().color(&MUTED))
         .margin(8)
         .margin_right(20)
         .x_label_area_size(30)
@@ -108,7 +108,7 @@ pub fn panel(area: &DrawingArea<SVGBackend<'_>, Shift>, name: &str, p: &Panel<'_
             .filter(|(_, v)| every || **v == highest)
             .map(|(slot, v)| {
                 let x = slot as f64 + 0.15 + (k as f64 + 0.46) * width;
-                let style = (FONT, 13)
+                let style = (FONT, TEXT)
                     .into_font()
                     .color(&GREY)
                     .pos(Pos::new(HPos::Center, VPos::Bottom));

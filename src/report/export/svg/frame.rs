@@ -8,9 +8,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{chart_error, ExportError, FONT, GREY, WIDTH};
 
-/// Text that is not the title: axis labels, key, subtitle. Never below 13 px, so a chart scaled to a
-/// report column still reads at 12 px or more.
-pub const TEXT: u32 = 14;
+/// Text that is not the title: axis labels, key, subtitle. plotters writes sizes at 0.8 of what it
+/// is given, so 16 is 12.9 px in the SVG: a chart at its own width reads at 12 px or more.
+pub const TEXT: u32 = 16;
 pub const MUTED: RGBColor = RGBColor(0x57, 0x60, 0x6a);
 
 /// How a series is drawn, so its key shows the same mark.
@@ -54,10 +54,10 @@ pub fn header<'a>(
     root.draw(&Text::new(
         title.to_string(),
         (left, 12),
-        (FONT, 21).into_font().color(&GREY),
+        (FONT, 24).into_font().color(&GREY),
     ))
     .map_err(err)?;
-    let mut y = 40;
+    let mut y = 42;
     if !subtitle.is_empty() {
         root.draw(&Text::new(
             subtitle.to_string(),
@@ -68,10 +68,10 @@ pub fn header<'a>(
         y += 22;
     }
     let mut x = left;
-    let row = 20;
+    let row = 21;
     let mut rows = 0;
     for (i, key) in keys.iter().enumerate() {
-        let width = 30 + (key.label.chars().count() as f64 * 7.4) as i32 + 22;
+        let width = 30 + (key.label.chars().count() as f64 * 7.2) as i32 + 22;
         let wrap = i > 0 && (one_per_row || x + width > WIDTH as i32 - left);
         if wrap {
             x = left;
