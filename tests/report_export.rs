@@ -182,3 +182,34 @@ fn sections_that_did_not_run_are_left_out() {
         "{md}"
     );
 }
+
+#[test]
+fn the_comment_draws_each_chart_once_and_mermaid_names_its_lines() {
+    use stress_action::publish::comment::{render, CommentInput};
+    let dir = tempfile::tempdir().unwrap();
+    let result = full_result(Scenario::Pass);
+    write_run_dir(dir.path(), &result);
+    let view = RunView::build(&result, dir.path());
+    let md = render_summary(&view).unwrap();
+    assert_eq!(md.matches("```mermaid").count(), 1, "summary.md draws TTI per mode once");
+    assert!(md.contains("lines from the bottom: p50, p95, p99"), "{md}");
+    let urls = Default::default();
+    for summary_md in [Some(md), None] {
+        let with_summary = summary_md.is_some();
+        let body = render(&CommentInput {
+            key: "k",
+            view: &view,
+            summary_md,
+            comparison_md: None,
+            file_urls: &urls,
+            chart_files: Vec::new(),
+            run_url: None,
+            notices: &[],
+        });
+        assert_eq!(
+            body.matches("```mermaid").count(),
+            1,
+            "summary.md given: {with_summary}; the TTI chart once: {body}"
+        );
+    }
+}
