@@ -260,7 +260,17 @@ fn a_self_test_run_says_what_it_injected_and_opens_its_evidence() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     bin()
-        .args(["run", "--profile", "smoke", "--seed", "2", "--inject-corruption", "0.3", "--quiet", "--out"])
+        .args([
+            "run",
+            "--profile",
+            "smoke",
+            "--seed",
+            "2",
+            "--inject-corruption",
+            "0.3",
+            "--quiet",
+            "--out",
+        ])
         .arg(&out)
         .timeout(std::time::Duration::from_secs(240))
         .assert()
@@ -274,8 +284,13 @@ fn a_self_test_run_says_what_it_injected_and_opens_its_evidence() {
     assert!(md.contains(&format!("❌ **fail** · {headline}")), "{md}");
     let html = read(&out, "report.html").replace("&#x2f;", "/");
     assert!(html.contains("<header class=\"banner fail\""));
-    assert!(html.contains(&format!("<p class=\"selftest\">{headline}</p>")), "the banner says it too");
-    let open = html.find("<details class=\"corruptions\" id=\"corruptions\" open>").expect("details open");
+    assert!(
+        html.contains(&format!("<p class=\"selftest\">{headline}</p>")),
+        "the banner says it too"
+    );
+    let open = html
+        .find("<details class=\"corruptions\" id=\"corruptions\" open>")
+        .expect("details open");
     assert!(open < html.find("<section").unwrap());
     let links: Vec<&str> = html
         .match_indices("<a href=\"evidence/")

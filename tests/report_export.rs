@@ -191,7 +191,11 @@ fn the_comment_draws_each_chart_once_and_mermaid_names_its_lines() {
     write_run_dir(dir.path(), &result);
     let view = RunView::build(&result, dir.path());
     let md = render_summary(&view).unwrap();
-    assert_eq!(md.matches("```mermaid").count(), 1, "summary.md draws TTI per mode once");
+    assert_eq!(
+        md.matches("```mermaid").count(),
+        1,
+        "summary.md draws TTI per mode once"
+    );
     assert!(md.contains("lines from the bottom: p50, p95, p99"), "{md}");
     let urls = Default::default();
     for summary_md in [Some(md), None] {

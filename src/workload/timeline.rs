@@ -78,12 +78,10 @@ impl InFlightClock {
         let at = self.micros(Instant::now()) as f64 / 1000.0;
         t.alive = if up { t.alive + 1 } else { t.alive.saturating_sub(1) };
         t.peak = t.peak.max(t.alive);
-        let alive = t.alive;
-        match t.points.last_mut() {
-            // Changes within one microsecond are one step.
-            Some(last) if last.t_ms >= at && last.low.is_none() => last.alive = alive,
-            _ => t.points.push(TimelinePoint::at(at, alive)),
-        }
+        // Every change is a point, even several within one microsecond: a step of no width adds
+        // nothing to the area but keeps the peak on the line.
+        let point = TimelinePoint::at(at, t.alive);
+        t.points.push(point);
         if t.points.len() > 2 * MAX_POINTS {
             timeline::compact(&mut t.points, MAX_POINTS);
         }

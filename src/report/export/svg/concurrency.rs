@@ -53,7 +53,7 @@ pub(super) fn draw_timeline(
     let x_max = (span / scale).max(1e-3) * 1.04;
     let y_max = (peak.max(1) as f64 * 1.08).max(peak as f64 + 0.5);
     let subtitle = format!(
-        "peak {peak} · mean {stated_mean:.1} over {} {unit} · {why}",
+        "peak {peak} · mean {stated_mean:.2} over {} {unit} · {why}",
         tick(&(span / scale))
     );
     let mut keys = vec![Key::new(y_desc, BLUE, Mark::Line)];
