@@ -76,7 +76,7 @@ fn forged_run_dir(parent: &Path) -> PathBuf {
         format!("<html><script>steal()</script>{FORGED}</html>"),
     )
     .unwrap();
-    std::fs::write(dir.join("tti-modes.svg"), "<svg><script>steal()</script></svg>").unwrap();
+    std::fs::write(dir.join("tti-burst.svg"), "<svg><script>steal()</script></svg>").unwrap();
     std::fs::write(dir.join("pwn.html"), "<script>steal()</script>").unwrap();
     std::fs::create_dir_all(dir.join("site")).unwrap();
     std::fs::write(dir.join("site/index.html"), "<script>steal()</script>").unwrap();
@@ -109,7 +109,7 @@ fn a_forged_summary_and_a_stray_page_never_reach_the_pr_or_the_bucket() {
     assert_eq!(ours.len(), 1, "{:?}", s.gh.comments());
     let body = &ours[0].body;
     assert!(
-        body.contains("verdict: ❌ **fail**: checkpoint: 27 of 150 restores corrupted"),
+        body.contains("verdict: ❌ **fail**") && body.contains(": checkpoint: 27 of 150 restores corrupted"),
         "{body}"
     );
     assert!(!body.contains("✅ **pass**") && !body.contains(FORGED), "{body}");
@@ -145,7 +145,7 @@ fn a_forged_summary_and_a_stray_page_never_reach_the_pr_or_the_bucket() {
         "run.log",
         "summary.md",
         "report.html",
-        "tti-modes.svg",
+        "tti-burst.svg",
         "comment.md",
         "s3-manifest.json",
     ] {
@@ -363,11 +363,20 @@ fn markup_in_every_report_string_is_shown_as_text_in_the_comment_and_report_html
     let comment_html = publish_support::github_html(&body);
 
     for (what, html) in [("the comment", &comment_html), ("report.html", &report_html)] {
+        // report.html links each corruption's evidence directory and each chart file, relative to
+        // the run directory: the only links allowed; none may lead anywhere else.
+        let html_without_evidence = without_relative_links(html);
+        assert!(
+            !html.contains("href=\"http") && !html.contains("href=\"//") && !html.contains("src=\"http"),
+            "{what} links outside the run:\n{html}"
+        );
         for markup in ["<script", "<img", "<a ", "<strong>bold", "<code>code", "<iframe"] {
-            assert!(!html.contains(markup), "{what} has {markup}:\n{html}");
+            assert!(!html_without_evidence.contains(markup), "{what} has {markup}:\n{html}");
         }
         publish_support::assert_tables_intact(html, what);
-        // Each string is there, as text, including the ones in tables and the corruption details.
+        // Each string is there, as text, including the ones in tables and the corruption details
+        // (the HTML template also escapes `/` as `&#x2f;`, which shows as `/`).
+        let html = &html.replace("&#x2f;", "/");
         for tag in ["profile", "workload", "expr", "call", "class", "env-value", "failure"] {
             let shown = format!("{tag}&lt;script&gt;alert(1)&lt;/script&gt; | [click](https://evil.example/{tag})");
             assert!(html.contains(&shown), "{what} does not show {tag} as text:\n{html}");
@@ -577,4 +586,24 @@ fn links_in_the_run_directory_are_never_followed() {
         .code(2)
         .stderr(predicates::str::contains("report.json: not a regular file"));
     assert_eq!(s.gh.requests().len(), before);
+}
+
+/// The HTML with every relative link of ours (`<a href="evidence/...">`, `<a href="chart.svg">`)
+/// taken out: what is left must hold no link at all.
+fn without_relative_links(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("<a href=\"") {
+        let target_start = at + "<a href=\"".len();
+        let target_end = rest[target_start..].find('"').map_or(rest.len(), |e| target_start + e);
+        let target = &rest[target_start..target_end];
+        let relative = !target.contains(':') && !target.starts_with('/') && !target.starts_with("&#x2f;");
+        out.push_str(&rest[..at]);
+        if !relative {
+            out.push_str("<a href=\"");
+        }
+        rest = &rest[target_start..];
+    }
+    out.push_str(rest);
+    out
 }

@@ -94,7 +94,7 @@ fn the_run_directorys_data_and_the_rendered_reports_are_uploaded_byte_for_byte_a
     for name in [
         "summary.md",
         "report.html",
-        "tti-modes.svg",
+        "tti-burst.svg",
         "comment.md",
         "s3-manifest.json",
     ] {
@@ -104,7 +104,7 @@ fn the_run_directorys_data_and_the_rendered_reports_are_uploaded_byte_for_byte_a
         assert!(!published.contains(&name.to_string()), "{name} in {published:?}");
     }
     let ct = |name: &str| first[&format!("runs/1/{name}")].1.clone();
-    assert_eq!(ct("tti-modes.svg"), "image/svg+xml");
+    assert_eq!(ct("tti-burst.svg"), "image/svg+xml");
     assert_eq!(ct("report.json"), "application/json");
     assert_eq!(ct("events.jsonl"), "application/x-ndjson");
     assert!(ct("summary.md").starts_with("text/markdown"));
@@ -152,7 +152,7 @@ fn presigned_links_put_chart_images_in_the_comment() {
     let dir = run_dir(tmp.path(), "run");
     publish_s3(&moto.url, &dir, &["--s3-prefix", "p", "--presign-days", "7"]).success();
     let body = std::fs::read_to_string(dir.join("comment.md")).unwrap();
-    assert!(body.contains("![tti-modes.svg]("), "{body}");
+    assert!(body.contains("![tti-burst.svg]("), "{body}");
     assert!(body.contains("X-Amz-Signature"), "{body}");
     let charts = &body[body.find("### Charts").expect("a charts section")..];
     assert!(
@@ -228,7 +228,7 @@ fn a_public_base_url_links_charts_and_the_full_report() {
     );
     let body = std::fs::read_to_string(dir.join("comment.md")).unwrap();
     assert!(
-        body.contains("![tti-modes.svg](https://cdn.example.test/r/p/1/tti-modes.svg)"),
+        body.contains("![tti-burst.svg](https://cdn.example.test/r/p/1/tti-burst.svg)"),
         "{body}"
     );
     assert!(

@@ -252,3 +252,56 @@ fn a_rendering_failure_after_a_run_keeps_report_json_and_the_verdict() {
         "charts rendered before the failure are kept"
     );
 }
+
+/// A failing self-test run through the binary: exit 1, a headline that says the corruptions were
+/// injected and how many were caught (matching report.json), and report.html with the failures
+/// open under a red banner, each evidence link pointing at a directory the run wrote.
+#[test]
+fn a_self_test_run_says_what_it_injected_and_opens_its_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    bin()
+        .args([
+            "run",
+            "--profile",
+            "smoke",
+            "--seed",
+            "2",
+            "--inject-corruption",
+            "0.3",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .timeout(std::time::Duration::from_secs(240))
+        .assert()
+        .code(1);
+    let report: serde_json::Value = serde_json::from_str(&read(&out, "report.json")).unwrap();
+    let injected = report["totals"]["injected"].as_u64().unwrap();
+    let detected = report["totals"]["injected_detected"].as_u64().unwrap();
+    assert!(injected > 0 && detected == injected, "{}", report["totals"]);
+    let headline = format!("{injected} corruptions injected by the self-test, {detected} detected");
+    let md = read(&out, "summary.md");
+    assert!(md.contains(&format!("❌ **fail** · {headline}")), "{md}");
+    let html = read(&out, "report.html").replace("&#x2f;", "/");
+    assert!(html.contains("<header class=\"banner fail\""));
+    assert!(
+        html.contains(&format!("<p class=\"selftest\">{headline}</p>")),
+        "the banner says it too"
+    );
+    let open = html
+        .find("<details class=\"corruptions\" id=\"corruptions\" open>")
+        .expect("details open");
+    assert!(open < html.find("<section").unwrap());
+    let links: Vec<&str> = html
+        .match_indices("<a href=\"evidence/")
+        .map(|(i, _)| {
+            let start = i + "<a href=\"".len();
+            &html[start..start + html[start..].find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(links.len() as u64, injected, "one evidence link per corruption");
+    for link in links {
+        assert!(out.join(link).is_dir(), "{link} does not exist in the run directory");
+    }
+}

@@ -69,6 +69,7 @@ pub fn render(input: &CommentInput) -> String {
         header.push_str(&format!("> {notice}\n\n"));
     }
     let summary = render_summary(input.view).unwrap_or_else(|_| compact_summary(input.view));
+    let summary_has_chart = summary.contains("```mermaid");
     let mut sections = vec![Section {
         title: "Summary",
         text: summary,
@@ -92,7 +93,7 @@ pub fn render(input: &CommentInput) -> String {
     }
     sections.push(Section {
         title: "Charts",
-        text: charts_section(input),
+        text: charts_section(input, summary_has_chart),
         priority: 0,
     });
     fit(header, sections, full_report)
@@ -134,7 +135,7 @@ fn fit(header: String, mut sections: Vec<Section>, full_report: Option<&str>) ->
     cut
 }
 
-fn charts_section(input: &CommentInput) -> String {
+fn charts_section(input: &CommentInput, summary_has_chart: bool) -> String {
     let mut out = String::from("### Charts\n\n");
     let linked: Vec<_> = input
         .chart_files
@@ -146,6 +147,10 @@ fn charts_section(input: &CommentInput) -> String {
             out.push_str(&format!("![{name}]({url})\n"));
         }
         return out;
+    }
+    // summary.md already draws its Mermaid chart: a second copy would show the same chart twice.
+    if summary_has_chart {
+        return String::new();
     }
     // Inline charts need no upload: TTI per mode, or checkpoint latency when no mode ran.
     match input.view.tti_chart.as_ref().or(input.view.checkpoint_chart.as_ref()) {

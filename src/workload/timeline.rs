@@ -1,7 +1,8 @@
-//! How many things are in flight over time, in memory that does not grow with their number: the
-//! concurrency timeline (the highest number alive in each 100 ms bucket, so memory grows with the
-//! duration, not the size), the exact peak, a time-weighted mean, and the instants of first request,
-//! first ready and last ready.
+//! How many things are in flight over time, in memory that does not grow with their number: every
+//! change of the count is recorded at its instant (an exact step function), and past
+//! [`MAX_POINTS`] neighbouring steps are merged keeping their peak, low and area (see
+//! [`crate::report::timeline`]); the exact peak, the time-weighted mean of that same line, and the
+//! instants of first request, first ready and last ready.
 //!
 //! A lifecycle mode counts the sandboxes alive; the checkpoint workload counts the checkpoints in
 //! flight. Both report the same timeline form, so `aggregate` lays shards' timelines on the wall
@@ -9,11 +10,10 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use crate::report::timeline::{self, MAX_POINTS};
 use crate::report::TimelinePoint;
-
-pub const BUCKET: Duration = Duration::from_millis(100);
 
 pub struct InFlightClock {
     origin: Instant,
@@ -26,11 +26,8 @@ pub struct InFlightClock {
 struct TimelineState {
     alive: u64,
     peak: u64,
-    /// Highest number of sandboxes alive in each 100 ms bucket since `origin`.
-    buckets: Vec<u64>,
-    last_change: Instant,
-    /// Integral of `alive` over time, in sandbox-microseconds, for the time-weighted mean.
-    area: f64,
+    /// One point per change since `origin` (the last one open), merged past twice [`MAX_POINTS`].
+    points: Vec<TimelinePoint>,
 }
 
 /// The numbers a finished mode (or workload) reports about time and concurrency.
@@ -38,6 +35,7 @@ pub struct ClockSummary {
     pub wall_clock_ms: f64,
     pub time_to_first_ready_ms: Option<f64>,
     pub peak: u64,
+    /// The area under `timeline` divided by its span: the mean the chart draws.
     pub mean: f64,
     pub timeline: Vec<TimelinePoint>,
 }
@@ -50,9 +48,7 @@ impl InFlightClock {
             timeline: Mutex::new(TimelineState {
                 alive: 0,
                 peak: 0,
-                buckets: Vec::new(),
-                last_change: origin,
-                area: 0.0,
+                points: vec![TimelinePoint::at(0.0, 0)],
             }),
             first_start_us: AtomicU64::new(u64::MAX),
             first_ready_us: AtomicU64::new(u64::MAX),
@@ -77,48 +73,32 @@ impl InFlightClock {
 
     /// One more in flight (`up`: a sandbox came to life, a checkpoint was requested) or one fewer.
     pub fn alive_changed(&self, up: bool) {
-        let now = Instant::now();
-        let bucket = (now.saturating_duration_since(self.origin).as_millis() / BUCKET.as_millis()) as usize;
         let mut t = self.timeline.lock().unwrap_or_else(|p| p.into_inner());
-        t.area += t.alive as f64 * now.saturating_duration_since(t.last_change).as_micros() as f64;
-        t.last_change = now;
-        let carried = t.alive;
-        while t.buckets.len() <= bucket {
-            t.buckets.push(carried);
-        }
+        // Read under the lock, so the points are in time order.
+        let at = self.micros(Instant::now()) as f64 / 1000.0;
         t.alive = if up { t.alive + 1 } else { t.alive.saturating_sub(1) };
         t.peak = t.peak.max(t.alive);
-        let alive = t.alive;
-        if let Some(b) = t.buckets.get_mut(bucket) {
-            *b = (*b).max(alive);
+        // Every change is a point, even several within one microsecond: a step of no width adds
+        // nothing to the area but keeps the peak on the line.
+        let point = TimelinePoint::at(at, t.alive);
+        t.points.push(point);
+        if t.points.len() > 2 * MAX_POINTS {
+            timeline::compact(&mut t.points, MAX_POINTS);
         }
     }
 
     pub fn summary(&self) -> ClockSummary {
-        let now = Instant::now();
+        let end = self.micros(Instant::now());
         let t = self.timeline.lock().unwrap_or_else(|p| p.into_inner());
-        let area = t.area + t.alive as f64 * now.saturating_duration_since(t.last_change).as_micros() as f64;
         let first_start = self.first_start_us.load(Ordering::Relaxed);
         let first_ready = self.first_ready_us.load(Ordering::Relaxed);
         let last_ready = self.last_ready_us.load(Ordering::Relaxed);
         let any_ready = first_ready != u64::MAX && first_start != u64::MAX;
-        let window_start = if first_start == u64::MAX { 0 } else { first_start };
-        let window_us = self.micros(now).saturating_sub(window_start).max(1);
         let ms = |us: u64| (us as f64 / 1000.0 * 1000.0).round() / 1000.0;
-        let mut timeline: Vec<TimelinePoint> = t
-            .buckets
-            .iter()
-            .enumerate()
-            .map(|(i, alive)| TimelinePoint {
-                t_ms: i as u64 * BUCKET.as_millis() as u64,
-                alive: *alive,
-            })
-            .collect();
         // Close the timeline at "now", so a reader sees it return to zero.
-        timeline.push(TimelinePoint {
-            t_ms: timeline.len() as u64 * BUCKET.as_millis() as u64,
-            alive: t.alive,
-        });
+        let mut points = t.points.clone();
+        points.push(TimelinePoint::at(end as f64 / 1000.0, t.alive));
+        timeline::compact(&mut points, MAX_POINTS);
         ClockSummary {
             wall_clock_ms: if any_ready {
                 ms(last_ready.saturating_sub(first_start))
@@ -127,8 +107,8 @@ impl InFlightClock {
             },
             time_to_first_ready_ms: any_ready.then(|| ms(first_ready.saturating_sub(first_start))),
             peak: t.peak,
-            mean: ((area / window_us as f64) * 1000.0).round() / 1000.0,
-            timeline,
+            mean: timeline::mean(&points),
+            timeline: points,
         }
     }
 }
@@ -144,7 +124,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn peak_is_exact_and_timeline_is_per_bucket() {
+    fn peak_is_exact_and_the_timeline_has_every_change() {
         let clock = InFlightClock::new();
         clock.started(Instant::now());
         for _ in 0..5 {
@@ -156,8 +136,21 @@ mod tests {
         }
         let s = clock.summary();
         assert_eq!(s.peak, 5);
-        assert_eq!(s.timeline[0].alive, 5);
+        assert_eq!(timeline::peak(&s.timeline), 5);
+        assert!(s.timeline.len() >= 3, "{:?}", s.timeline);
         assert_eq!(s.timeline.last().map(|p| p.alive), Some(0));
         assert!(s.time_to_first_ready_ms.is_some());
+        assert!((s.mean - timeline::mean(&s.timeline)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_hundred_thousand_changes_stay_bounded_and_keep_the_peak() {
+        let clock = InFlightClock::new();
+        for i in 0..100_000u64 {
+            clock.alive_changed(i % 3 != 2);
+        }
+        let s = clock.summary();
+        assert!(s.timeline.len() <= MAX_POINTS, "{}", s.timeline.len());
+        assert_eq!(timeline::peak(&s.timeline), s.peak);
     }
 }

@@ -23,7 +23,7 @@ pub fn run_dir(parent: &Path, name: &str) -> PathBuf {
         }});
     });
     std::fs::write(
-        dir.join("tti-modes.svg"),
+        dir.join("tti-burst.svg"),
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="800" height="450"><rect width="10" height="10" fill="blue"/></svg>"#,
     )
     .unwrap();

@@ -2,6 +2,8 @@
 //! fixed (no clock, no randomness) so snapshots are stable; histograms are real HdrHistogram V2.
 #![allow(dead_code)]
 
+pub mod svg;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -57,15 +59,15 @@ fn mode(name: &str, count: u64, base_ms: f64, histograms: &mut BTreeMap<String, 
         1
     };
     let timeline: Vec<TimelinePoint> = (0..30u64)
-        .map(|i| TimelinePoint {
-            t_ms: i * 100,
-            alive: if i < 3 {
+        .map(|i| {
+            let alive = if i < 3 {
                 peak * i / 3
             } else if i < 25 {
                 peak
             } else {
                 peak * (30 - i) / 5
-            },
+            };
+            TimelinePoint::at(i as f64 * 100.0, alive)
         })
         .collect();
     let mut failure_class = BTreeMap::new();
@@ -254,10 +256,7 @@ pub fn full_result(scenario: Scenario) -> RunResult {
             in_flight: InFlight {
                 peak: 1,
                 mean: 0.1,
-                timeline: vec![
-                    TimelinePoint { t_ms: 0, alive: 1 },
-                    TimelinePoint { t_ms: 100, alive: 0 },
-                ],
+                timeline: vec![TimelinePoint::at(0.0, 1), TimelinePoint::at(100.0, 0)],
                 started_at: Some("2026-01-02T03:04:05.000Z".to_string()),
             },
             restore_ms,
@@ -291,8 +290,8 @@ pub fn write_run_dir(dir: &Path, result: &RunResult) {
                 (
                     "corrupted",
                     format!(
-                        r#","check":"marker_sha256","detail":"expected {:064x}, found <truncated | 3 bytes>""#,
-                        round.round
+                        r#","check":"marker_sha256","detail":"expected {:064x}, found <truncated | 3 bytes>","evidence":"evidence/round{}-restore{restore}/""#,
+                        round.round, round.round
                     ),
                 )
             } else if restore < round.corrupted + round.infra {
@@ -319,7 +318,7 @@ pub const ALL_CHARTS: [&str; 9] = [
     "tti-sequential.svg",
     "tti-staggered.svg",
     "tti-burst.svg",
-    "tti-modes.svg",
+    "concurrency-sequential.svg",
     "concurrency-staggered.svg",
     "concurrency-burst.svg",
     "checkpoint-latency.svg",
@@ -327,14 +326,22 @@ pub const ALL_CHARTS: [&str; 9] = [
     "storage.svg",
 ];
 
-/// Parses as XML, has no inline style, uses a generic font, and renders to a picture that is not
-/// a single colour.
+/// Parses as XML, has no inline style, uses a generic font no smaller than 12 px, and renders to a
+/// PNG that is not a single colour.
 pub fn assert_chart_is_readable(name: &str, svg: &str) {
     let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("{name} is not XML: {e}"));
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "svg", "{name}");
     assert_eq!(root.attribute("width"), Some("800"), "{name}");
-    assert_eq!(root.attribute("height"), Some("450"), "{name}");
+    let height = root.attribute("height");
+    assert!(
+        height == Some("450") || height == Some("600"),
+        "{name}: height {height:?} (450, or 600 for two stacked panels)"
+    );
+    for size in doc.descendants().filter_map(|n| n.attribute("font-size")) {
+        let px: f64 = size.parse().unwrap_or_else(|_| panic!("{name}: font-size {size}"));
+        assert!(px >= 12.0, "{name}: text of {px} px is too small to read");
+    }
     for node in doc.descendants().filter(|n| n.is_element()) {
         assert!(
             node.attribute("style").is_none(),

@@ -41,8 +41,8 @@ pub struct InjectionCount {
     pub unapplied: u64,
 }
 
-/// How many operations were in flight over time, in the form of a lifecycle mode's timeline (the
-/// highest count in each 100 ms bucket), so shards' timelines merge on the wall clock the same way.
+/// How many operations were in flight over time, in the form of a lifecycle mode's timeline (an
+/// exact step function), so shards' timelines merge on the wall clock the same way.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InFlight {
     /// The exact highest number in flight at any instant.
@@ -50,7 +50,7 @@ pub struct InFlight {
     /// The time-weighted mean over the workload's span.
     #[serde(default)]
     pub mean: f64,
-    /// Highest number in flight per 100 ms, closed by a last point at the end.
+    /// Number in flight at every change, closed by a last point at the end.
     #[serde(default)]
     pub timeline: Vec<TimelinePoint>,
     /// Wall-clock instant the timeline's `t_ms` counts from.

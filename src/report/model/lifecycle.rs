@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::LatencySummary;
+use super::{LatencySummary, TimelinePoint};
 
 /// Sandbox creation benchmarks, one entry per mode that ran.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -45,12 +45,6 @@ pub struct StatusCounts {
     pub failed: u64,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimelinePoint {
-    pub t_ms: u64,
-    pub alive: u64,
-}
-
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ModeReport {
     pub count: u64,
@@ -76,7 +70,7 @@ pub struct ModeReport {
     pub peak_concurrency: u64,
     #[serde(default)]
     pub mean_concurrency: f64,
-    /// Sandboxes alive per 100 ms.
+    /// Sandboxes alive over time: an exact step function, bounded in points (see [`super::timeline`]).
     pub timeline: Vec<TimelinePoint>,
     /// Wall-clock instant the timeline's `t_ms` counts from, so shards' timelines can be merged.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -15,6 +15,7 @@ mod lifecycle;
 mod shard;
 mod source;
 mod storage;
+pub mod timeline;
 mod verdict;
 
 use std::collections::BTreeMap;
@@ -27,10 +28,11 @@ pub use contention::ContentionReport;
 pub use file::{ReadError, REPORT_FILE};
 pub use host::HostStats;
 pub use latency::{decode_histogram, encode_histogram, histogram_bytes, new_histogram, LatencySummary, MAX_MICROS};
-pub use lifecycle::{LifecycleReport, ModeReport, StatusCounts, TimelinePoint};
+pub use lifecycle::{LifecycleReport, ModeReport, StatusCounts};
 pub use shard::{AggregateInfo, ShardInfo, ShardSummary};
 pub use source::Source;
 pub use storage::{StorageReport, StorageSizeReport};
+pub use timeline::TimelinePoint;
 pub use verdict::{ProviderFailure, RetryStats, ThresholdResult, Verdict, WorkloadResult};
 
 /// Bumped when a field changes meaning or disappears; additions keep the version. Version 2 writes

@@ -1,5 +1,7 @@
 //! Chart data for outputs that draw their own charts (Mermaid in summary.md and the PR comment):
-//! three series (p50, p95, p99) over a few labelled points, with the axis already sized.
+//! three series (p50, p95, p99) over a few labelled points, with the axis already sized. Mermaid
+//! draws no legend, so the title names the lines: p50 ≤ p95 ≤ p99 always, so "from the bottom"
+//! tells which line is which.
 
 use crate::report::{CheckpointReport, LatencySummary, ModeReport};
 
@@ -35,7 +37,7 @@ impl Chart {
 
 pub fn tti_per_mode(modes: &[(&'static str, &ModeReport)]) -> Option<Chart> {
     Chart::of(
-        "Time to interactive per mode: p50, p95, p99 (ms)",
+        "TTI per mode (ms), lines from the bottom: p50, p95, p99",
         "TTI (ms)",
         modes.iter().map(|(name, m)| (name.to_string(), &m.tti_ms)).collect(),
     )
@@ -51,7 +53,7 @@ pub fn checkpoint_latency(cp: &CheckpointReport) -> Chart {
     steps.push(("restore", &cp.restore_ms));
     steps.push(("verify", &cp.verify_ms));
     Chart {
-        title: "Checkpoint latency: p50, p95, p99 (ms)",
+        title: "Checkpoint latency (ms), lines from the bottom: p50, p95, p99",
         y_label: "latency (ms)",
         labels: steps.iter().map(|(name, _)| name.to_string()).collect(),
         series: [

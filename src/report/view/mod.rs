@@ -35,14 +35,35 @@ pub struct Headline<'a> {
     pub verdict: Verdict,
     pub reasons: &'a [String],
     pub interrupted: bool,
+    /// Set when the self-test damaged restores on purpose: a reader must not take its
+    /// corruptions for the platform's.
+    pub self_test: Option<SelfTest>,
+}
+
+/// What the corruption self-test injected and what the checks caught.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SelfTest {
+    pub injected: u64,
+    pub detected: u64,
+}
+
+impl SelfTest {
+    pub fn missed(&self) -> u64 {
+        self.injected.saturating_sub(self.detected)
+    }
 }
 
 impl<'a> Headline<'a> {
     pub fn of(result: &'a RunResult) -> Self {
+        let t = &result.totals;
         Headline {
             verdict: result.verdict,
             reasons: &result.verdict_reasons,
             interrupted: result.interrupted,
+            self_test: (t.injected > 0).then_some(SelfTest {
+                injected: t.injected,
+                detected: t.injected_detected,
+            }),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::timeline::{self, bucket_ms, offset_ms, parse_time, start_bucket};
+use super::timeline::{self, offset_ms, parse_time};
 use super::{MergedHistograms, Part};
 use crate::report::{CheckpointReport, InFlight, TimelinePoint};
 
@@ -41,7 +41,7 @@ pub fn merge(parts: &[Part], hist: &MergedHistograms) -> Option<CheckpointReport
 }
 
 /// Every shard's checkpoints in flight on one wall clock, from the earliest shard's start. The peak
-/// is the highest merged bucket, never below the highest shard's own exact peak.
+/// is the highest merged step, never below the highest shard's own exact peak.
 fn in_flight(parts: &[Part]) -> InFlight {
     let shards: Vec<(&InFlight, Option<DateTime<Utc>>)> = parts
         .iter()
@@ -62,24 +62,15 @@ fn in_flight(parts: &[Part]) -> InFlight {
             ..Default::default()
         };
     };
-    let placed: Vec<(usize, &[TimelinePoint])> = shards
+    let placed: Vec<(f64, &[TimelinePoint])> = shards
         .iter()
-        .map(|(f, o)| (start_bucket(offset_ms(o, base)), f.timeline.as_slice()))
+        .map(|(f, o)| (offset_ms(o, base), f.timeline.as_slice()))
         .collect();
-    let merged = timeline::lay(&placed);
-    let span_ms = merged.len().saturating_sub(1) as f64 * bucket_ms();
-    let weighted: f64 = shards
-        .iter()
-        .map(|(f, _)| f.mean * f.timeline.len().saturating_sub(1) as f64 * bucket_ms())
-        .sum();
+    let (timeline, peak, mean) = timeline::lay(&placed, shard_peak);
     InFlight {
-        peak: merged.iter().map(|p| p.alive).max().unwrap_or(0).max(shard_peak),
-        mean: if span_ms > 0.0 {
-            (weighted / span_ms * 1000.0).round() / 1000.0
-        } else {
-            shards.iter().map(|(f, _)| f.mean).sum()
-        },
-        timeline: merged,
+        peak,
+        mean,
+        timeline,
         started_at: Some(base.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
     }
 }

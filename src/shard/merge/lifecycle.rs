@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::timeline::{self, bucket_ms, offset_ms, parse_time, start_bucket};
+use super::timeline::{self, offset_ms, parse_time};
 use super::{MergedHistograms, Part};
 use crate::report::{LifecycleReport, ModeReport, TimelinePoint};
 
@@ -93,15 +93,12 @@ fn lay_on_wall_clock(
     origins: &[Option<DateTime<Utc>>],
     base: DateTime<Utc>,
 ) {
-    let bucket_ms = bucket_ms();
-    let mut weighted_mean = 0.0;
     let mut last_ready: Option<f64> = None;
     let mut first_ready: Option<f64> = None;
-    let mut placed: Vec<(usize, &[TimelinePoint])> = Vec::new();
+    let mut placed: Vec<(f64, &[TimelinePoint])> = Vec::new();
     for ((_, m), origin) in modes.iter().zip(origins) {
         let off = offset_ms(origin, base);
-        placed.push((start_bucket(off), &m.timeline));
-        weighted_mean += m.mean_concurrency * (m.timeline.len().saturating_sub(1)) as f64 * bucket_ms;
+        placed.push((off, &m.timeline));
         if let Some(ttfr) = m.time_to_first_ready_ms {
             let ready_first = off + ttfr;
             let ready_last = off + m.wall_clock_ms;
@@ -109,15 +106,8 @@ fn lay_on_wall_clock(
             last_ready = Some(last_ready.map_or(ready_last, |l: f64| l.max(ready_last)));
         }
     }
-    out.timeline = timeline::lay(&placed);
     let shard_peak = modes.iter().map(|(_, m)| m.peak_concurrency).max().unwrap_or(0);
-    out.peak_concurrency = out.timeline.iter().map(|p| p.alive).max().unwrap_or(0).max(shard_peak);
-    let span_ms = (out.timeline.len().saturating_sub(1)) as f64 * bucket_ms;
-    out.mean_concurrency = if span_ms > 0.0 {
-        (weighted_mean / span_ms * 1000.0).round() / 1000.0
-    } else {
-        modes.iter().map(|(_, m)| m.mean_concurrency).sum()
-    };
+    (out.timeline, out.peak_concurrency, out.mean_concurrency) = timeline::lay(&placed, shard_peak);
     let round3 = |v: f64| (v * 1000.0).round() / 1000.0;
     out.time_to_first_ready_ms = first_ready.map(round3);
     out.wall_clock_ms = last_ready.map_or(0.0, round3);
@@ -146,10 +136,7 @@ mod tests {
             timeline: alive
                 .iter()
                 .enumerate()
-                .map(|(i, a)| TimelinePoint {
-                    t_ms: i as u64 * 100,
-                    alive: *a,
-                })
+                .map(|(i, a)| TimelinePoint::at(i as f64 * 100.0, *a))
                 .collect(),
             peak_concurrency: alive.iter().copied().max().unwrap_or(0),
             wall_clock_ms: wall,
@@ -176,7 +163,7 @@ mod tests {
 
     #[test]
     fn timelines_are_laid_on_the_wall_clock() {
-        // Shard 2 starts 200 ms after shard 1: its buckets move two places right.
+        // Shard 2 starts 200 ms after shard 1: its steps move 200 ms right.
         let parts = vec![
             part(1, "2026-01-01T00:00:00.000Z", &[2, 2, 0], 150.0),
             part(2, "2026-01-01T00:00:00.200Z", &[2, 2, 0], 150.0),

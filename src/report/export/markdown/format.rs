@@ -1,7 +1,7 @@
 //! How summary.md (and the PR comment, which quotes it) writes things: icons for verdicts, escaped
 //! table cells, milliseconds without false precision.
 
-use crate::report::view::Headline;
+use crate::report::view::{Headline, SelfTest};
 use crate::report::Verdict;
 
 pub fn icon(verdict: Verdict) -> &'static str {
@@ -12,15 +12,35 @@ pub fn icon(verdict: Verdict) -> &'static str {
     }
 }
 
-/// `✅ **pass**: 10 of 10 operations verified in 1 workload`.
+/// `✅ **pass**: 10 of 10 operations verified in 1 workload`; a self-test run says first what it
+/// injected: `❌ **fail** · 3 corruptions injected by the self-test, 3 detected: ...`.
 pub fn verdict_line(headline: &Headline<'_>) -> String {
     let (icon, word) = (icon(headline.verdict), headline.verdict.as_str());
-    let reasons = headline.reasons.join("; ");
-    if reasons.is_empty() {
-        format!("{icon} **{word}**")
-    } else {
-        format!("{icon} **{word}**: {}", cell(&reasons))
+    let mut line = format!("{icon} **{word}**");
+    if let Some(st) = &headline.self_test {
+        line.push_str(" · ");
+        line.push_str(&self_test_line(st));
     }
+    let reasons = headline.reasons.join("; ");
+    if !reasons.is_empty() {
+        line.push_str(": ");
+        line.push_str(&cell(&reasons));
+    }
+    line
+}
+
+/// `3 corruptions injected by the self-test, 3 detected` (`, **1 missed**` when the checks missed
+/// some).
+pub fn self_test_line(st: &SelfTest) -> String {
+    let noun = if st.injected == 1 { "corruption" } else { "corruptions" };
+    let mut line = format!(
+        "{} {noun} injected by the self-test, {} detected",
+        st.injected, st.detected
+    );
+    if st.missed() > 0 {
+        line.push_str(&format!(", **{} missed**", st.missed()));
+    }
+    line
 }
 
 /// Milliseconds as people read them: no false precision on big numbers.
@@ -195,5 +215,25 @@ mod tests {
             assert_eq!(out.matches("<code>").count(), 1, "{attack:?}: {out}");
             assert!(!out.contains("<a ") && !out.contains("<script"), "{attack:?}: {out}");
         }
+    }
+
+    #[test]
+    fn a_self_test_headline_says_what_was_injected_and_what_was_missed() {
+        let caught = SelfTest {
+            injected: 3,
+            detected: 3,
+        };
+        assert_eq!(
+            self_test_line(&caught),
+            "3 corruptions injected by the self-test, 3 detected"
+        );
+        let missed = SelfTest {
+            injected: 4,
+            detected: 3,
+        };
+        assert_eq!(
+            self_test_line(&missed),
+            "4 corruptions injected by the self-test, 3 detected, **1 missed**"
+        );
     }
 }

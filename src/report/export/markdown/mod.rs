@@ -3,7 +3,7 @@
 //! markdown way ([`format`]).
 
 mod checkpoint;
-mod context;
+pub(crate) mod context;
 pub mod format;
 mod lead;
 mod sections;

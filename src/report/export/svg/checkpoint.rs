@@ -16,10 +16,10 @@ pub fn render(cp: &CheckpointReport, histograms: &BTreeMap<String, String>) -> R
     ];
     let mut series = Vec::new();
     for (label, key, summary, color) in metrics {
-        let points = curve_of(name, key, summary, histograms)?;
-        if !points.is_empty() {
-            series.push((label, points, color));
+        if let Some(curve) = curve_of(name, label, key, summary, histograms, color)? {
+            series.push(curve);
         }
     }
-    draw_percentiles(name, "Checkpoint and restore: latency by percentile", &series)
+    let what = "lower is better; checkpoint = request to ready, polling included";
+    draw_percentiles(name, "Checkpoint and restore: latency by percentile", what, &series)
 }

@@ -1,14 +1,15 @@
 //! Charts as SVG, one file per chart and one module per chart type (as in criterion.rs).
 //!
-//! Every chart is 800×450, drawn with plotters' SVG backend and a generic `sans-serif` family, and
+//! Every chart is 800×450 (two stacked panels: 800×600), one metric per y axis, drawn with plotters' SVG backend and a generic `sans-serif` family, and
 //! passed through [`sanitize`] so it survives GitHub's image proxy, which blanks SVGs with inline
 //! `style` attributes or external fonts. A chart whose workload did not run is not written. Chart code
 //! returns errors and never panics: a broken chart must not cost the other reports.
 
+mod bars;
 mod checkpoint;
 mod concurrency;
+mod frame;
 mod latency;
-mod modes;
 mod restores;
 mod storage;
 
@@ -32,9 +33,6 @@ pub const GREEN: RGBColor = RGBColor(0x54, 0xa2, 0x4b);
 pub const PURPLE: RGBColor = RGBColor(0xb2, 0x79, 0xa2);
 pub const GREY: RGBColor = RGBColor(0x33, 0x33, 0x33);
 
-/// A named series: its legend label, how to read its value, and its colour.
-pub(crate) type Series<T> = (&'static str, fn(&T) -> f64, RGBColor);
-
 pub struct SvgExporter;
 
 impl Exporter for SvgExporter {
@@ -56,13 +54,7 @@ pub fn render_charts(result: &crate::report::RunResult) -> Result<Vec<Rendered>,
                 out.push(chart);
             }
         }
-        if let Some(chart) = modes::render(lc)? {
-            out.push(chart);
-        }
         for (mode, report) in lc.modes() {
-            if mode == "sequential" {
-                continue;
-            }
             if let Some(chart) = concurrency::render(mode, report)? {
                 out.push(chart);
             }
@@ -96,9 +88,18 @@ pub(crate) fn draw_svg(
     name: &str,
     draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), ExportError>,
 ) -> Result<Rendered, ExportError> {
+    draw_svg_sized(name, HEIGHT, draw)
+}
+
+/// [`draw_svg`] on a canvas `height` pixels tall (small multiples stack panels).
+pub(crate) fn draw_svg_sized(
+    name: &str,
+    height: u32,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), ExportError>,
+) -> Result<Rendered, ExportError> {
     let mut buf = String::new();
     {
-        let root = SVGBackend::with_string(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut buf, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| chart_error(name, e))?;
         draw(&root)?;
         root.present().map_err(|e| chart_error(name, e))?;
@@ -129,97 +130,6 @@ pub fn sanitize(svg: &str) -> String {
         out.push('\n');
     }
     out
-}
-
-/// What differs between the bars-per-slot charts (restores per round, storage per size): the rest of
-/// their frame — margins, fonts, label areas, the second axis — is the same and drawn by [`slot_chart`].
-pub(crate) struct SlotAxes<'l> {
-    pub caption: &'l str,
-    pub labels: &'l [String],
-    pub y_max: f64,
-    pub y_desc: &'l str,
-    pub y2_max: f64,
-    pub y2_desc: &'l str,
-}
-
-/// Builds the chart and draws both axes; bars go on the primary axis, latency lines on the secondary.
-pub(crate) fn slot_chart<'a, 'b: 'a>(
-    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
-    axes: SlotAxes<'_>,
-    err: impl Fn(DrawingAreaErrorKind<std::io::Error>) -> ExportError,
-) -> Result<SlotChart<'a, 'b>, ExportError> {
-    let n = axes.labels.len();
-    let mut chart = ChartBuilder::on(root)
-        .caption(axes.caption, (FONT, 22).into_font().color(&GREY))
-        .margin(16)
-        .x_label_area_size(40)
-        .y_label_area_size(64)
-        .right_y_label_area_size(64)
-        .build_cartesian_2d(category_axis(n), 0f64..axes.y_max)
-        .map_err(&err)?
-        .set_secondary_coord(0f64..n as f64, 0f64..axes.y2_max);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_label_formatter(&|x| category_label(axes.labels, *x))
-        .y_desc(axes.y_desc)
-        .label_style((FONT, 13))
-        .y_label_formatter(&tick)
-        .axis_desc_style((FONT, 14))
-        .light_line_style(WHITE)
-        .draw()
-        .map_err(&err)?;
-    chart
-        .configure_secondary_axes()
-        .y_desc(axes.y2_desc)
-        .label_style((FONT, 13))
-        .y_label_formatter(&tick)
-        .axis_desc_style((FONT, 14))
-        .draw()
-        .map_err(&err)?;
-    Ok(chart)
-}
-
-/// A bar chart per category slot with lines over it on the secondary axis.
-pub(crate) type SlotChart<'a, 'b> = plotters::chart::DualCoordChartContext<
-    'a,
-    SVGBackend<'b>,
-    Cartesian2d<Slots, plotters::coord::types::RangedCoordf64>,
-    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
->;
-
-/// Draws each series as a line with dots at the slot centres on the secondary axis, then the legend:
-/// the restores and storage charts put their latencies over their bars this way.
-pub(crate) fn draw_slot_lines_and_legend<'a, 'b: 'a, T>(
-    chart: &mut SlotChart<'a, 'b>,
-    items: &[T],
-    lines: &[Series<T>],
-    legend_at: SeriesLabelPosition,
-    err: impl Fn(DrawingAreaErrorKind<std::io::Error>) -> ExportError,
-) -> Result<(), ExportError> {
-    for &(label, value, color) in lines {
-        let points: Vec<(f64, f64)> = items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| (i as f64 + 0.5, value(item)))
-            .collect();
-        chart
-            .draw_secondary_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
-            .map_err(&err)?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-        chart
-            .draw_secondary_series(points.iter().map(|p| Circle::new(*p, 4, color.filled())))
-            .map_err(&err)?;
-    }
-    chart
-        .configure_series_labels()
-        .position(legend_at)
-        .background_style(WHITE)
-        .border_style(GREY)
-        .label_font((FONT, 13))
-        .draw()
-        .map_err(&err)
 }
 
 /// Category axis: `n` slots of width 1, with ticks (and labels) at slot centres only.
@@ -281,12 +191,12 @@ pub(crate) fn tick(v: &f64) -> String {
     }
 }
 
-/// An axis upper bound with room above the data for the legend, which sits in the top band.
+/// An axis upper bound just above the data: keys sit above the plot, so no room is kept for them.
 pub(crate) fn axis_max(max: f64) -> f64 {
     if !max.is_finite() || max <= 0.0 {
         return 1.0;
     }
-    max * 1.45
+    max * 1.08
 }
 
 #[cfg(test)]

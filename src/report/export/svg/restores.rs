@@ -1,12 +1,11 @@
-//! `restores.svg`: per checkpoint round, verified / corrupted / infra restores stacked, with the
-//! restore and verify p50 on a second axis, so a bad round and a slow round both stand out.
+//! `restores.svg`: per checkpoint round, two panels sharing the rounds: verified / corrupted / infra
+//! restores stacked, and under them the restore and verify p50 as bars with their values, so a bad
+//! round and a slow round both stand out and no latency is read off a count axis.
 
-use plotters::prelude::*;
-
-use super::{
-    axis_max, bar, chart_error, draw_slot_lines_and_legend, draw_svg, slot_chart, Series, SlotAxes, BLUE, GREEN,
-    ORANGE, PURPLE, RED,
-};
+use super::bars::{panel, Bars, Layout, Panel};
+use super::frame::{header, Key, Mark};
+use super::{draw_svg_sized, BLUE, GREEN, ORANGE, PURPLE, RED};
+use crate::report::export::markdown::format::fmt_ms;
 use crate::report::export::{ExportError, Rendered};
 use crate::report::CheckpointReport;
 
@@ -16,48 +15,71 @@ pub fn render(cp: &CheckpointReport) -> Result<Option<Rendered>, ExportError> {
     if rounds.is_empty() {
         return Ok(None);
     }
-    let labels: Vec<String> = rounds.iter().map(|r| format!("round {}", r.round)).collect();
-    let count_max = axis_max(
-        rounds
-            .iter()
-            .map(|r| (r.verified + r.corrupted + r.infra) as f64)
-            .fold(0.0, f64::max),
+    let labels: Vec<String> = rounds.iter().map(|r| r.round.to_string()).collect();
+    let outcomes = [
+        Bars {
+            values: rounds.iter().map(|r| r.verified as f64).collect(),
+            color: GREEN,
+        },
+        Bars {
+            values: rounds.iter().map(|r| r.corrupted as f64).collect(),
+            color: RED,
+        },
+        Bars {
+            values: rounds.iter().map(|r| r.infra as f64).collect(),
+            color: ORANGE,
+        },
+    ];
+    let latency = [
+        Bars {
+            values: rounds.iter().map(|r| r.restore_ms.p50).collect(),
+            color: BLUE,
+        },
+        Bars {
+            values: rounds.iter().map(|r| r.verify_ms.p50).collect(),
+            color: PURPLE,
+        },
+    ];
+    let keys = [
+        Key::new("verified", GREEN, Mark::Bar),
+        Key::new("corrupted", RED, Mark::Bar),
+        Key::new("infra", ORANGE, Mark::Bar),
+        Key::new("restore p50 ms", BLUE, Mark::Bar),
+        Key::new("verify p50 ms", PURPLE, Mark::Bar),
+    ];
+    let restores: u64 = rounds.iter().map(|r| r.restores).sum();
+    let subtitle = format!(
+        "{} rounds, {restores} restores · all green is good; lower latency is better",
+        rounds.len()
     );
-    let ms_max = axis_max(
-        rounds
-            .iter()
-            .map(|r| r.restore_ms.p50.max(r.verify_ms.p50))
-            .fold(0.0, f64::max),
-    );
-    draw_svg(name, |root| {
-        let err = |e| chart_error(name, e);
-        let axes = SlotAxes {
-            caption: "Restores per round",
-            labels: &labels,
-            y_max: count_max,
-            y_desc: "restores",
-            y2_max: ms_max,
-            y2_desc: "p50 (ms)",
-        };
-        let mut chart = slot_chart(root, axes, err)?;
-        let stacks: [(&str, RGBColor); 3] = [("verified", GREEN), ("corrupted", RED), ("infra", ORANGE)];
-        for (k, (label, color)) in stacks.into_iter().enumerate() {
-            let bars = rounds.iter().enumerate().map(|(slot, r)| {
-                let parts = [r.verified as f64, r.corrupted as f64, r.infra as f64];
-                let y0: f64 = parts[..k].iter().sum();
-                bar(slot, 0, 1, y0, y0 + parts[k], color)
-            });
-            chart
-                .draw_series(bars)
-                .map_err(err)?
-                .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
-        }
-        let lines: [Series<crate::report::RoundReport>; 2] = [
-            ("restore p50", |r| r.restore_ms.p50, BLUE),
-            ("verify p50", |r| r.verify_ms.p50, PURPLE),
-        ];
-        draw_slot_lines_and_legend(&mut chart, rounds, &lines, SeriesLabelPosition::UpperLeft, err)
+    draw_svg_sized(name, 600, |root| {
+        let plot = header(root, name, "Restores per round", &subtitle, &keys, false)?;
+        let (upper, lower) = plot.split_vertically(plot.dim_in_pixel().1 / 2);
+        let count = |v: f64| format!("{v:.0}");
+        panel(
+            &upper,
+            name,
+            &Panel {
+                title: "outcome of every restore",
+                labels: &labels,
+                y_desc: "restores",
+                series: &outcomes,
+                layout: Layout::Stacked,
+                value: &count,
+            },
+        )?;
+        panel(
+            &lower,
+            name,
+            &Panel {
+                title: "median latency per round",
+                labels: &labels,
+                y_desc: "p50 (ms)",
+                series: &latency,
+                layout: Layout::SideBySide,
+                value: &fmt_ms,
+            },
+        )
     })
     .map(Some)
 }

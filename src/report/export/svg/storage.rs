@@ -1,14 +1,12 @@
-//! `storage.svg`: upload and download throughput per file size as bars, with their p95 latency on a
-//! second axis.
+//! `storage.svg`: per file size, two panels sharing the sizes: upload and download throughput, and
+//! under them their p95 latency, each bar with its value; one metric per y axis.
 
-use plotters::prelude::*;
-
-use super::{
-    axis_max, bar, chart_error, draw_slot_lines_and_legend, draw_svg, slot_chart, Series, SlotAxes, BLUE, ORANGE,
-    PURPLE, RED,
-};
+use super::bars::{panel, Bars, Layout, Panel};
+use super::frame::{header, Key, Mark};
+use super::{draw_svg_sized, BLUE, ORANGE};
+use crate::report::export::markdown::format::fmt_ms;
 use crate::report::export::{ExportError, Rendered};
-use crate::report::{StorageReport, StorageSizeReport};
+use crate::report::StorageReport;
 
 pub fn render(st: &StorageReport) -> Result<Option<Rendered>, ExportError> {
     let name = "storage.svg";
@@ -17,50 +15,61 @@ pub fn render(st: &StorageReport) -> Result<Option<Rendered>, ExportError> {
         return Ok(None);
     }
     let labels: Vec<String> = sizes.iter().map(|s| format!("{} MB", s.size_mb)).collect();
-    let rate_max = axis_max(
-        sizes
-            .iter()
-            .map(|s| s.upload_mb_s.max(s.download_mb_s))
-            .fold(0.0, f64::max),
-    );
-    let ms_max = axis_max(
-        sizes
-            .iter()
-            .map(|s| s.upload_ms.p95.max(s.download_ms.p95))
-            .fold(0.0, f64::max),
-    );
-    draw_svg(name, |root| {
-        let err = |e| chart_error(name, e);
-        let axes = SlotAxes {
-            caption: "Storage throughput and p95 latency per file size",
-            labels: &labels,
-            y_max: rate_max,
-            y_desc: "throughput (MB/s)",
-            y2_max: ms_max,
-            y2_desc: "p95 (ms)",
-        };
-        let mut chart = slot_chart(root, axes, err)?;
-        let bars: [Series<StorageSizeReport>; 2] = [
-            ("upload MB/s", |s| s.upload_mb_s, BLUE),
-            ("download MB/s", |s| s.download_mb_s, ORANGE),
-        ];
-        for (k, (label, value, color)) in bars.into_iter().enumerate() {
-            chart
-                .draw_series(
-                    sizes
-                        .iter()
-                        .enumerate()
-                        .map(|(slot, s)| bar(slot, k, 2, 0.0, value(s), color)),
-                )
-                .map_err(err)?
-                .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
-        }
-        let lines: [Series<StorageSizeReport>; 2] = [
-            ("upload p95", |s| s.upload_ms.p95, PURPLE),
-            ("download p95", |s| s.download_ms.p95, RED),
-        ];
-        draw_slot_lines_and_legend(&mut chart, sizes, &lines, SeriesLabelPosition::UpperRight, err)
+    let rates = [
+        Bars {
+            values: sizes.iter().map(|s| s.upload_mb_s).collect(),
+            color: BLUE,
+        },
+        Bars {
+            values: sizes.iter().map(|s| s.download_mb_s).collect(),
+            color: ORANGE,
+        },
+    ];
+    let latency = [
+        Bars {
+            values: sizes.iter().map(|s| s.upload_ms.p95).collect(),
+            color: BLUE,
+        },
+        Bars {
+            values: sizes.iter().map(|s| s.download_ms.p95).collect(),
+            color: ORANGE,
+        },
+    ];
+    let keys = [
+        Key::new("upload", BLUE, Mark::Bar),
+        Key::new("download", ORANGE, Mark::Bar),
+    ];
+    let transfers: u64 = sizes.iter().map(|s| s.iterations).sum();
+    let subtitle =
+        format!("{transfers} transfers each way, SHA-256 verified · higher throughput and lower latency are better");
+    draw_svg_sized(name, 600, |root| {
+        let plot = header(root, name, "Storage per file size", &subtitle, &keys, false)?;
+        let (upper, lower) = plot.split_vertically(plot.dim_in_pixel().1 / 2);
+        let rate = |v: f64| format!("{v:.0}");
+        panel(
+            &upper,
+            name,
+            &Panel {
+                title: "throughput",
+                labels: &labels,
+                y_desc: "MB/s",
+                series: &rates,
+                layout: Layout::SideBySide,
+                value: &rate,
+            },
+        )?;
+        panel(
+            &lower,
+            name,
+            &Panel {
+                title: "p95 latency",
+                labels: &labels,
+                y_desc: "p95 (ms)",
+                series: &latency,
+                layout: Layout::SideBySide,
+                value: &fmt_ms,
+            },
+        )
     })
     .map(Some)
 }
