@@ -35,6 +35,7 @@ else
   args=(run --out "$out_dir")
   flag profile "${INPUT_PROFILE:-}"
   flag provider "${INPUT_PROVIDER:-}"
+  flag label "${INPUT_LABEL:-}"
   flag endpoint "${INPUT_ENDPOINT:-}"
   flag provider-cmd "${INPUT_PROVIDER_CMD:-}"
   flag restores "${INPUT_RESTORES:-}"

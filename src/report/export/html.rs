@@ -50,7 +50,8 @@ impl Exporter for HtmlExporter {
             .collect();
         let page = Page {
             title: format!(
-                "stress-action report: {} ({} on {})",
+                "stress-action report {}: {} ({} on {})",
+                ctx.result.display_label(),
                 ctx.result.verdict.as_str(),
                 ctx.result.profile,
                 ctx.result.provider

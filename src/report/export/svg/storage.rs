@@ -11,8 +11,15 @@ use crate::report::export::{ExportError, Rendered};
 use crate::report::{StorageReport, StorageSizeReport};
 
 pub fn render(st: &StorageReport) -> Result<Option<Rendered>, ExportError> {
-    let name = "storage.svg";
-    let sizes = &st.sizes;
+    render_sizes(
+        "storage.svg",
+        "Storage throughput and p95 latency per file size",
+        &st.sizes,
+    )
+}
+
+/// The chart of any workload measured per size: `storage.svg`, `object-storage.svg`.
+pub fn render_sizes(name: &str, caption: &str, sizes: &[StorageSizeReport]) -> Result<Option<Rendered>, ExportError> {
     if sizes.is_empty() {
         return Ok(None);
     }
@@ -32,7 +39,7 @@ pub fn render(st: &StorageReport) -> Result<Option<Rendered>, ExportError> {
     draw_svg(name, |root| {
         let err = |e| chart_error(name, e);
         let axes = SlotAxes {
-            caption: "Storage throughput and p95 latency per file size",
+            caption,
             labels: &labels,
             y_max: rate_max,
             y_desc: "throughput (MB/s)",
