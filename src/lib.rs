@@ -12,6 +12,7 @@ pub mod config;
 pub mod console;
 pub mod error;
 pub mod fdlimit;
+pub mod leaderboard;
 pub mod provider;
 pub mod publish;
 pub mod record;

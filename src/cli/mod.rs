@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod compare;
+mod leaderboard;
 mod publish;
 mod report;
 mod run;
@@ -39,6 +40,9 @@ pub enum Command {
     Publish(publish::PublishCmd),
     /// Compare two runs (run directories or report.json files) metric by metric.
     Compare(compare::CompareCmd),
+    /// Rank several runs (providers, regions, instance types) side by side: leaderboard.json, .md,
+    /// .html and one chart per lifecycle mode.
+    Leaderboard(leaderboard::LeaderboardCmd),
     /// Merge the run directories of `run --shard I/N` (local or s3://) into one run directory.
     Aggregate(aggregate::AggregateCmd),
 }
@@ -51,6 +55,7 @@ pub async fn dispatch(cli: Cli) -> i32 {
         Command::Publish(cmd) => publish::publish_cmd(cmd).await,
         Command::Compare(cmd) => compare::compare_cmd(cmd),
         Command::Aggregate(cmd) => aggregate::aggregate_cmd(cmd).await,
+        Command::Leaderboard(cmd) => leaderboard::leaderboard_cmd(cmd).await,
     }
 }
 
