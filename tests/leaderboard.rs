@@ -3,6 +3,8 @@
 //! fastest first in every mode, with scores that follow the documented formula computed here from
 //! report.json's histograms, draw one chart per mode, and refuse runs that do not compare.
 
+mod fake_github;
+mod moto;
 mod serve_support;
 mod support;
 
@@ -10,6 +12,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::Command;
+use fake_github::FakeGitHub;
+use moto::{aws_env, Moto};
 use serve_support::ServeChild;
 use stress_action::report::decode_histogram;
 use support::cli::run_cli;
@@ -37,9 +41,14 @@ fn measure(dir: &Path, server: &ServeChild, label: Option<&str>, extra: &[&str])
 }
 
 fn leaderboard(out: &Path, inputs: &[&Path]) -> (Option<i32>, String) {
-    let output = Command::cargo_bin("stress-action")
-        .unwrap()
+    leaderboard_with(out, inputs, &[])
+}
+
+fn leaderboard_with(out: &Path, inputs: &[&Path], extra: &[&str]) -> (Option<i32>, String) {
+    let mut cmd = Command::cargo_bin("stress-action").unwrap();
+    let output = aws_env(&mut cmd)
         .arg("leaderboard")
+        .args(extra)
         .arg("--out")
         .arg(out)
         .args(inputs)
@@ -140,6 +149,69 @@ fn three_labelled_servers_are_ranked_fastest_first_by_the_formula() {
         html.contains("<table>") && html.contains("leaderboard-burst.svg"),
         "{html}"
     );
+
+    publish_posts_the_leaderboard_rendered_from_json(out.path(), &md);
+    s3_prefixes_rank_the_same(runs.path(), &board);
+}
+
+/// `publish DIR` on a leaderboard directory: one sticky comment, rendered from leaderboard.json
+/// (a tampered leaderboard.md in the directory is never what is posted).
+fn publish_posts_the_leaderboard_rendered_from_json(dir: &Path, md: &str) {
+    std::fs::write(dir.join("leaderboard.md"), "EVIL markdown from a fork").unwrap();
+    let gh = FakeGitHub::start(100);
+    for _ in 0..2 {
+        Command::cargo_bin("stress-action")
+            .unwrap()
+            .env("GITHUB_TOKEN", "test-token-not-secret")
+            .args(["publish", dir.to_str().unwrap(), "--comment-key", "board"])
+            .args(["--repo", "o/r", "--pr", "7", "--github-api-url", &gh.url])
+            .assert()
+            .success();
+    }
+    let ours = gh.with_marker("board");
+    assert_eq!(ours.len(), 1, "one sticky comment: {ours:?}");
+    let body = &ours[0].body;
+    assert!(!body.contains("EVIL"), "{body}");
+    let table = |text: &str| {
+        let start = text.find("### Sandbox lifecycle: burst").unwrap();
+        let end = text[start..].find("<sub>").unwrap();
+        text[start..start + end].to_string()
+    };
+    assert_eq!(table(body), table(md), "the comment is the leaderboard");
+}
+
+/// The same runs read back from an s3:// prefix (as `publish` uploads run directories).
+fn s3_prefixes_rank_the_same(runs: &Path, local: &serde_json::Value) {
+    let moto = Moto::start();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let client = moto.client();
+            client.create_bucket().bucket("runs").send().await.unwrap();
+            for label in ["a", "b", "c"] {
+                let body = std::fs::read(runs.join(label).join("report.json")).unwrap();
+                client
+                    .put_object()
+                    .bucket("runs")
+                    .key(format!("matrix/{label}/report.json"))
+                    .body(body.into())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        });
+    let out = tempfile::tempdir().unwrap();
+    let (code, stderr) = leaderboard_with(
+        out.path(),
+        &[Path::new("s3://runs/matrix")],
+        &["--s3-endpoint", &moto.url],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let board: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("leaderboard.json")).unwrap()).unwrap();
+    assert_eq!(board["modes"], local["modes"]);
 }
 
 #[test]

@@ -6,13 +6,14 @@
 //! settings are refused ([`compare`]). Lifecycle modes are ranked by a documented composite score
 //! ([`score`]), storage and object-storage sizes by throughput. The result is leaderboard.json
 //! ([`model`]), from which leaderboard.md, leaderboard.html and one `leaderboard-<mode>.svg` per
-//! mode are rendered ([`render`], [`chart`]); `publish` posts a leaderboard directory's markdown as
-//! the sticky comment, re-rendered from leaderboard.json ([`render::markdown_from_dir`]).
+//! mode are rendered ([`render`], [`chart`]); `publish DIR` on a leaderboard directory posts it as
+//! the sticky comment and uploads it, re-rendered from leaderboard.json ([`publish`]).
 
 pub mod chart;
 pub mod compare;
 pub mod input;
 pub mod model;
+pub mod publish;
 pub mod render;
 pub mod score;
 

@@ -178,14 +178,3 @@ fn without_xml_declaration(svg: &str) -> &str {
 pub fn is_leaderboard_dir(dir: &Path) -> bool {
     dir.join(LEADERBOARD_FILE).is_file() && !dir.join("report.json").is_file()
 }
-
-/// The comment body of a leaderboard directory, re-rendered from its leaderboard.json alone (a
-/// fork's artifact may hold any leaderboard.md; it is never read).
-pub fn markdown_from_dir(dir: &Path) -> Result<String, LeaderboardError> {
-    let path = dir.join(LEADERBOARD_FILE);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| LeaderboardError::Input(format!("cannot read {}: {e}", path.display())))?;
-    let board: Leaderboard = serde_json::from_str(&text)
-        .map_err(|e| LeaderboardError::Input(format!("{}: not a leaderboard ({e})", path.display())))?;
-    markdown(&board)
-}
