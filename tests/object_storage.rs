@@ -172,6 +172,19 @@ fn a_proxy_that_flips_a_byte_on_get_is_corruption_and_exit_1() {
         (Vec::new(), 0),
         "objects left after a corrupted run"
     );
+
+    // `compare` reads the object-storage section like the storage one, size by size.
+    let compared = assert_cmd::Command::cargo_bin("stress-action")
+        .unwrap()
+        .arg("compare")
+        .args([&out, &out])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&compared.stdout);
+    assert!(
+        text.contains("Object storage 0.5 MB") && text.contains("Object storage 1 MB"),
+        "{text}"
+    );
 }
 
 #[test]

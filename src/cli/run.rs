@@ -138,11 +138,11 @@ pub struct RunCmd {
     ///
     /// OP is one of < <= > >=. Metrics and their units:
     /// lifecycle.<sequential|staggered|burst>.<create|first_command|tti|destroy>.<STAT>,
-    /// checkpoint.<checkpoint|restore|verify>.<STAT> (checkpoint: request to ready), storage.<upload|download>.<STAT> (all file sizes merged)
+    /// checkpoint.<checkpoint|restore|verify>.<STAT> (checkpoint: request to ready), <storage|object-storage>.<upload|download>.<STAT> (all sizes merged)
     /// and contention.write.<STAT> are latencies and need ms or s (STAT: p50 p90 p95 p99 p999 max
     /// mean); lifecycle.<mode>.success_rate, retries.<create|exec|write_file|read_file|checkpoint|restore|destroy>.rate
     /// and <workload>.infra_rate are rates, a percent (5%) or without a unit a fraction (0.05);
-    /// storage.<upload|download>.mbps is MB/s with or without the unit; <workload>.leaked is a count
+    /// <storage|object-storage>.<upload|download>.mbps is MB/s with or without the unit; <workload>.leaked is a count
     /// without a unit. Flags replace the list of the config file.
     #[arg(long = "threshold", value_name = "EXPR")]
     pub threshold: Vec<String>,

@@ -2,7 +2,7 @@
 //! "no data", and a note for every part one side did not run.
 
 use crate::report::LatencySummary;
-use crate::report::{CheckpointReport, LifecycleReport, ModeReport, RunResult, StorageReport, StorageSizeReport};
+use crate::report::{CheckpointReport, LifecycleReport, ModeReport, RunResult, StorageSizeReport};
 
 use super::Direction::{HigherIsBetter, LowerIsBetter};
 use super::{Comparison, DeltaRow, Direction};
@@ -121,46 +121,92 @@ fn mode_part<'a>(r: &RunResult, lifecycle: &Part<'a, LifecycleReport>, name: &st
     Part::of(report, and(selected(r, "lifecycle"), chosen))
 }
 
+/// A workload measured per size (storage, object-storage): where its sizes are in report.json.
+struct PerSize {
+    workload: &'static str,
+    title: &'static str,
+    reported: fn(&RunResult) -> Option<&Vec<StorageSizeReport>>,
+    configured: fn(&RunResult) -> &[f64],
+}
+
+const STORAGE: PerSize = PerSize {
+    workload: "storage",
+    title: "Storage",
+    reported: storage_sizes,
+    configured: storage_configured,
+};
+
+const OBJECT_STORAGE: PerSize = PerSize {
+    workload: "object-storage",
+    title: "Object storage",
+    reported: object_storage_sizes,
+    configured: object_storage_configured,
+};
+
+fn storage_sizes(r: &RunResult) -> Option<&Vec<StorageSizeReport>> {
+    r.storage.as_ref().map(|s| &s.sizes)
+}
+
+fn storage_configured(r: &RunResult) -> &[f64] {
+    &r.config.storage_sizes_mb
+}
+
+fn object_storage_sizes(r: &RunResult) -> Option<&Vec<StorageSizeReport>> {
+    r.object_storage.as_ref().map(|s| &s.sizes)
+}
+
+fn object_storage_configured(r: &RunResult) -> &[f64] {
+    &r.config.object_storage_sizes_mb
+}
+
 fn storage(base: &RunResult, current: &RunResult, cmp: &mut Comparison) {
+    per_size(&STORAGE, base, current, cmp);
+    per_size(&OBJECT_STORAGE, base, current, cmp);
+}
+
+fn per_size(w: &PerSize, base: &RunResult, current: &RunResult, cmp: &mut Comparison) {
     let (b, c) = (
-        Part::of(base.storage.as_ref(), selected(base, "storage")),
-        Part::of(current.storage.as_ref(), selected(current, "storage")),
+        Part::of((w.reported)(base), selected(base, w.workload)),
+        Part::of((w.reported)(current), selected(current, w.workload)),
     );
-    if !both_ran("Storage", &b, &c, cmp) {
+    if !both_ran(w.title, &b, &c, cmp) {
         return;
     }
     // This run's sizes first, then any only the baseline has, then any configured but not reported.
     let mut sizes: Vec<f64> = Vec::new();
-    let reported = |part: &Part<StorageReport>| {
-        part.value()
-            .map(|s| s.sizes.iter().map(|z| z.size_mb).collect::<Vec<_>>())
-    };
+    let reported =
+        |part: &Part<Vec<StorageSizeReport>>| part.value().map(|s| s.iter().map(|z| z.size_mb).collect::<Vec<_>>());
     for size in [reported(&c), reported(&b)]
         .into_iter()
         .flatten()
         .flatten()
-        .chain(current.config.storage_sizes_mb.iter().copied())
-        .chain(base.config.storage_sizes_mb.iter().copied())
+        .chain((w.configured)(current).iter().copied())
+        .chain((w.configured)(base).iter().copied())
     {
         if !sizes.iter().any(|s| same_size(*s, size)) {
             sizes.push(size);
         }
     }
     for size in sizes {
-        let (bs, cs) = (size_part(base, &b, size), size_part(current, &c, size));
-        let label = format!("Storage {size} MB");
+        let (bs, cs) = (size_part(w, base, &b, size), size_part(w, current, &c, size));
+        let label = format!("{} {size} MB", w.title);
         if both_ran(&label, &bs, &cs, cmp) {
             push_rows(cmp, &label, &STORAGE_METRICS, bs.value(), cs.value());
         }
     }
 }
 
-fn size_part<'a>(r: &RunResult, storage: &Part<'a, StorageReport>, size: f64) -> Part<'a, StorageSizeReport> {
-    let report = storage
+fn size_part<'a>(
+    w: &PerSize,
+    r: &RunResult,
+    sizes: &Part<'a, Vec<StorageSizeReport>>,
+    size: f64,
+) -> Part<'a, StorageSizeReport> {
+    let report = sizes
         .value()
-        .and_then(|s| s.sizes.iter().find(|z| same_size(z.size_mb, size)));
-    let chosen = listed(&r.config.storage_sizes_mb, |s| same_size(*s, size));
-    Part::of(report, and(selected(r, "storage"), chosen))
+        .and_then(|s| s.iter().find(|z| same_size(z.size_mb, size)));
+    let chosen = listed((w.configured)(r), |s| same_size(*s, size));
+    Part::of(report, and(selected(r, w.workload), chosen))
 }
 
 /// True when both sides ran the part; otherwise notes which side did not.
