@@ -4,12 +4,15 @@
 
 use plotters::prelude::*;
 
-use super::model::{Leaderboard, ModeBoard};
+use super::model::{Leaderboard, ModeBoard, ModeRow};
 use super::LeaderboardError;
 use crate::report::export::svg::{
     axis_max, category_axis, category_label, chart_error, draw_svg, tick, BLUE, FONT, GREY, ORANGE, RED,
 };
 use crate::report::export::Rendered;
+
+/// A tail percentile drawn as a mark: its legend, how to read it from a row, its colour.
+type Mark = (&'static str, fn(&ModeRow) -> Option<f64>, RGBColor);
 
 /// Longest label on the axis; the table has the whole one.
 const AXIS_LABEL_CHARS: usize = 22;
@@ -76,8 +79,7 @@ pub fn render(board: &ModeBoard) -> Result<Rendered, crate::report::export::Expo
             .map_err(err)?
             .label("p50")
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], BLUE.filled()));
-        let marks: [(&str, fn(&super::model::ModeRow) -> Option<f64>, RGBColor); 2] =
-            [("p95", |r| r.tti_p95_ms, ORANGE), ("p99", |r| r.tti_p99_ms, RED)];
+        let marks: [Mark; 2] = [("p95", |r| r.tti_p95_ms, ORANGE), ("p99", |r| r.tti_p99_ms, RED)];
         for (label, value, color) in marks {
             chart
                 .draw_series(board.rows.iter().enumerate().filter_map(|(i, r)| {
