@@ -63,7 +63,8 @@ fn run(endpoint: &str, out: &std::path::Path, extra: &[&str]) -> (Option<i32>, s
         .args(["--object-store-endpoint", endpoint, "--out"])
         .arg(out)
         .args(extra)
-        .timeout(Duration::from_secs(300))
+        // 310 MB up and down through moto (Python) takes minutes on a loaded machine (228 s seen).
+        .timeout(Duration::from_secs(600))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
