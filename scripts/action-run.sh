@@ -41,6 +41,7 @@ else
   flag modes "${INPUT_MODES:-}"
   flag seed "${INPUT_SEED:-}"
   flag provider "${INPUT_PROVIDER:-}"
+  flag label "${INPUT_LABEL:-}"
   flag endpoint "${INPUT_ENDPOINT:-}"
   flag provider-cmd "${INPUT_PROVIDER_CMD:-}"
   flag restores "${INPUT_RESTORES:-}"

@@ -15,6 +15,7 @@ pub mod doctor;
 pub mod error;
 pub mod fdlimit;
 pub mod history;
+pub mod leaderboard;
 pub mod provider;
 pub mod publish;
 pub mod record;

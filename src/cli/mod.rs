@@ -6,6 +6,7 @@ mod aggregate;
 mod compare;
 mod doctor;
 mod history;
+mod leaderboard;
 mod publish;
 mod report;
 mod run;
@@ -43,6 +44,9 @@ pub enum Command {
     Compare(compare::CompareCmd),
     /// The trend of a branch from the history index publish keeps: charts, history.md, change points.
     History(history::HistoryCmd),
+    /// Rank several runs (providers, regions, instance types) side by side: leaderboard.json, .md,
+    /// .html and one chart per lifecycle mode.
+    Leaderboard(leaderboard::LeaderboardCmd),
     /// Merge the run directories of `run --shard I/N` (local or s3://) into one run directory.
     Aggregate(aggregate::AggregateCmd),
     /// Check a platform against the protocol, one line per rule: what it expects, what it got.
@@ -59,6 +63,7 @@ pub async fn dispatch(cli: Cli) -> i32 {
         Command::History(cmd) => history::history_cmd(cmd).await,
         Command::Aggregate(cmd) => aggregate::aggregate_cmd(cmd).await,
         Command::Doctor(cmd) => doctor::doctor_cmd(cmd).await,
+        Command::Leaderboard(cmd) => leaderboard::leaderboard_cmd(cmd).await,
     }
 }
 

@@ -17,7 +17,7 @@ use super::fail;
 
 #[derive(Args, Debug)]
 pub struct PublishCmd {
-    /// The run directory (holds report.json).
+    /// The run directory (holds report.json), or a leaderboard directory (holds leaderboard.json).
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
     #[command(flatten)]
@@ -25,6 +25,9 @@ pub struct PublishCmd {
 }
 
 pub async fn publish_cmd(cmd: PublishCmd) -> i32 {
+    if stress_action::leaderboard::render::is_leaderboard_dir(&cmd.dir) {
+        return super::leaderboard::publish_leaderboard(&cmd.dir, cmd.flags).await;
+    }
     // First of all, so the action's `verdict` output is report.json's whatever fails below
     // (a bad flag, an unreachable S3); a missing or invalid report.json is reported by `publish`.
     if let Ok(result) = RunResult::read_dir(&cmd.dir) {

@@ -27,6 +27,10 @@ pub struct RunCmd {
     /// Where sandboxes live: local (default).
     #[arg(long, value_name = "NAME")]
     pub provider: Option<String>,
+    /// Which platform, region or instance type this run measures, shown in every output and ranked
+    /// by `leaderboard` (default: the provider kind plus the endpoint's host, e.g. `http api.example.com`).
+    #[arg(long, value_name = "NAME")]
+    pub label: Option<String>,
     /// Work directory of the local provider (default: a private directory in the system temp dir).
     #[arg(long, value_name = "DIR")]
     pub work_dir: Option<PathBuf>,
@@ -65,7 +69,7 @@ pub struct RunCmd {
     /// Timeout of each command run in a sandbox, in milliseconds (default 60000).
     #[arg(long, value_name = "MS", allow_negative_numbers = true)]
     pub exec_timeout_ms: Option<i64>,
-    /// Workloads to run, comma-separated: checkpoint, lifecycle, storage, contention, chaos (default:
+    /// Workloads to run, comma-separated: checkpoint, lifecycle, storage, object-storage, contention, chaos (default:
     /// the profile's).
     #[arg(long, value_name = "LIST")]
     pub workload: Option<String>,
@@ -88,12 +92,24 @@ pub struct RunCmd {
     /// open-file limit allows); all sandboxes of a burst are still released together.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub max_in_flight: Option<i64>,
-    /// Storage file sizes in MB, comma-separated (default 1,4,10,16).
+    /// Storage and object-storage file sizes in MB, comma-separated (default 1,4,10,16; smoke's
+    /// storage 1).
     #[arg(long, value_name = "LIST")]
     pub storage_sizes: Option<String>,
     /// Upload/download iterations per storage size (default 10).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub storage_iterations: Option<i64>,
+    /// S3-compatible endpoint of the object-storage workload (default: AWS S3); credentials come
+    /// from the standard AWS environment (keys, profile, OIDC web identity).
+    #[arg(long, value_name = "URL")]
+    pub object_store_endpoint: Option<String>,
+    /// Bucket of the object-storage workload (required with it).
+    #[arg(long, value_name = "NAME")]
+    pub object_store_bucket: Option<String>,
+    /// Key prefix of the object-storage workload (default stress-action); each run writes under a
+    /// unique segment below it and sweeps only that.
+    #[arg(long, value_name = "PREFIX")]
+    pub object_store_prefix: Option<String>,
     /// Base URL of an HTTP provider (--provider http).
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
@@ -122,11 +138,11 @@ pub struct RunCmd {
     ///
     /// OP is one of < <= > >=. Metrics and their units:
     /// lifecycle.<sequential|staggered|burst>.<create|first_command|tti|destroy>.<STAT>,
-    /// checkpoint.<checkpoint|restore|verify>.<STAT> (checkpoint: request to ready), storage.<upload|download>.<STAT> (all file sizes merged)
+    /// checkpoint.<checkpoint|restore|verify>.<STAT> (checkpoint: request to ready), <storage|object-storage>.<upload|download>.<STAT> (all sizes merged)
     /// and contention.write.<STAT> are latencies and need ms or s (STAT: p50 p90 p95 p99 p999 max
     /// mean); lifecycle.<mode>.success_rate, retries.<create|exec|write_file|read_file|checkpoint|restore|destroy>.rate
     /// and <workload>.infra_rate are rates, a percent (5%) or without a unit a fraction (0.05);
-    /// storage.<upload|download>.mbps is MB/s with or without the unit; <workload>.leaked is a count
+    /// <storage|object-storage>.<upload|download>.mbps is MB/s with or without the unit; <workload>.leaked is a count
     /// without a unit. Flags replace the list of the config file.
     #[arg(long = "threshold", value_name = "EXPR")]
     pub threshold: Vec<String>,
@@ -179,6 +195,7 @@ impl RunCmd {
         RunArgs {
             profile: self.profile,
             provider: self.provider,
+            label: self.label,
             work_dir: self.work_dir,
             restores: self.restores,
             rounds: self.rounds,
@@ -200,6 +217,9 @@ impl RunCmd {
             max_in_flight: self.max_in_flight,
             storage_sizes: self.storage_sizes,
             storage_iterations: self.storage_iterations,
+            object_store_endpoint: self.object_store_endpoint,
+            object_store_bucket: self.object_store_bucket,
+            object_store_prefix: self.object_store_prefix,
             endpoint: self.endpoint,
             token_env: self.token_env,
             provider_cmd: self.provider_cmd,

@@ -3,8 +3,7 @@
 //! one side did not run or ran with other sizes.
 
 use crate::report::{
-    decode_histogram, CheckpointReport, LatencySummary, LifecycleReport, ModeReport, RunResult, StorageReport,
-    StorageSizeReport,
+    decode_histogram, CheckpointReport, LatencySummary, LifecycleReport, ModeReport, RunResult, StorageSizeReport,
 };
 use crate::stats::Distribution;
 
@@ -146,30 +145,36 @@ impl Runs<'_> {
     }
 
     fn storage(&self, cmp: &mut Comparison) {
-        let (b, c) = (storage_part(self.base), storage_part(self.current));
-        if !both_ran("Storage", &b, &c, cmp) {
+        self.per_size(&STORAGE, cmp);
+        self.per_size(&OBJECT_STORAGE, cmp);
+    }
+
+    /// A workload measured per size (storage, object-storage): one part per size.
+    fn per_size(&self, w: &PerSize, cmp: &mut Comparison) {
+        let (b, c) = (w.part(self.base), w.part(self.current));
+        if !both_ran(w.title, &b, &c, cmp) {
             return;
         }
         // This run's sizes first, then any only the baseline has, then any configured but not reported.
         let mut sizes: Vec<f64> = Vec::new();
         let reported =
-            |p: &Part<StorageReport>| p.value().map(|s| s.sizes.iter().map(|z| z.size_mb).collect::<Vec<_>>());
+            |p: &Part<Vec<StorageSizeReport>>| p.value().map(|s| s.iter().map(|z| z.size_mb).collect::<Vec<_>>());
         for size in [reported(&c), reported(&b)]
             .into_iter()
             .flatten()
             .flatten()
-            .chain(self.current.config.storage_sizes_mb.iter().copied())
-            .chain(self.base.config.storage_sizes_mb.iter().copied())
+            .chain((w.configured)(self.current).iter().copied())
+            .chain((w.configured)(self.base).iter().copied())
         {
             if !sizes.iter().any(|s| same_mb(*s, size)) {
                 sizes.push(size);
             }
         }
         for size in sizes {
-            let (bs, cs) = (size_part(self.base, &b, size), size_part(self.current, &c, size));
-            let label = format!("Storage {size} MB");
+            let (bs, cs) = (size_part(w, self.base, &b, size), size_part(w, self.current, &c, size));
+            let label = format!("{} {size} MB", w.title);
             if both_ran(&label, &bs, &cs, cmp) {
-                let prefix = format!("storage.{size}mb");
+                let prefix = format!("{}.{size}mb", w.workload);
                 self.latencies(cmp, &label, &prefix, &STORAGE_METRICS, (bs.value(), cs.value()));
             }
         }
@@ -216,9 +221,34 @@ fn checkpoint_part(r: &RunResult) -> Part<'_, CheckpointReport> {
     Part::of(r.checkpoint.as_ref(), selected(r, "checkpoint"))
 }
 
-fn storage_part(r: &RunResult) -> Part<'_, StorageReport> {
-    Part::of(r.storage.as_ref(), selected(r, "storage"))
+/// A workload measured per size (storage, object-storage): where its sizes are in report.json,
+/// and the prefix of its histograms (`<workload>.<size>mb.<metric>`).
+struct PerSize {
+    workload: &'static str,
+    title: &'static str,
+    reported: fn(&RunResult) -> Option<&Vec<StorageSizeReport>>,
+    configured: fn(&RunResult) -> &[f64],
 }
+
+impl PerSize {
+    fn part<'a>(&self, r: &'a RunResult) -> Part<'a, Vec<StorageSizeReport>> {
+        Part::of((self.reported)(r), selected(r, self.workload))
+    }
+}
+
+const STORAGE: PerSize = PerSize {
+    workload: "storage",
+    title: "Storage",
+    reported: |r| r.storage.as_ref().map(|s| &s.sizes),
+    configured: |r| &r.config.storage_sizes_mb,
+};
+
+const OBJECT_STORAGE: PerSize = PerSize {
+    workload: "object-storage",
+    title: "Object storage",
+    reported: |r| r.object_storage.as_ref().map(|s| &s.sizes),
+    configured: |r| &r.config.object_storage_sizes_mb,
+};
 
 fn mode_part<'a>(r: &RunResult, lifecycle: &Part<'a, LifecycleReport>, name: &str) -> Part<'a, ModeReport> {
     let report = lifecycle.value().and_then(|l| match name {
@@ -230,12 +260,15 @@ fn mode_part<'a>(r: &RunResult, lifecycle: &Part<'a, LifecycleReport>, name: &st
     Part::of(report, and(selected(r, "lifecycle"), chosen))
 }
 
-fn size_part<'a>(r: &RunResult, storage: &Part<'a, StorageReport>, size: f64) -> Part<'a, StorageSizeReport> {
-    let report = storage
-        .value()
-        .and_then(|s| s.sizes.iter().find(|z| same_mb(z.size_mb, size)));
-    let chosen = listed(&r.config.storage_sizes_mb, |s| same_mb(*s, size));
-    Part::of(report, and(selected(r, "storage"), chosen))
+fn size_part<'a>(
+    w: &PerSize,
+    r: &RunResult,
+    sizes: &Part<'a, Vec<StorageSizeReport>>,
+    size: f64,
+) -> Part<'a, StorageSizeReport> {
+    let report = sizes.value().and_then(|s| s.iter().find(|z| same_mb(z.size_mb, size)));
+    let chosen = listed((w.configured)(r), |s| same_mb(*s, size));
+    Part::of(report, and(selected(r, w.workload), chosen))
 }
 
 /// One run's side of a latency metric: its histogram, or why there is none. `summary` is `None`

@@ -8,6 +8,7 @@ pub mod chaos;
 pub mod compare;
 pub mod contention;
 pub mod file;
+pub mod object_store;
 mod profile;
 mod provider;
 pub mod publish;
@@ -36,6 +37,9 @@ pub use workloads::{LifecycleConfig, LifecycleMode, StorageConfig, WorkloadKind,
 pub struct RunArgs {
     pub profile: Option<String>,
     pub provider: Option<String>,
+    /// Which platform, region or instance type this run measured (`--label`), so runs of the same
+    /// provider kind can be told apart and ranked side by side by `leaderboard`.
+    pub label: Option<String>,
     pub work_dir: Option<PathBuf>,
     pub restores: Option<i64>,
     pub rounds: Option<i64>,
@@ -59,6 +63,10 @@ pub struct RunArgs {
     pub max_in_flight: Option<i64>,
     pub storage_sizes: Option<String>,
     pub storage_iterations: Option<i64>,
+    /// The object-storage workload's store (see [`object_store`]).
+    pub object_store_endpoint: Option<String>,
+    pub object_store_bucket: Option<String>,
+    pub object_store_prefix: Option<String>,
     pub endpoint: Option<String>,
     pub token_env: Option<String>,
     pub provider_cmd: Option<String>,
@@ -127,6 +135,8 @@ impl CheckpointConfig {
 pub struct RunConfig {
     pub profile: Profile,
     pub provider: ProviderConfig,
+    /// `--label`, or the provider kind and the endpoint's host (see [`ProviderConfig::default_label`]).
+    pub label: String,
     pub out_dir: PathBuf,
     pub seed: u64,
     pub quiet: bool,
@@ -135,6 +145,8 @@ pub struct RunConfig {
     pub checkpoint: CheckpointConfig,
     pub workloads: WorkloadsConfig,
     pub contention: contention::ContentionConfig,
+    /// Set when the object-storage workload is selected.
+    pub object_store: Option<object_store::ObjectStoreConfig>,
     pub chaos: ChaosConfig,
     /// Set when this run is one shard of a matrix; the workloads are already cut to its slice.
     pub shard: Option<shard::ShardSpec>,
@@ -166,10 +178,15 @@ impl RunConfig {
             })?,
         };
         let provider = ProviderConfig::from_args(&args)?;
+        let label = match args.label.as_deref() {
+            Some(text) => provider::parse_label(text)?,
+            None => provider.default_label(),
+        };
         let checkpoint = checkpoint_config(&args, profile)?;
         let exec_timeout_ms = int_in("--exec-timeout-ms", args.exec_timeout_ms, 60_000, 1, 3_600_000)?;
 
         let workloads = workloads::build(&args, profile)?;
+        let object_store = object_store::build(&args, workloads.runs(WorkloadKind::ObjectStorage))?;
         // Per workload. The chaos workload is exempt: its scenarios cause infra errors on purpose and
         // each scenario's own rule (the fault hit, something verified, nothing lost) decides.
         let max_infra_rate = fraction(
@@ -192,6 +209,7 @@ impl RunConfig {
         let mut cfg = RunConfig {
             profile,
             provider,
+            label,
             out_dir,
             seed,
             quiet: args.quiet,
@@ -204,6 +222,7 @@ impl RunConfig {
             },
             workloads,
             contention,
+            object_store,
             chaos,
             shard: None,
             thresholds,

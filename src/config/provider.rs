@@ -60,6 +60,30 @@ impl ProviderConfig {
         }
     }
 
+    /// The label of a run that names none: the kind, plus the endpoint's host and port for http
+    /// (two vendors behind http differ there) or the program's file name for command.
+    pub fn default_label(&self) -> String {
+        match self {
+            ProviderConfig::Local { .. } => "local".to_string(),
+            ProviderConfig::Http { endpoint, .. } => {
+                let host = reqwest::Url::parse(endpoint).ok().and_then(|url| {
+                    let host = url.host_str()?.to_string();
+                    Some(match url.port() {
+                        Some(port) => format!("{host}:{port}"),
+                        None => host,
+                    })
+                });
+                format!("http {}", host.unwrap_or_default()).trim_end().to_string()
+            }
+            ProviderConfig::Command { cmd } => {
+                let program = cmd.first().map(|p| p.rsplit('/').next().unwrap_or(p).to_string());
+                format!("command {}", program.unwrap_or_default())
+                    .trim_end()
+                    .to_string()
+            }
+        }
+    }
+
     /// Validates the provider flags of `args`, reading the token from the environment.
     pub fn from_args(args: &RunArgs) -> Result<Self, ConfigError> {
         Self::from_args_with_env(args, |name| std::env::var(name).ok())
@@ -126,6 +150,30 @@ impl ProviderConfig {
             )),
         }
     }
+}
+
+/// Longest `--label`: it heads tables and chart bars, where a sentence would not fit.
+pub const MAX_LABEL_CHARS: usize = 64;
+
+/// `--label`: printable, 1 to [`MAX_LABEL_CHARS`] characters, surrounding blanks dropped.
+pub fn parse_label(text: &str) -> Result<String, ConfigError> {
+    let label = text.trim();
+    if label.is_empty() {
+        return Err(ConfigError::new("--label", "must not be empty"));
+    }
+    if label.chars().count() > MAX_LABEL_CHARS {
+        return Err(ConfigError::new(
+            "--label",
+            format!(
+                "must be at most {MAX_LABEL_CHARS} characters (got {})",
+                label.chars().count()
+            ),
+        ));
+    }
+    if label.chars().any(char::is_control) {
+        return Err(ConfigError::new("--label", "must not contain control characters"));
+    }
+    Ok(label.to_string())
 }
 
 /// An `http(s)://host[:port][/base]` URL without credentials; the trailing slash is dropped.
@@ -225,6 +273,33 @@ mod tests {
         for (field, f) in cases {
             let err = build(f, &[]).unwrap_err();
             assert_eq!(err.field, field, "{err}");
+        }
+    }
+
+    #[test]
+    fn labels_default_to_the_kind_and_host_and_bad_ones_name_the_flag() {
+        let http = build(
+            |a| {
+                a.provider = Some("http".into());
+                a.endpoint = Some("https://api.vendor.example:8443/v1".into());
+            },
+            &[],
+        )
+        .unwrap();
+        assert_eq!(http.default_label(), "http api.vendor.example:8443");
+        let cmd = build(
+            |a| {
+                a.provider = Some("command".into());
+                a.provider_cmd = Some("/opt/bin/e2b-plugin --x".into());
+            },
+            &[],
+        )
+        .unwrap();
+        assert_eq!(cmd.default_label(), "command e2b-plugin");
+        assert_eq!(build(|_| {}, &[]).unwrap().default_label(), "local");
+        assert_eq!(parse_label("  e2b us-east ").unwrap(), "e2b us-east");
+        for bad in ["", "   ", "a\nb", &"x".repeat(65)] {
+            assert_eq!(parse_label(bad).unwrap_err().field, "--label", "{bad:?}");
         }
     }
 

@@ -15,18 +15,28 @@ pub enum WorkloadKind {
     Checkpoint,
     Lifecycle,
     Storage,
+    /// Transfers against an S3-compatible object store, not a sandbox (see [`super::object_store`]).
+    ObjectStorage,
     Contention,
     Chaos,
 }
 
 impl WorkloadKind {
-    pub const NAMES: &'static [&'static str] = &["checkpoint", "lifecycle", "storage", "contention", "chaos"];
+    pub const NAMES: &'static [&'static str] = &[
+        "checkpoint",
+        "lifecycle",
+        "storage",
+        "object-storage",
+        "contention",
+        "chaos",
+    ];
 
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "checkpoint" => Some(WorkloadKind::Checkpoint),
             "lifecycle" => Some(WorkloadKind::Lifecycle),
             "storage" => Some(WorkloadKind::Storage),
+            "object-storage" => Some(WorkloadKind::ObjectStorage),
             "contention" => Some(WorkloadKind::Contention),
             "chaos" => Some(WorkloadKind::Chaos),
             _ => None,
@@ -38,6 +48,7 @@ impl WorkloadKind {
             WorkloadKind::Checkpoint => "checkpoint",
             WorkloadKind::Lifecycle => "lifecycle",
             WorkloadKind::Storage => "storage",
+            WorkloadKind::ObjectStorage => "object-storage",
             WorkloadKind::Contention => "contention",
             WorkloadKind::Chaos => "chaos",
         }
@@ -274,7 +285,7 @@ fn parse_list<T: Ord + Copy>(
     Ok(out)
 }
 
-fn parse_sizes(text: &str) -> Result<Vec<f64>, ConfigError> {
+pub(super) fn parse_sizes(text: &str) -> Result<Vec<f64>, ConfigError> {
     let mut sizes = Vec::new();
     for part in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let size: f64 = part

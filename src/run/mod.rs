@@ -148,8 +148,9 @@ fn open_run_dir(cfg: &RunConfig, out: &Path) -> Result<(Arc<Console>, Arc<Record
 fn announce(cfg: &RunConfig, provider: &dyn Provider, console: &Console, out: &Path) {
     let workloads: Vec<&str> = cfg.workloads.selected.iter().map(|w| w.name()).collect();
     console.say(&format!(
-        "stress-action {}: profile {}, workloads {}, provider {}, seed {} (pass --seed {} to reproduce)",
+        "stress-action {}: {}: profile {}, workloads {}, provider {}, seed {} (pass --seed {} to reproduce)",
         env!("CARGO_PKG_VERSION"),
+        cfg.label,
         cfg.profile.name(),
         workloads.join(","),
         provider.name(),

@@ -26,8 +26,20 @@ pub struct S3Error(pub String);
 const FALLBACK_REGION: &str = "us-east-1";
 
 pub async fn client(endpoint: Option<&str>) -> Client {
+    build(endpoint, RetryConfig::standard().with_max_attempts(4), false).await
+}
+
+/// A client for measuring a store rather than using it: no retries (a 5xx or a timeout is the
+/// store's answer, counted as infra, not hidden in a slower success), and no response checksum
+/// validation by the SDK, so a damaged body reaches the caller's SHA-256 check and is reported as
+/// corruption instead of failing inside the SDK as an I/O error.
+pub async fn benchmark_client(endpoint: Option<&str>) -> Client {
+    build(endpoint, RetryConfig::disabled(), true).await
+}
+
+async fn build(endpoint: Option<&str>, retry: RetryConfig, raw_bodies: bool) -> Client {
     let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(4))
+        .retry_config(retry)
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
@@ -39,6 +51,9 @@ pub async fn client(endpoint: Option<&str>) -> Client {
     let mut conf = aws_sdk_s3::config::Builder::from(&sdk)
         // Checksums only where S3 requires them: S3-compatible servers differ in the rest.
         .request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
+    if raw_bodies {
+        conf = conf.response_checksum_validation(aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired);
+    }
     if sdk.region().is_none() {
         conf = conf.region(Region::new(FALLBACK_REGION));
     }

@@ -9,7 +9,7 @@ use crate::config::{CheckpointConfig, RunConfig, WorkloadKind};
 use crate::console::progress::Progress;
 use crate::provider::observed::{ObservedProvider, Observer};
 use crate::report::{CheckpointReport, ConfigSnapshot, LifecycleReport, StorageReport};
-use crate::workload::{checkpoint, lifecycle, storage, WorkloadContext};
+use crate::workload::{checkpoint, lifecycle, object_storage, storage, WorkloadContext};
 
 /// The report sections of the workloads that ran.
 #[derive(Default)]
@@ -17,6 +17,7 @@ pub struct WorkloadReports {
     pub checkpoint: Option<CheckpointReport>,
     pub lifecycle: Option<LifecycleReport>,
     pub storage: Option<StorageReport>,
+    pub object_storage: Option<crate::report::ObjectStorageReport>,
     pub contention: Option<crate::report::ContentionReport>,
     pub chaos: Option<crate::report::ChaosReport>,
 }
@@ -38,6 +39,11 @@ pub async fn run_selected(run_ctx: Arc<WorkloadContext>, cfg: &RunConfig, observ
             }
             WorkloadKind::Storage => {
                 reports.storage = Some(storage::run_with_progress(ctx.clone(), &cfg.workloads.storage).await);
+            }
+            WorkloadKind::ObjectStorage => {
+                if let Some(os) = &cfg.object_store {
+                    reports.object_storage = Some(object_storage::run_with_progress(ctx.clone(), os).await);
+                }
             }
             WorkloadKind::Contention => reports.contention = Some(run_contention(ctx.clone(), cfg).await),
             WorkloadKind::Chaos => reports.chaos = Some(crate::workload::chaos::run(ctx.clone(), cfg).await),
@@ -79,6 +85,7 @@ pub fn expected_operations(cfg: &RunConfig) -> u64 {
             WorkloadKind::Checkpoint => u64::from(cfg.checkpoint.restores),
             WorkloadKind::Lifecycle => cfg.workloads.lifecycle.planned(),
             WorkloadKind::Storage => cfg.workloads.storage.planned(),
+            WorkloadKind::ObjectStorage => cfg.object_store.as_ref().map_or(0, |o| o.planned()),
             WorkloadKind::Contention => u64::from(cfg.contention.writers) * u64::from(cfg.contention.writes),
             // Scenarios plan their own operations; what a cancelled one never issued is unknown.
             WorkloadKind::Chaos => 0,
@@ -97,6 +104,10 @@ pub fn snapshot_workloads(cfg: &RunConfig, snapshot: &mut ConfigSnapshot) {
     snapshot.ready_cmd = w.lifecycle.ready_cmd.join(" ");
     snapshot.storage_sizes_mb = w.storage.sizes_mb.clone();
     snapshot.storage_iterations = w.storage.iterations;
+    if let Some(os) = &cfg.object_store {
+        snapshot.object_storage_sizes_mb = os.sizes_mb.clone();
+        snapshot.object_storage_iterations = Some(os.iterations);
+    }
     snapshot.max_in_flight = Some(w.lifecycle.max_in_flight);
     snapshot.max_in_flight_auto = Some(w.lifecycle.max_in_flight_auto);
 }

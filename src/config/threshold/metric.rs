@@ -55,8 +55,12 @@ impl Stat {
 pub enum Histograms {
     /// One histogram of report.json, by key (`lifecycle.burst.tti_ms`).
     Key(String),
-    /// Every file size's histogram of one storage direction, merged: `storage.<size>mb.<metric>`.
-    AllStorageSizes(&'static str),
+    /// Every size's histogram of one direction of a per-size workload (storage, object-storage),
+    /// merged: `<workload>.<size>mb.<metric>`.
+    AllSizes {
+        workload: &'static str,
+        metric: &'static str,
+    },
 }
 
 /// What a threshold measures, and from which part of report.json.
@@ -72,6 +76,7 @@ pub enum Metric {
     },
     /// All bytes of one storage direction over the time they took, every file size together (MB/s).
     Throughput {
+        workload: &'static str,
         metric: &'static str,
     },
     /// Calls of one kind that needed more than one attempt, over all calls of that kind.
@@ -128,11 +133,15 @@ pub fn parse(name: &str) -> Option<Metric> {
             histograms: Histograms::Key(format!("checkpoint.all.{step}_ms")),
             stat: Stat::parse(stat)?,
         },
-        ["storage", dir, "mbps"] => Metric::Throughput {
+        [workload @ ("storage" | "object-storage"), dir, "mbps"] => Metric::Throughput {
+            workload: find(WorkloadKind::NAMES, workload)?,
             metric: storage_metric(dir)?,
         },
-        ["storage", dir, stat] => Metric::Latency {
-            histograms: Histograms::AllStorageSizes(storage_metric(dir)?),
+        [workload @ ("storage" | "object-storage"), dir, stat] => Metric::Latency {
+            histograms: Histograms::AllSizes {
+                workload: find(WorkloadKind::NAMES, workload)?,
+                metric: storage_metric(dir)?,
+            },
             stat: Stat::parse(stat)?,
         },
         ["contention", "write", stat] => Metric::Latency {
@@ -167,7 +176,8 @@ pub fn valid_forms() -> String {
     let workloads = WorkloadKind::NAMES.join("|");
     format!(
         "lifecycle.<{modes}>.<{steps}>.<STAT>, lifecycle.<mode>.success_rate, \
-         checkpoint.<{checkpoint_steps}>.<STAT>, storage.<upload|download>.<STAT>, storage.<upload|download>.mbps, \
+         checkpoint.<{checkpoint_steps}>.<STAT>, <storage|object-storage>.<upload|download>.<STAT>, \
+         <storage|object-storage>.<upload|download>.mbps, \
          contention.write.<STAT>, retries.<{ops}>.rate, <{workloads}>.infra_rate, <workload>.leaked; \
          STAT is one of {stats}",
         steps = LIFECYCLE_STEPS.join("|"),
@@ -189,9 +199,11 @@ fn all_names() -> Vec<String> {
     for step in CHECKPOINT_STEPS {
         names.extend(Stat::NAMES.iter().map(|s| format!("checkpoint.{step}.{s}")));
     }
-    for dir in DIRECTIONS {
-        names.push(format!("storage.{dir}.mbps"));
-        names.extend(Stat::NAMES.iter().map(|s| format!("storage.{dir}.{s}")));
+    for workload in ["storage", "object-storage"] {
+        for dir in DIRECTIONS {
+            names.push(format!("{workload}.{dir}.mbps"));
+            names.extend(Stat::NAMES.iter().map(|s| format!("{workload}.{dir}.{s}")));
+        }
     }
     names.extend(Stat::NAMES.iter().map(|s| format!("contention.write.{s}")));
     names.extend(RETRY_OPS.iter().map(|op| format!("retries.{op}.rate")));
@@ -268,7 +280,10 @@ mod tests {
         assert_eq!(
             parse("storage.download.p99"),
             Some(Metric::Latency {
-                histograms: Histograms::AllStorageSizes("download_ms"),
+                histograms: Histograms::AllSizes {
+                    workload: "storage",
+                    metric: "download_ms"
+                },
                 stat: Stat::Quantile(0.99)
             })
         );

@@ -12,6 +12,7 @@ mod file;
 mod host;
 mod latency;
 mod lifecycle;
+mod object_storage;
 mod shard;
 mod source;
 mod storage;
@@ -29,6 +30,7 @@ pub use file::{ReadError, REPORT_FILE};
 pub use host::HostStats;
 pub use latency::{decode_histogram, encode_histogram, histogram_bytes, new_histogram, LatencySummary, MAX_MICROS};
 pub use lifecycle::{LifecycleReport, ModeReport, StatusCounts};
+pub use object_storage::ObjectStorageReport;
 pub use shard::{AggregateInfo, ShardInfo, ShardSummary};
 pub use source::Source;
 pub use storage::{StorageReport, StorageSizeReport};
@@ -49,6 +51,10 @@ pub struct RunResult {
     pub seed: u64,
     pub profile: String,
     pub provider: String,
+    /// Which platform, region or instance type was measured (`--label`); what `leaderboard` ranks
+    /// by. Empty in reports written before labels existed, where the provider kind stands in.
+    #[serde(default)]
+    pub label: String,
     pub started_at: String,
     pub finished_at: String,
     pub duration_s: f64,
@@ -79,6 +85,8 @@ pub struct RunResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<StorageReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_storage: Option<ObjectStorageReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contention: Option<ContentionReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chaos: Option<ChaosReport>,
@@ -97,6 +105,17 @@ pub struct RunResult {
     /// The tool's own peak memory, CPU time and open files (absent in reports of older versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<HostStats>,
+}
+
+impl RunResult {
+    /// The label, or for reports older than labels the provider kind.
+    pub fn display_label(&self) -> &str {
+        if self.label.is_empty() {
+            &self.provider
+        } else {
+            &self.label
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -129,6 +148,11 @@ pub struct ConfigSnapshot {
     pub storage_sizes_mb: Vec<f64>,
     #[serde(default)]
     pub storage_iterations: u32,
+    /// The object-storage workload's sizes and iterations (absent when it did not run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub object_storage_sizes_mb: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_storage_iterations: Option<u32>,
     /// Lifecycle requests in flight at once (`--max-in-flight`), and whether the open-file limit
     /// chose it; absent in reports written before the cap existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -22,7 +22,7 @@ pub fn measure(result: &RunResult, name: &str, metric: &Metric) -> Measured {
             Err(why) => Measured::NoData(why),
         },
         Metric::SuccessRate { mode } => success_rate(result, mode),
-        Metric::Throughput { metric } => throughput(result, metric),
+        Metric::Throughput { workload, metric } => throughput(result, workload, metric),
         Metric::RetryRate { op } => retry_rate(result, op),
         Metric::InfraRate { workload } => match ran(result, workload) {
             Ok(w) => Measured::Value {
@@ -69,14 +69,14 @@ fn histogram(result: &RunResult, which: &Histograms) -> Result<Histogram<u64>, S
             Some(text) => decode(key, text)?,
             None => return Err(missing_key(result, key)),
         },
-        Histograms::AllStorageSizes(metric) => {
+        Histograms::AllSizes { workload, metric } => {
             let mut all = new_histogram();
-            for (key, text) in storage_histograms(result, metric) {
+            for (key, text) in size_histograms(result, workload, metric) {
                 all.add(decode(key, text)?)
                     .map_err(|e| format!("histogram {key} cannot be added: {e:?}"))?;
             }
             if all.is_empty() {
-                return Err(no_transfer(result));
+                return Err(no_transfer(result, workload));
             }
             all
         }
@@ -87,11 +87,11 @@ fn histogram(result: &RunResult, which: &Histograms) -> Result<Histogram<u64>, S
     Ok(merged)
 }
 
-fn no_transfer(result: &RunResult) -> String {
-    if result.workloads.contains_key("storage") {
+fn no_transfer(result: &RunResult, workload: &str) -> String {
+    if result.workloads.contains_key(workload) {
         "no transfer completed".into()
     } else {
-        "the storage workload did not run".into()
+        format!("the {workload} workload did not run")
     }
 }
 
@@ -119,18 +119,24 @@ fn missing_key(result: &RunResult, key: &str) -> String {
     "no samples recorded".into()
 }
 
-/// `(key, base64)` of every `storage.<size>mb.<metric>` histogram, with the size in MB.
-fn storage_histograms<'a>(result: &'a RunResult, metric: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
+/// `(key, base64)` of every `<workload>.<size>mb.<metric>` histogram.
+fn size_histograms<'a>(
+    result: &'a RunResult,
+    workload: &'a str,
+    metric: &'a str,
+) -> impl Iterator<Item = (&'a str, &'a str)> {
     result
         .histograms
         .iter()
-        .filter(move |(key, _)| storage_size(key, metric).is_some())
+        .filter(move |(key, _)| histogram_size(key, workload, metric).is_some())
         .map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
-fn storage_size(key: &str, metric: &str) -> Option<f64> {
+/// The size in MB of a `<workload>.<size>mb.<metric>` key.
+fn histogram_size(key: &str, workload: &str, metric: &str) -> Option<f64> {
     let size = key
-        .strip_prefix("storage.")?
+        .strip_prefix(workload)?
+        .strip_prefix('.')?
         .strip_suffix(metric)?
         .strip_suffix("mb.")?;
     size.parse().ok()
@@ -138,20 +144,20 @@ fn storage_size(key: &str, metric: &str) -> Option<f64> {
 
 /// Every byte moved in one direction over the time it took, all file sizes together: the mean of
 /// each size's histogram times its count is that size's total time.
-fn throughput(result: &RunResult, metric: &str) -> Measured {
+fn throughput(result: &RunResult, workload: &str, metric: &str) -> Measured {
     let (mut megabytes, mut micros, mut transfers) = (0.0, 0.0, 0u64);
-    for (key, text) in storage_histograms(result, metric) {
+    for (key, text) in size_histograms(result, workload, metric) {
         let h = match decode(key, text) {
             Ok(h) => h,
             Err(why) => return Measured::NoData(why),
         };
-        let size = storage_size(key, metric).unwrap_or(0.0);
+        let size = histogram_size(key, workload, metric).unwrap_or(0.0);
         megabytes += size * h.len() as f64;
         micros += h.mean() * h.len() as f64;
         transfers += h.len();
     }
     if transfers == 0 || micros <= 0.0 {
-        return Measured::NoData(no_transfer(result));
+        return Measured::NoData(no_transfer(result, workload));
     }
     let seconds = micros / 1e6;
     Measured::Value {

@@ -101,7 +101,11 @@ pub(super) fn decide(name: &str, result: &RunResult) -> Decision {
         warnings.push(format!(
             "{} {} leaked: left alive by the platform and removed by the final sweep",
             w.leaked,
-            if name == "storage" { "files" } else { "sandboxes" }
+            match name {
+                "storage" => "files",
+                "object-storage" => "objects",
+                _ => "sandboxes",
+            }
         ));
     }
     let (verdict, reasons) = if !fail.is_empty() {

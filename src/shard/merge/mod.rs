@@ -89,6 +89,7 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         seed: first.seed,
         profile: first.profile.clone(),
         provider: first.provider.clone(),
+        label: first.label.clone(),
         started_at,
         finished_at,
         duration_s,
@@ -105,6 +106,8 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         checkpoint: checkpoint::merge(parts, &hist),
         lifecycle: lifecycle::merge(parts, &hist),
         storage: storage::merge(parts, &hist),
+        // `--shard` refuses the object-storage workload like contention and chaos.
+        object_storage: None,
         histograms: hist.map.iter().map(|(k, h)| (k.clone(), encode_histogram(h))).collect(),
         environment,
         // `--shard` refuses the contention and chaos workloads, so shards never carry them.

@@ -20,6 +20,10 @@ pub fn render(view: &RunView<'_>) -> String {
         out.push('\n');
         out.push_str(&workloads::render_storage(storage));
     }
+    if let Some(os) = &result.object_storage {
+        out.push('\n');
+        out.push_str(&workloads::render_sizes("Object storage", &os.sizes));
+    }
     out.push_str(&format!(
         "\ntotals over all workloads: planned {}, verified {}, corrupted {}, infra {}, lost {}\n",
         t.planned, t.verified, t.corrupted, t.infra, t.lost
@@ -51,9 +55,10 @@ pub fn render(view: &RunView<'_>) -> String {
     out.push_str(&thresholds_lines(view));
     let headline = &view.headline;
     out.push_str(&format!(
-        "\nverdict: {}{} ({})\n",
+        "\nverdict: {}{} for {} ({})\n",
         headline.verdict.as_str().to_uppercase(),
         if headline.interrupted { " (interrupted)" } else { "" },
+        result.display_label(),
         headline.reasons.join("; ")
     ));
     out

@@ -1,7 +1,7 @@
 //! Console tables of the lifecycle and storage workloads (part of the end-of-run summary).
 
 use super::table::render_table;
-use crate::report::{LatencySummary, ModeReport, StorageReport};
+use crate::report::{LatencySummary, ModeReport, StorageReport, StorageSizeReport};
 
 fn lat(s: &LatencySummary) -> String {
     if s.count == 0 {
@@ -60,8 +60,12 @@ pub fn render_lifecycle(modes: &[(&'static str, &ModeReport)]) -> String {
 }
 
 pub fn render_storage(report: &StorageReport) -> String {
-    let rows: Vec<Vec<String>> = report
-        .sizes
+    render_sizes("Storage", &report.sizes)
+}
+
+/// The storage table for any workload measured per size (storage, object-storage).
+pub fn render_sizes(title: &str, sizes: &[StorageSizeReport]) -> String {
+    let rows: Vec<Vec<String>> = sizes
         .iter()
         .map(|s| {
             vec![
@@ -77,7 +81,7 @@ pub fn render_storage(report: &StorageReport) -> String {
             ]
         })
         .collect();
-    let mut out = String::from("Storage (SHA-256 verified; latencies in ms, p50 / p95 / p99)\n");
+    let mut out = format!("{title} (SHA-256 verified; latencies in ms, p50 / p95 / p99)\n");
     out.push_str(&render_table(
         &[
             "size MB",

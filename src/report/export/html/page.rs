@@ -161,7 +161,8 @@ pub fn build(view: &RunView<'_>, earlier: &[Rendered]) -> Page {
     }
     Page {
         title: format!(
-            "stress-action report: {} ({} on {})",
+            "stress-action report {}: {} ({} on {})",
+            result.display_label(),
             result.verdict.as_str(),
             result.profile,
             result.provider

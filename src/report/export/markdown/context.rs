@@ -10,9 +10,12 @@ use super::lead::{self, BaselineLead};
 use super::sections::{self, ChaosSection};
 use crate::report::export::mermaid;
 use crate::report::view::{RunView, ThresholdStatus};
+use crate::report::{ObjectStorageReport, StorageSizeReport};
 
 #[derive(Serialize)]
 pub struct SummaryContext {
+    /// The run's `--label`, in the heading: which platform these numbers are about.
+    pub label: String,
     pub verdict_line: String,
     /// One row per workload under the headline: each is judged on its own.
     pub workloads: Vec<Vec<String>>,
@@ -40,6 +43,10 @@ pub struct SummaryContext {
     /// The Mermaid block of TTI per mode.
     pub mermaid: Option<String>,
     pub storage: Vec<Vec<String>>,
+    /// The object-storage workload's table, in the storage table's columns.
+    pub object_storage: Vec<Vec<String>>,
+    /// Where the objects went: `s3://bucket/prefix at endpoint`, multipart threshold, the sweep.
+    pub object_storage_line: Option<String>,
     pub corruptions: Vec<Vec<String>>,
     pub corruptions_total: u64,
     pub environment: Vec<(String, String)>,
@@ -56,6 +63,7 @@ pub fn build(view: &RunView<'_>) -> SummaryContext {
     let result = view.result;
     let t = &result.totals;
     SummaryContext {
+        label: cell(result.display_label()),
         verdict_line: verdict_line(&view.headline),
         workloads: workload_rows(view),
         warnings: view.warnings.iter().map(|w| cell(w)).collect(),
@@ -79,7 +87,19 @@ pub fn build(view: &RunView<'_>) -> SummaryContext {
         retries: retry_rows(view),
         checkpoint: checkpoint::section(view),
         mermaid: view.tti_chart.as_ref().map(mermaid::xychart),
-        storage: storage_rows(view),
+        storage: view
+            .result
+            .storage
+            .as_ref()
+            .map(|s| size_rows(&s.sizes))
+            .unwrap_or_default(),
+        object_storage: view
+            .result
+            .object_storage
+            .as_ref()
+            .map(|s| size_rows(&s.sizes))
+            .unwrap_or_default(),
+        object_storage_line: view.result.object_storage.as_ref().map(object_storage_line),
         corruptions: corruption_rows(view),
         corruptions_total: t.corrupted,
         environment: result.environment.iter().map(|(k, v)| (cell(k), cell(v))).collect(),
@@ -93,7 +113,8 @@ pub fn build(view: &RunView<'_>) -> SummaryContext {
 fn run_line(view: &RunView<'_>) -> String {
     let result = view.result;
     let mut line = format!(
-        "profile {} · provider {} · seed `{}` · started {} · {:.1} s · stress-action {}",
+        "label {} · profile {} · provider {} · seed `{}` · started {} · {:.1} s · stress-action {}",
+        code(result.display_label()),
         code(&result.profile),
         code(&result.provider),
         result.seed,
@@ -155,11 +176,26 @@ fn retry_rows(view: &RunView<'_>) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn storage_rows(view: &RunView<'_>) -> Vec<Vec<String>> {
-    let Some(s) = &view.result.storage else {
-        return Vec::new();
-    };
-    s.sizes
+/// `s3://bucket/prefix/ at endpoint · multipart from 8 MB in 8 MB parts · swept N`.
+fn object_storage_line(os: &ObjectStorageReport) -> String {
+    let mut line = format!(
+        "{} at {} · multipart from {} MB in {} MB parts",
+        code(&format!("s3://{}/{}", os.bucket, os.prefix)),
+        cell(os.endpoint.as_deref().unwrap_or("AWS S3")),
+        os.multipart_threshold_mb,
+        os.part_size_mb
+    );
+    if os.swept > 0 {
+        line.push_str(&format!(" · {} object(s) removed by the final sweep", os.swept));
+    }
+    if os.left_behind > 0 {
+        line.push_str(&format!(" · **{} object(s) left in the bucket**", os.left_behind));
+    }
+    line
+}
+
+fn size_rows(sizes: &[StorageSizeReport]) -> Vec<Vec<String>> {
+    sizes
         .iter()
         .map(|z| {
             vec![

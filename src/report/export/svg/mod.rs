@@ -73,6 +73,12 @@ pub fn render_charts(result: &crate::report::RunResult) -> Result<Vec<Rendered>,
             out.push(chart);
         }
     }
+    if let Some(os) = &result.object_storage {
+        let caption = "Object storage per object size";
+        if let Some(chart) = storage::render_sizes("object-storage.svg", caption, &os.sizes)? {
+            out.push(chart);
+        }
+    }
     Ok(out)
 }
 

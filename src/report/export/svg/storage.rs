@@ -6,11 +6,14 @@ use super::frame::{header, Key, Mark};
 use super::{draw_svg_sized, BLUE, ORANGE};
 use crate::report::export::markdown::format::fmt_ms;
 use crate::report::export::{ExportError, Rendered};
-use crate::report::StorageReport;
+use crate::report::{StorageReport, StorageSizeReport};
 
 pub fn render(st: &StorageReport) -> Result<Option<Rendered>, ExportError> {
-    let name = "storage.svg";
-    let sizes = &st.sizes;
+    render_sizes("storage.svg", "Storage per file size", &st.sizes)
+}
+
+/// The chart of any workload measured per size: `storage.svg`, `object-storage.svg`.
+pub fn render_sizes(name: &str, title: &str, sizes: &[StorageSizeReport]) -> Result<Option<Rendered>, ExportError> {
     if sizes.is_empty() {
         return Ok(None);
     }
@@ -43,7 +46,7 @@ pub fn render(st: &StorageReport) -> Result<Option<Rendered>, ExportError> {
     let subtitle =
         format!("{transfers} transfers each way, SHA-256 verified · higher throughput and lower latency are better");
     draw_svg_sized(name, 600, |root| {
-        let plot = header(root, name, "Storage per file size", &subtitle, &keys, false)?;
+        let plot = header(root, name, title, &subtitle, &keys, false)?;
         let (upper, lower) = plot.split_vertically(plot.dim_in_pixel().1 / 2);
         let rate = |v: f64| format!("{v:.0}");
         panel(
