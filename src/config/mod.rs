@@ -7,6 +7,7 @@
 pub mod chaos;
 pub mod contention;
 pub mod file;
+pub mod pace;
 mod profile;
 mod provider;
 pub mod publish;
@@ -86,6 +87,15 @@ pub struct RunArgs {
     /// `--threshold` (repeatable); `thresholds = [...]` in stress.toml, where flags replace the list.
     #[serde(alias = "threshold")]
     pub thresholds: Option<Vec<String>>,
+    /// Duration-bounded runs and the capacity ramp (see [`pace`]).
+    pub duration: Option<String>,
+    pub rate: Option<String>,
+    pub arrivals: Option<String>,
+    pub ramp: Option<String>,
+    pub over: Option<String>,
+    pub ramp_steps: Option<i64>,
+    pub slo: Option<String>,
+    pub window: Option<String>,
 }
 
 /// The checkpoint workload's parameters.

@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod contention;
 pub mod inject;
 pub mod lifecycle;
+pub mod pacing;
 pub mod runner;
 pub mod schedule;
 pub mod storage;

@@ -99,6 +99,21 @@ pub fn snapshot_workloads(cfg: &RunConfig, snapshot: &mut ConfigSnapshot) {
     snapshot.storage_iterations = w.storage.iterations;
     snapshot.max_in_flight = Some(w.lifecycle.max_in_flight);
     snapshot.max_in_flight_auto = Some(w.lifecycle.max_in_flight_auto);
+    let pace = &w.lifecycle.pace;
+    if pace.is_timed() {
+        snapshot.duration_s = pace.horizon().map(|d| d.as_secs_f64());
+        snapshot.rate_per_s = pace.ramp.is_none().then(|| w.lifecycle.rate()).flatten();
+        snapshot.arrivals = Some(pace.arrivals.name().to_string());
+        snapshot.ramp = pace.ramp.as_ref().map(|r| {
+            format!(
+                "{}/s..{}/s over {} s in {} steps",
+                r.from,
+                r.to,
+                r.over.as_secs_f64(),
+                r.steps
+            )
+        });
+    }
 }
 
 async fn run_checkpoint(ctx: Arc<WorkloadContext>, cp: &CheckpointConfig) -> CheckpointReport {
