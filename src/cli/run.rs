@@ -127,7 +127,9 @@ pub struct RunCmd {
     /// mean); lifecycle.<mode>.success_rate, retries.<create|exec|write_file|read_file|checkpoint|restore|destroy>.rate
     /// and <workload>.infra_rate are rates, a percent (5%) or without a unit a fraction (0.05);
     /// storage.<upload|download>.mbps is MB/s with or without the unit; <workload>.leaked is a count
-    /// without a unit. Flags replace the list of the config file.
+    /// without a unit; lifecycle.<mode>.<tti|create>.drift and checkpoint.<checkpoint|restore>.drift
+    /// (a timed run's last-third p95 over its first-third p95) and lifecycle.sustainable_rate (the
+    /// knee of --ramp, per second) are plain numbers. Flags replace the list of the config file.
     #[arg(long = "threshold", value_name = "EXPR")]
     pub threshold: Vec<String>,
     #[command(flatten)]
