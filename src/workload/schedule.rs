@@ -128,51 +128,27 @@ where
     let mut closed_rx = settled_rx.clone();
     let origin = Instant::now();
     let mut launched = 0u64;
-    let mut arrivals: Option<ArrivalClock> = match &schedule {
-        Schedule::Paced(p) => Some(p.arrivals()),
-        _ => None,
-    };
-    let stop = match &schedule {
-        Schedule::Paced(p) => p.stop.clone(),
-        _ => CancelToken::new(),
+    let mut clock = Clock {
+        origin,
+        arrivals: match &schedule {
+            Schedule::Paced(p) => Some(p.arrivals()),
+            _ => None,
+        },
+        stop: match &schedule {
+            Schedule::Paced(p) => p.stop.clone(),
+            _ => CancelToken::new(),
+        },
     };
     let closed = matches!(schedule, Schedule::Closed | Schedule::ClosedFor(_));
     for index in 0..count {
-        if cancel.is_cancelled() || stop.is_cancelled() {
-            break;
-        }
-        let (scheduled, barrier) = match &schedule {
-            Schedule::Closed => (Some(Instant::now()), None),
-            Schedule::ClosedFor(limit) => {
-                if origin.elapsed() >= *limit {
-                    break;
-                }
-                (Some(Instant::now()), None)
-            }
-            Schedule::Paced(_) => {
-                let Some(offset) = arrivals.as_mut().and_then(Iterator::next) else {
-                    break;
-                };
-                let at = origin + offset;
-                tokio::select! {
-                    biased;
-                    _ = cancel.cancelled() => break,
-                    _ = stop.cancelled() => break,
-                    _ = tokio::time::sleep_until(at.into()) => {}
-                }
-                (Some(at), None)
-            }
-            Schedule::Rate(interval) => {
-                let at = origin + interval.saturating_mul(u32::try_from(index).unwrap_or(u32::MAX));
-                tokio::select! {
-                    biased;
-                    _ = cancel.cancelled() => break,
-                    _ = tokio::time::sleep_until(at.into()) => {}
-                }
-                (Some(at), None)
-            }
-            Schedule::Burst => (None, Some(barrier_rx.clone())),
+        let scheduled = match &schedule {
+            Schedule::Burst if !cancel.is_cancelled() => None,
+            _ => match clock.next_start(&schedule, index, cancel).await {
+                Some(at) => Some(at),
+                None => break,
+            },
         };
+        let barrier = scheduled.is_none().then(|| barrier_rx.clone());
         let slot = Slot {
             index,
             scheduled,
@@ -200,6 +176,39 @@ where
         tasks,
         count: launched,
         settled: settled_rx,
+    }
+}
+
+/// Where the launch loop is in time: its origin, a paced schedule's arrivals and early stop.
+struct Clock {
+    origin: Instant,
+    arrivals: Option<ArrivalClock>,
+    stop: CancelToken,
+}
+
+impl Clock {
+    /// Waits for launch `index`'s scheduled start and returns it; `None` ends the launches
+    /// (cancelled, stopped early, or past a timed schedule's end). Not for bursts.
+    async fn next_start(&mut self, schedule: &Schedule, index: u64, cancel: &CancelToken) -> Option<Instant> {
+        if cancel.is_cancelled() || self.stop.is_cancelled() {
+            return None;
+        }
+        let at = match schedule {
+            Schedule::Closed | Schedule::Burst => return Some(Instant::now()),
+            Schedule::ClosedFor(limit) => {
+                return (self.origin.elapsed() < *limit).then(Instant::now);
+            }
+            Schedule::Paced(_) => self.origin + self.arrivals.as_mut().and_then(Iterator::next)?,
+            Schedule::Rate(interval) => {
+                self.origin + interval.saturating_mul(u32::try_from(index).unwrap_or(u32::MAX))
+            }
+        };
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => None,
+            _ = self.stop.cancelled() => None,
+            _ = tokio::time::sleep_until(at.into()) => Some(at),
+        }
     }
 }
 
