@@ -199,9 +199,7 @@ impl Clock {
                 return (self.origin.elapsed() < *limit).then(Instant::now);
             }
             Schedule::Paced(_) => self.origin + self.arrivals.as_mut().and_then(Iterator::next)?,
-            Schedule::Rate(interval) => {
-                self.origin + interval.saturating_mul(u32::try_from(index).unwrap_or(u32::MAX))
-            }
+            Schedule::Rate(interval) => self.origin + interval.saturating_mul(u32::try_from(index).unwrap_or(u32::MAX)),
         };
         tokio::select! {
             biased;

@@ -6,6 +6,7 @@ mod checkpoint;
 mod context;
 pub mod format;
 mod sections;
+mod soak;
 
 use minijinja::Environment;
 

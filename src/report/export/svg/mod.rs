@@ -5,12 +5,14 @@
 //! `style` attributes or external fonts. A chart whose workload did not run is not written. Chart code
 //! returns errors and never panics: a broken chart must not cost the other reports.
 
+mod capacity;
 mod checkpoint;
 mod concurrency;
 mod latency;
 mod modes;
 mod restores;
 mod storage;
+pub mod timeseries;
 
 use std::fmt::Display;
 
@@ -67,6 +69,25 @@ pub fn render_charts(result: &crate::report::RunResult) -> Result<Vec<Rendered>,
                 out.push(chart);
             }
         }
+    }
+    if let Some(chart) = result
+        .lifecycle
+        .as_ref()
+        .and_then(|lc| lc.capacity.as_ref())
+        .map(capacity::render)
+        .transpose()?
+        .flatten()
+    {
+        out.push(chart);
+    }
+    if let Some(chart) = result
+        .timeseries
+        .as_ref()
+        .map(timeseries::render)
+        .transpose()?
+        .flatten()
+    {
+        out.push(chart);
     }
     if let Some(cp) = &result.checkpoint {
         if let Some(chart) = checkpoint::render(cp, &result.histograms)? {
