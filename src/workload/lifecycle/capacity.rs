@@ -156,3 +156,75 @@ fn merge_into(into: &mut Window, other: &Window) {
 fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::pace::Pace;
+
+    fn search(slo: Slo) -> CapacitySearch {
+        let ramp = Ramp {
+            from: 10.0,
+            to: 40.0,
+            over: Duration::from_secs(8),
+            steps: 4,
+        };
+        let pace = Pace {
+            ramp: Some(ramp.clone()),
+            ..Default::default()
+        };
+        CapacitySearch::new(ramp, slo, Pacing::from_pace(&pace, None, 1).unwrap())
+    }
+
+    /// A step's two halves: `verified` in each, and every TTI in `tti_ms`.
+    fn halves(verified: u64, infra: u64, tti_ms: u64) -> (Window, Window) {
+        let mut w = Window {
+            verified,
+            infra,
+            ..Default::default()
+        };
+        let mut h = crate::report::new_histogram();
+        for _ in 0..verified {
+            h.record(tti_ms * 1000).unwrap();
+        }
+        w.latencies.insert(super::super::TTI_KEY.into(), h);
+        (w.clone(), w)
+    }
+
+    #[test]
+    fn a_step_holds_when_it_keeps_up_within_the_slo_and_fails_otherwise() {
+        let s = search(Slo::default());
+        let mut baseline = None;
+        // Step 0 (10/s, 2 s a step): 10 verified per 1 s half, TTI 100 ms.
+        let (a, b) = halves(10, 0, 100);
+        let first = s.judge(0, &a, &b, &mut baseline);
+        assert!(first.passed(), "{first:?}");
+        assert!(baseline.is_some_and(|b| (b - 100.0).abs() < 0.1), "{baseline:?}");
+        // Step 1 (20/s): keeps up, but p95 250 ms is over 2 x 100 ms.
+        let (a, b) = halves(20, 0, 250);
+        let slow = s.judge(1, &a, &b, &mut baseline);
+        assert!(slow.keeps_up && !slow.slo_holds, "{slow:?}");
+        // Step 2 (30/s): achieves 25/s, under 95 % of 30.
+        let (a, b) = halves(25, 0, 120);
+        let behind = s.judge(2, &a, &b, &mut baseline);
+        assert!(!behind.keeps_up && behind.slo_holds, "{behind:?}");
+        // Step 3 (40/s): fast enough, 2 of 82 failed: success 97.6 % < 99 %.
+        let (a, b) = halves(40, 1, 120);
+        let failing = s.judge(3, &a, &b, &mut baseline);
+        assert!(failing.keeps_up && !failing.slo_holds, "{failing:?}");
+    }
+
+    #[test]
+    fn an_slo_in_milliseconds_needs_no_baseline() {
+        let s = search(Slo {
+            tti_p95_factor: None,
+            tti_p95_ms: Some(50.0),
+            min_success: 0.5,
+        });
+        let mut baseline = None;
+        let (a, b) = halves(10, 0, 100);
+        assert!(!s.judge(0, &a, &b, &mut baseline).slo_holds, "100 ms is over 50 ms");
+        let (a, b) = halves(10, 0, 40);
+        assert!(s.judge(0, &a, &b, &mut baseline).passed());
+    }
+}

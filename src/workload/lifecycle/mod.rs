@@ -49,7 +49,7 @@ pub async fn run_with_progress(ctx: Arc<WorkloadContext>, cfg: &LifecycleConfig)
         let recorder = ctx.recorder.clone();
         Arc::new(move || recorder.accounting.workload(WORKLOAD))
     };
-    let progress = Progress::start(ctx.console.clone(), "sandboxes", cfg.planned(), counts);
+    let progress = Progress::start(ctx.console.clone(), "sandboxes", expected(cfg), counts);
     let report = run(ctx, cfg).await;
     progress.finish().await;
     report
@@ -72,6 +72,19 @@ pub async fn run(ctx: Arc<WorkloadContext>, cfg: &LifecycleConfig) -> LifecycleR
         }
     }
     report
+}
+
+/// Sandboxes the run expects to launch, for the progress line: the count, or for a timed open
+/// model its rate times its duration (each ramp step's rate times the step's length).
+fn expected(cfg: &LifecycleConfig) -> u64 {
+    let pace = &cfg.pace;
+    match (&pace.ramp, pace.duration, cfg.rate()) {
+        (Some(r), _, _) => (0..r.steps)
+            .map(|i| (r.rate_of(i) * r.step_length().as_secs_f64()).ceil() as u64)
+            .sum(),
+        (None, Some(d), Some(rate)) => (rate * d.as_secs_f64()).round() as u64,
+        _ => cfg.planned(),
+    }
 }
 
 /// `staggered x100`, `staggered for 20 s at 20/s (fixed arrivals)`, `staggered ramp 100/s..800/s
