@@ -133,6 +133,8 @@ impl LifecycleConfig {
 pub struct StorageConfig {
     pub sizes_mb: Vec<f64>,
     pub iterations: u32,
+    /// `--duration`: each size transfers for its share of this time instead of `iterations` times.
+    pub until: Option<Duration>,
 }
 
 impl StorageConfig {
@@ -265,7 +267,11 @@ pub fn build(args: &RunArgs, profile: Profile) -> Result<WorkloadsConfig, Config
             max_in_flight_auto,
             pace,
         },
-        storage: StorageConfig { sizes_mb, iterations },
+        storage: StorageConfig {
+            sizes_mb,
+            iterations,
+            until: None,
+        },
     })
 }
 
@@ -284,10 +290,22 @@ fn check_timed(
         return Ok(());
     }
     let flag = if pace.ramp.is_some() { "--ramp" } else { "--duration" };
-    if !selected.contains(&WorkloadKind::Lifecycle) {
+    if pace.ramp.is_some() && !selected.contains(&WorkloadKind::Lifecycle) {
         return Err(ConfigError::new(
             flag,
-            "drives the lifecycle workload: select it with --workload lifecycle",
+            "searches the lifecycle's creation rate: select it with --workload lifecycle",
+        ));
+    }
+    if let Some(kind) = selected
+        .iter()
+        .find(|k| pace.ramp.is_none() && matches!(k, WorkloadKind::Contention | WorkloadKind::Chaos))
+    {
+        return Err(ConfigError::new(
+            flag,
+            format!(
+                "runs checkpoint, lifecycle and storage together until time is up; {} is count-based: run it without --duration",
+                kind.name()
+            ),
         ));
     }
     if modes.contains(&LifecycleMode::Burst) {
