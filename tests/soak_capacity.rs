@@ -203,10 +203,14 @@ fn the_knee_lands_at_the_servers_capacity_and_the_ramp_stops_past_it() {
     assert_eq!(last_two, [false, false], "two failed steps past the knee ended it");
     assert!(steps[0]["achieved_per_s"].as_f64().unwrap() >= 9.5, "{}", steps[0]);
 
-    // Half the capacity, half the knee: the search measures the server, not the schedule.
-    let half = ramp_against("5", &dir.path().join("half"));
-    let knee = half["lifecycle"]["capacity"]["knee"]["offered_per_s"].as_f64().unwrap();
-    assert!((15.0..=25.0).contains(&knee), "knee {knee}/s, ceiling 20/s");
+    // A lower ceiling, a lower knee: the search measures the server, not the schedule. 6 x 250 ms
+    // is 24/s, between two steps, so the knee is the 20/s step (a step right at a ceiling is a
+    // coin toss: with no headroom, the queue's p95 may or may not double).
+    let lower = ramp_against("6", &dir.path().join("lower"));
+    let knee = lower["lifecycle"]["capacity"]["knee"]["offered_per_s"]
+        .as_f64()
+        .unwrap();
+    assert!((18.0..=30.0).contains(&knee), "knee {knee}/s, ceiling 24/s");
 }
 
 #[test]

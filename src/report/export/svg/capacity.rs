@@ -9,17 +9,18 @@ use crate::report::CapacityReport;
 
 pub const NAME: &str = "capacity.svg";
 
+// Long: one sequence of plotters calls on one dual-axis chart (axes, three curves, the knee, the
+// failed steps, the legend); split, each part would have to name plotters' dual-coordinate type.
 pub fn render(c: &CapacityReport) -> Result<Option<Rendered>, ExportError> {
     if c.steps.is_empty() {
         return Ok(None);
     }
-    let offered: Vec<(f64, f64)> = c.steps.iter().map(|s| (s.offered_per_s, s.offered_per_s)).collect();
-    let achieved: Vec<(f64, f64)> = c.steps.iter().map(|s| (s.offered_per_s, s.achieved_per_s)).collect();
-    let p95: Vec<(f64, f64)> = c
-        .steps
-        .iter()
-        .filter_map(|s| s.tti_p95_ms.map(|p| (s.offered_per_s, p)))
-        .collect();
+    let Curves {
+        offered,
+        achieved,
+        p95,
+        failed,
+    } = curves(c);
     let x_max = c.steps.iter().map(|s| s.offered_per_s).fold(0.0, f64::max) * 1.05;
     let y_max = axis_max(x_max);
     let y2_max = axis_max(p95.iter().map(|p| p.1).fold(0.0, f64::max));
@@ -79,12 +80,6 @@ pub fn render(c: &CapacityReport) -> Result<Option<Rendered>, ExportError> {
                 .label("knee")
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREEN.stroke_width(2)));
         }
-        let failed: Vec<(f64, f64)> = c
-            .steps
-            .iter()
-            .filter(|s| !s.passed())
-            .map(|s| (s.offered_per_s, s.achieved_per_s))
-            .collect();
         chart
             .draw_series(failed.iter().map(|p| Cross::new(*p, 6, RED.stroke_width(2))))
             .map_err(err)?;
@@ -98,4 +93,28 @@ pub fn render(c: &CapacityReport) -> Result<Option<Rendered>, ExportError> {
             .map_err(err)
     })
     .map(Some)
+}
+
+/// The chart's points, each `(offered rate, value)`.
+struct Curves {
+    offered: Vec<(f64, f64)>,
+    achieved: Vec<(f64, f64)>,
+    p95: Vec<(f64, f64)>,
+    /// Steps that fell behind or broke the SLO, marked with a cross on the achieved curve.
+    failed: Vec<(f64, f64)>,
+}
+
+fn curves(c: &CapacityReport) -> Curves {
+    let points = |f: fn(&crate::report::StepReport) -> Option<f64>| -> Vec<(f64, f64)> {
+        c.steps
+            .iter()
+            .filter_map(|s| f(s).map(|v| (s.offered_per_s, v)))
+            .collect()
+    };
+    Curves {
+        offered: points(|s| Some(s.offered_per_s)),
+        achieved: points(|s| Some(s.achieved_per_s)),
+        p95: points(|s| s.tti_p95_ms),
+        failed: points(|s| (!s.passed()).then_some(s.achieved_per_s)),
+    }
 }
