@@ -51,6 +51,20 @@ else
   flag burst-size "${INPUT_BURST_SIZE:-}"
   flag stagger-ms "${INPUT_STAGGER_MS:-}"
   flag ready-cmd "${INPUT_READY_CMD:-}"
+  # `ramp: 100/s..800/s over 5m` is --ramp and --over; without `over` the duration input is --over.
+  ramp=${INPUT_RAMP:-}
+  if [ -n "$ramp" ]; then
+    if [[ $ramp == *" over "* ]]; then
+      flag ramp "${ramp%% over *}"
+      flag over "${ramp##* over }"
+    else
+      flag ramp "$ramp"
+      flag over "${INPUT_DURATION:-}"
+    fi
+  else
+    flag duration "${INPUT_DURATION:-}"
+  fi
+  flag rate "${INPUT_RATE:-}"
   flag max-infra-rate "${INPUT_MAX_INFRA_RATE:-}"
   flag config "${INPUT_CONFIG:-}"
   flag shard "${INPUT_SHARD:-}"

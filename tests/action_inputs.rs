@@ -1,6 +1,6 @@
 //! The action's inputs as a runner passes them: `args` split like a shell splits a command line
 //! (the same words as the `shell-words` crate the tool uses, never evaluated), the inputs for
-//! workload, modes, seed, ready-cmd and max-infra-rate reaching report.json, and save-baseline with
+//! workload, modes, seed, ready-cmd, max-infra-rate, duration, rate and ramp reaching report.json, and save-baseline with
 //! the default S3 prefix (run attempt and comment key) against the moto S3 server.
 
 mod moto;
@@ -130,6 +130,42 @@ fn workload_modes_seed_ready_cmd_and_max_infra_rate_reach_the_run() {
 /// save-baseline stores report.json where it says, and the run's files go under the default prefix
 /// `stress-action/<repo>/<run id>/<attempt>/<comment key>`, so a re-run or another job's key never
 /// overwrites them.
+#[test]
+fn duration_rate_and_ramp_reach_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let timed = Runner::new(tmp.path())
+        .input("binary", BIN)
+        .input("workload", "lifecycle")
+        .input("duration", "1s")
+        .input("rate", "10/s")
+        .run();
+    assert_eq!(timed.status, 0, "{}", timed.log);
+    let report = read_report(Path::new(&timed.outputs["report-dir"]));
+    assert_eq!(report["config"]["duration_s"], 1.0);
+    assert_eq!(report["config"]["rate_per_s"], 10.0);
+    assert!(report["timeseries"]["windows"].is_array());
+
+    let tmp = tempfile::tempdir().unwrap();
+    let ramp = Runner::new(tmp.path())
+        .input("binary", BIN)
+        .input("workload", "lifecycle")
+        .input("ramp", "5/s..10/s over 2s")
+        .input("args", "--ramp-steps 2")
+        .run();
+    assert_eq!(ramp.status, 0, "{}", ramp.log);
+    let report = read_report(Path::new(&ramp.outputs["report-dir"]));
+    assert_eq!(report["lifecycle"]["capacity"]["steps_planned"], 2);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = Runner::new(tmp.path())
+        .input("binary", BIN)
+        .input("workload", "lifecycle")
+        .input("ramp", "10/s..5/s over 2s")
+        .run();
+    assert_eq!(bad.status, 2, "{}", bad.log);
+    assert!(bad.log.contains("--ramp"), "{}", bad.log);
+}
+
 #[test]
 fn save_baseline_and_the_default_prefix_through_the_action() {
     let moto = moto::Moto::start();

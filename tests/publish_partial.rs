@@ -38,7 +38,7 @@ fn s3_down_still_posts_the_comment_saying_so_then_exits_4() {
     edit_report(&dir, |v| v["verdict"] = serde_json::json!("inconclusive"));
     let gh = FakeGitHub::start(100);
     let outputs = tmp.path().join("github-output");
-    let s3 = format!("http://127.0.0.1:{}", moto::free_port());
+    let s3 = String::from("http://127.0.0.1:1") /* port 1: nothing listens, and no parallel test can take it */;
     let mut cmd = cli();
     aws_env(&mut cmd)
         .env("GITHUB_TOKEN", "test-token-not-secret")
@@ -125,7 +125,7 @@ fn run_publish_with_s3_down_still_comments_and_keeps_the_verdicts_exit_code() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
     let gh = FakeGitHub::start(100);
-    let s3 = format!("http://127.0.0.1:{}", moto::free_port());
+    let s3 = String::from("http://127.0.0.1:1") /* port 1: nothing listens, and no parallel test can take it */;
     let mut cmd = cli();
     aws_env(&mut cmd)
         .args([

@@ -143,11 +143,47 @@ pub struct RunCmd {
     /// mean); lifecycle.<mode>.success_rate, retries.<create|exec|write_file|read_file|checkpoint|restore|destroy>.rate
     /// and <workload>.infra_rate are rates, a percent (5%) or without a unit a fraction (0.05);
     /// <storage|object-storage>.<upload|download>.mbps is MB/s with or without the unit; <workload>.leaked is a count
-    /// without a unit. Flags replace the list of the config file.
+    /// without a unit; lifecycle.<mode>.<tti|create>.drift and checkpoint.<checkpoint|restore>.drift
+    /// (a timed run's last-third p95 over its first-third p95) and lifecycle.sustainable_rate (the
+    /// knee of --ramp, per second) are plain numbers. Flags replace the list of the config file.
     #[arg(long = "threshold", value_name = "EXPR")]
     pub threshold: Vec<String>,
     #[command(flatten)]
     pub chaos: ChaosFlags,
+    #[command(flatten)]
+    pub pace: PaceFlags,
+}
+
+/// Duration-bounded runs and the capacity search.
+#[derive(Args, Debug)]
+pub struct PaceFlags {
+    /// Run the lifecycle until this much time is up instead of a count (30s, 10m, 1h); sandboxes
+    /// in flight at the deadline finish and count. Selects the staggered mode unless --modes says.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Arrival rate of a timed staggered run, R/s or R/m (default: one per --stagger-ms).
+    #[arg(long, value_name = "R/s")]
+    pub rate: Option<String>,
+    /// How arrivals are spaced: fixed (one every 1/R s) or poisson (exponential gaps, seeded).
+    #[arg(long, value_name = "KIND")]
+    pub arrivals: Option<String>,
+    /// Capacity search: offer a rate rising from FROM to TO per second in equal steps over --over,
+    /// judge each step, report the sustainable rate (the knee), stop two failed steps past it.
+    #[arg(long, value_name = "FROM/s..TO/s")]
+    pub ramp: Option<String>,
+    /// How long the ramp takes, e.g. 5m.
+    #[arg(long, value_name = "DURATION")]
+    pub over: Option<String>,
+    /// Steps of the ramp (default 15).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub ramp_steps: Option<i64>,
+    /// What a ramp step must hold, e.g. 'p95_tti<=2x,success>=99%' (the default: p95 time to
+    /// interactive at most twice the lowest step's, 99 % verified) or 'p95_tti<=800ms'.
+    #[arg(long, value_name = "SLO")]
+    pub slo: Option<String>,
+    /// Width of the time-series windows of a timed run (default 10s).
+    #[arg(long, value_name = "DURATION")]
+    pub window: Option<String>,
 }
 
 /// Contention workload and fault schedule flags.
@@ -238,6 +274,14 @@ impl RunCmd {
             group: self.group,
             start_at: self.start_at,
             thresholds: (!self.threshold.is_empty()).then_some(self.threshold),
+            duration: self.pace.duration,
+            rate: self.pace.rate,
+            arrivals: self.pace.arrivals,
+            ramp: self.pace.ramp,
+            over: self.pace.over,
+            ramp_steps: self.pace.ramp_steps,
+            slo: self.pace.slo,
+            window: self.pace.window,
         }
     }
 }

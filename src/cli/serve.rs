@@ -45,6 +45,10 @@ pub struct ServeCmd {
     /// checkpoint_status, restore, destroy, delete_checkpoint); default all.
     #[arg(long, value_name = "LIST")]
     pub fault_ops: Option<String>,
+    /// At most N requests of the --fault-ops operations processed at once (latency included); the
+    /// rest queue. With 20 and --fault-latency-ms 50 the server takes at most 400 of them a second.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub fault_capacity: Option<i64>,
     /// Seed of the fault schedule (default random, printed).
     #[arg(long, value_name = "N")]
     pub fault_seed: Option<u64>,
@@ -65,6 +69,7 @@ impl ServeCmd {
             fault_checkpoint_mixup_rate: self.fault_checkpoint_mixup_rate,
             fault_ops: self.fault_ops,
             fault_seed: self.fault_seed,
+            fault_capacity: self.fault_capacity,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod compare;
 pub mod contention;
 pub mod file;
 pub mod object_store;
+pub mod pace;
 mod profile;
 mod provider;
 pub mod publish;
@@ -95,6 +96,15 @@ pub struct RunArgs {
     /// `--threshold` (repeatable); `thresholds = [...]` in stress.toml, where flags replace the list.
     #[serde(alias = "threshold")]
     pub thresholds: Option<Vec<String>>,
+    /// Duration-bounded runs and the capacity ramp (see [`pace`]).
+    pub duration: Option<String>,
+    pub rate: Option<String>,
+    pub arrivals: Option<String>,
+    pub ramp: Option<String>,
+    pub over: Option<String>,
+    pub ramp_steps: Option<i64>,
+    pub slo: Option<String>,
+    pub window: Option<String>,
 }
 
 /// The checkpoint workload's parameters.
@@ -117,6 +127,9 @@ pub struct CheckpointConfig {
     /// Rewrite the marker in the sandbox while the checkpoint is taken: a platform that quiesces
     /// checkpoints captures the finished write; one that does not captures a torn file.
     pub write_during_checkpoint: bool,
+    /// `--duration`: rounds go on (each with its share of the restores) until this much time has
+    /// passed since the workload started, instead of stopping after `rounds`.
+    pub until: Option<Duration>,
 }
 
 impl CheckpointConfig {
@@ -206,6 +219,14 @@ impl RunConfig {
             .clone()
             .unwrap_or_else(|| PathBuf::from("results").join(chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string()));
 
+        // A duration (not a ramp) runs checkpoint rounds and storage transfers until it is up, too.
+        let until = workloads
+            .lifecycle
+            .pace
+            .duration
+            .filter(|_| workloads.lifecycle.pace.ramp.is_none());
+        let mut workloads = workloads;
+        workloads.storage.until = until;
         let mut cfg = RunConfig {
             profile,
             provider,
@@ -218,6 +239,7 @@ impl RunConfig {
             checkpoint: CheckpointConfig {
                 // The unquiesced-checkpoint fault needs a writer racing the checkpoint to tear.
                 write_during_checkpoint: chaos.has(Nemesis::UnquiescedCheckpoint),
+                until,
                 ..checkpoint
             },
             workloads,
@@ -276,6 +298,7 @@ fn checkpoint_config(args: &RunArgs, profile: Profile) -> Result<CheckpointConfi
         marker_size_mb,
         inject_corruption,
         write_during_checkpoint: false,
+        until: None,
     })
 }
 

@@ -1,5 +1,6 @@
 //! Named profiles: sensible defaults for a quick PR check (`smoke`), a thorough run (`full`), a
-//! lifecycle burst (`burst`), fault schedules (`chaos`) and many checkpoints at once (`storm`).
+//! lifecycle burst (`burst`), fault schedules (`chaos`), many checkpoints at once (`storm`) and a
+//! duration-bounded soak (`soak`).
 
 /// A named set of defaults; flags override any of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,6 +14,9 @@ pub enum Profile {
     /// Checkpoint storm: many sandboxes checkpointing at once (shared snapshot storage and queues
     /// break under this, not under one checkpoint at a time), every snapshot restored and verified.
     Storm,
+    /// Soak: ten minutes of staggered lifecycle at a modest rate, plus checkpoint rounds and
+    /// storage, every operation verified: leaks, slow queues and degradation only show over time.
+    Soak,
 }
 
 /// The checkpoint workload's defaults for a profile.
@@ -26,7 +30,7 @@ pub struct CheckpointDefaults {
 }
 
 impl Profile {
-    pub const NAMES: &'static [&'static str] = &["smoke", "full", "burst", "chaos", "storm"];
+    pub const NAMES: &'static [&'static str] = &["smoke", "full", "burst", "chaos", "storm", "soak"];
 
     pub fn parse(name: &str) -> Option<Self> {
         match name {
@@ -35,6 +39,7 @@ impl Profile {
             "burst" => Some(Profile::Burst),
             "chaos" => Some(Profile::Chaos),
             "storm" => Some(Profile::Storm),
+            "soak" => Some(Profile::Soak),
             _ => None,
         }
     }
@@ -46,12 +51,13 @@ impl Profile {
             Profile::Burst => "burst",
             Profile::Chaos => "chaos",
             Profile::Storm => "storm",
+            Profile::Soak => "soak",
         }
     }
 
     pub fn checkpoint_defaults(self) -> CheckpointDefaults {
         match self {
-            Profile::Smoke | Profile::Burst => CheckpointDefaults {
+            Profile::Smoke | Profile::Burst | Profile::Soak => CheckpointDefaults {
                 restores: 10,
                 rounds: 1,
                 concurrency: 5,

@@ -232,6 +232,12 @@ pub fn apply(cfg: &mut RunConfig, spec: &ShardSpec) -> Result<(), ConfigError> {
         }
     }
     let lc = &mut cfg.workloads.lifecycle;
+    // A timed run splits the rate instead of the count: every shard runs for the whole duration
+    // (or ramp) at its share, so together they offer the rate asked for.
+    lc.pace = lc.pace.clone().shared(1.0 / f64::from(n));
+    if lc.pace.rate.is_none() && lc.pace.is_timed() && !lc.stagger.is_zero() {
+        lc.pace.rate = Some(1.0 / lc.stagger.as_secs_f64() / f64::from(n));
+    }
     lc.count = share(lc.count, i, n);
     lc.burst_size = share(lc.burst_size, i, n);
     let st = &mut cfg.workloads.storage;

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use super::pace::Pace;
 use super::{int_in, Profile, RunArgs};
 use crate::error::ConfigError;
 
@@ -107,19 +108,35 @@ pub struct LifecycleConfig {
     pub max_in_flight: u64,
     /// Whether `max_in_flight` was derived from the open-file limit rather than given.
     pub max_in_flight_auto: bool,
+    /// `--duration`, `--rate`, `--ramp`: when set, modes run until time is up instead of a count.
+    pub pace: Pace,
 }
 
 impl LifecycleConfig {
     pub fn count_for(&self, mode: LifecycleMode) -> u64 {
+        if self.pace.is_timed() {
+            // Until time is up: the deadline ends the launches, never the count.
+            return u64::MAX;
+        }
         match mode {
             LifecycleMode::Burst => self.burst_size,
             _ => self.count,
         }
     }
 
-    /// Sandboxes planned over all selected modes.
+    /// Sandboxes planned over all selected modes; 0 when timed (unknown until time is up).
     pub fn planned(&self) -> u64 {
+        if self.pace.is_timed() {
+            return 0;
+        }
         self.modes.iter().map(|m| self.count_for(*m)).sum()
+    }
+
+    /// The open model's rate in a timed run: `--rate`, else one per `--stagger-ms`.
+    pub fn rate(&self) -> Option<f64> {
+        self.pace
+            .rate
+            .or_else(|| (!self.stagger.is_zero()).then(|| 1.0 / self.stagger.as_secs_f64()))
     }
 }
 
@@ -127,6 +144,8 @@ impl LifecycleConfig {
 pub struct StorageConfig {
     pub sizes_mb: Vec<f64>,
     pub iterations: u32,
+    /// `--duration`: each size transfers for its share of this time instead of `iterations` times.
+    pub until: Option<Duration>,
 }
 
 impl StorageConfig {
@@ -177,6 +196,14 @@ fn profile_defaults(profile: Profile) -> (Vec<WorkloadKind>, Vec<LifecycleMode>,
         Profile::Burst => (vec![Lifecycle], vec![Burst], 1000, 1000, default_sizes, 10),
         Profile::Chaos => (vec![WorkloadKind::Chaos], all_modes, 10, 10, vec![1.0], 3),
         Profile::Storm => (vec![Checkpoint], all_modes, 10, 10, vec![1.0], 3),
+        Profile::Soak => (
+            vec![Checkpoint, Lifecycle, Storage],
+            vec![Staggered],
+            10,
+            10,
+            vec![1.0],
+            3,
+        ),
     }
 }
 
@@ -186,10 +213,14 @@ pub fn build(args: &RunArgs, profile: Profile) -> Result<WorkloadsConfig, Config
         None => workloads,
         Some(text) => parse_list("--workload", text, WorkloadKind::parse, WorkloadKind::NAMES)?,
     };
+    let pace = super::pace::build(args, profile)?;
     let modes = match &args.modes {
+        // A timed run is an open model by default: the staggered mode at --rate.
+        None if pace.is_timed() => vec![LifecycleMode::Staggered],
         None => modes,
         Some(text) => parse_list("--modes", text, LifecycleMode::parse, LifecycleMode::NAMES)?,
     };
+    check_timed(&pace, &modes, &selected, args)?;
     let count = int_in(
         "--lifecycle-count",
         args.lifecycle_count,
@@ -245,9 +276,72 @@ pub fn build(args: &RunArgs, profile: Profile) -> Result<WorkloadsConfig, Config
             start_at: None,
             max_in_flight,
             max_in_flight_auto,
+            pace,
         },
-        storage: StorageConfig { sizes_mb, iterations },
+        storage: StorageConfig {
+            sizes_mb,
+            iterations,
+            until: None,
+        },
     })
+}
+
+/// A timed run needs the lifecycle workload and modes that have a meaning without a count.
+fn check_timed(
+    pace: &Pace,
+    modes: &[LifecycleMode],
+    selected: &[WorkloadKind],
+    args: &RunArgs,
+) -> Result<(), ConfigError> {
+    if !pace.is_timed() {
+        if args.rate.is_some() || args.arrivals.is_some() {
+            let flag = if args.rate.is_some() { "--rate" } else { "--arrivals" };
+            return Err(ConfigError::new(flag, "only means something with --duration or --ramp"));
+        }
+        return Ok(());
+    }
+    let flag = if pace.ramp.is_some() { "--ramp" } else { "--duration" };
+    if pace.ramp.is_some() && !selected.contains(&WorkloadKind::Lifecycle) {
+        return Err(ConfigError::new(
+            flag,
+            "searches the lifecycle's creation rate: select it with --workload lifecycle",
+        ));
+    }
+    if let Some(kind) = selected
+        .iter()
+        .find(|k| pace.ramp.is_none() && matches!(k, WorkloadKind::Contention | WorkloadKind::Chaos))
+    {
+        return Err(ConfigError::new(
+            flag,
+            format!(
+                "runs checkpoint, lifecycle and storage together until time is up; {} is count-based: run it without --duration",
+                kind.name()
+            ),
+        ));
+    }
+    if modes.contains(&LifecycleMode::Burst) {
+        return Err(ConfigError::new(
+            "--modes",
+            format!("burst is a count (--burst-size) and cannot run for {flag}: use staggered or sequential"),
+        ));
+    }
+    if pace.ramp.is_some() && modes != [LifecycleMode::Staggered] {
+        return Err(ConfigError::new(
+            "--modes",
+            "--ramp offers rates: it runs the staggered mode only",
+        ));
+    }
+    if pace.rate.is_none()
+        && pace.ramp.is_none()
+        && args.stagger_ms == Some(0)
+        && modes.contains(&LifecycleMode::Staggered)
+    {
+        return Err(ConfigError::new(
+            "--rate",
+            "a timed staggered run needs --rate R/s (or --stagger-ms above 0)",
+        ));
+    }
+    Ok(())
 }
 
 /// What the open-file limit allows (see [`crate::fdlimit`]), at most [`AUTO_MAX_IN_FLIGHT`].

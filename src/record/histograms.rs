@@ -2,20 +2,33 @@
 //! into report.json at the end with the model's codec ([`crate::report::encode_histogram`]).
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
+use super::windows::{is_headline, WindowSet};
 use crate::report::{encode_histogram, new_histogram, LatencySummary, MAX_MICROS};
 
 #[derive(Default)]
 pub struct HistogramSet {
     inner: Mutex<BTreeMap<String, Histogram<u64>>>,
+    /// Where headline latencies also go, one histogram per window, so windows sum to the totals.
+    windows: Option<Arc<WindowSet>>,
 }
 
 impl HistogramSet {
+    pub fn windowed(windows: Arc<WindowSet>) -> Self {
+        Self {
+            inner: Mutex::default(),
+            windows: Some(windows),
+        }
+    }
+
     pub fn record(&self, key: &str, latency: Duration) {
+        if let Some(w) = self.windows.as_ref().filter(|_| is_headline(key)) {
+            w.latency(key, latency);
+        }
         let micros = (latency.as_micros() as u64).clamp(1, MAX_MICROS);
         let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(h) = map.get_mut(key) {

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::windows::WindowSet;
 use crate::report::HostStats;
 
 const SAMPLE_EVERY: Duration = Duration::from_millis(200);
@@ -22,6 +23,12 @@ pub struct HostSampler {
 
 impl HostSampler {
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// As [`HostSampler::start`], also writing the current RSS and open descriptors into the
+    /// time-series windows, so a leak in the client shows over a long run.
+    pub fn start_with(windows: Option<Arc<WindowSet>>) -> Self {
         let max_fds = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let sampled = open_fds().is_some();
@@ -32,8 +39,12 @@ impl HostSampler {
                     .name("fd-sampler".into())
                     .spawn(move || {
                         while !stop.load(Ordering::Relaxed) {
-                            if let Some(n) = open_fds() {
+                            let fds = open_fds();
+                            if let Some(n) = fds {
                                 max_fds.fetch_max(n, Ordering::Relaxed);
+                            }
+                            if let Some(w) = &windows {
+                                w.sample_host(current_rss_mb(), fds);
                             }
                             std::thread::park_timeout(SAMPLE_EVERY);
                         }
@@ -90,6 +101,16 @@ impl Drop for HostSampler {
 /// Open descriptors of this process, or `None` where /proc is not available.
 fn open_fds() -> Option<u64> {
     std::fs::read_dir("/proc/self/fd").ok().map(|d| d.count() as u64)
+}
+
+/// Resident memory now, in MB, from /proc/self/statm (`None` where there is no /proc).
+fn current_rss_mb() -> Option<f64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: f64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    let page = if page > 0 { page as f64 } else { 4096.0 };
+    Some((pages * page / 1_048_576.0 * 10.0).round() / 10.0)
 }
 
 /// (peak RSS in MB, user + system CPU seconds).

@@ -10,8 +10,11 @@ mod events;
 pub mod evidence;
 mod histograms;
 pub mod host;
+pub mod trend;
+pub mod windows;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use accounting::{Accounting, Counts};
@@ -19,6 +22,7 @@ pub use error_log::ErrorLog;
 pub use events::{ms, Event, EventLog};
 pub use evidence::EvidenceStore;
 pub use histograms::HistogramSet;
+pub use windows::WindowSet;
 
 use crate::verify::Outcome;
 
@@ -28,15 +32,24 @@ pub struct Recorder {
     pub accounting: Accounting,
     pub errors: ErrorLog,
     pub evidence: EvidenceStore,
+    /// The run cut into `--window`s: outcomes and headline latencies as they happen.
+    pub windows: Arc<WindowSet>,
     started: Instant,
 }
 
 impl Recorder {
     /// Opens the run directory's `events.jsonl` and `error-details.log` for streaming.
     pub fn create(dir: &Path) -> std::io::Result<Self> {
+        Self::create_windowed(dir, crate::config::pace::DEFAULT_WINDOW)
+    }
+
+    /// As [`Recorder::create`], with time-series windows of `window`.
+    pub fn create_windowed(dir: &Path, window: Duration) -> std::io::Result<Self> {
+        let windows = Arc::new(WindowSet::new(window));
         Ok(Self {
             events: EventLog::create(&dir.join("events.jsonl"))?,
-            histograms: HistogramSet::default(),
+            histograms: HistogramSet::windowed(windows.clone()),
+            windows,
             accounting: Accounting::default(),
             errors: ErrorLog::create(&dir.join("error-details.log"))?,
             evidence: EvidenceStore::new(dir),
@@ -58,6 +71,7 @@ impl Recorder {
     /// `verified`, the full details in `error-details.log`.
     pub fn finish(&self, workload: &'static str, event: Event, outcome: &Outcome) {
         self.accounting.record(workload, outcome);
+        self.windows.outcome(outcome);
         if !matches!(outcome, Outcome::Verified) {
             self.errors.write_outcome(&event, outcome);
         }

@@ -95,7 +95,7 @@ pub async fn run_with_provider(
 ) -> Result<RunSummary, RunError> {
     let out = cfg.out_dir.clone();
     let (console, recorder) = open_run_dir(&cfg, &out)?;
-    let host = crate::record::host::HostSampler::start();
+    let host = crate::record::host::HostSampler::start_with(Some(recorder.windows.clone()));
     let started_at = chrono::Utc::now();
     announce(&cfg, provider.as_ref(), &console, &out);
     let ctx = Arc::new(WorkloadContext {
@@ -140,7 +140,10 @@ fn open_run_dir(cfg: &RunConfig, out: &Path) -> Result<(Arc<Console>, Arc<Record
     console
         .open_log(&out.join("run.log"))
         .map_err(|e| RunError::io("cannot write run.log", e))?;
-    let recorder = Arc::new(Recorder::create(out).map_err(|e| RunError::io("cannot open the run's event logs", e))?);
+    let window = cfg.workloads.lifecycle.pace.window;
+    let recorder = Arc::new(
+        Recorder::create_windowed(out, window).map_err(|e| RunError::io("cannot open the run's event logs", e))?,
+    );
     Ok((console, recorder))
 }
 

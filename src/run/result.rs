@@ -74,6 +74,12 @@ impl Records<'_> {
             environment: self.environment(),
             shard: crate::shard::shard_info(cfg),
             aggregate: None,
+            timeseries: cfg
+                .workloads
+                .lifecycle
+                .pace
+                .is_timed()
+                .then(|| crate::record::trend::time_series(&recorder.windows)),
             host: Some(host),
         }
     }

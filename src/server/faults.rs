@@ -3,11 +3,12 @@
 //! reproduces the schedule for the same sequence of requests.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::ConfigError;
 
@@ -83,6 +84,11 @@ pub struct FaultConfig {
     /// `None`: every operation.
     pub ops: Option<Vec<String>>,
     pub seed: u64,
+    /// `--fault-capacity`: at most this many requests of the faulted operations are processed at
+    /// once (their injected latency included); the rest queue in arrival order. A server with a
+    /// known ceiling (capacity / latency requests per second) is how tests know where the knee of
+    /// a capacity search must land.
+    pub capacity: Option<u64>,
 }
 
 impl Default for FaultConfig {
@@ -97,6 +103,7 @@ impl Default for FaultConfig {
             checkpoint_mixup_rate: 0.0,
             ops: None,
             seed: 0,
+            capacity: None,
         }
     }
 }
@@ -134,8 +141,13 @@ pub enum Fault {
 pub struct FaultInjector {
     cfg: FaultConfig,
     rng: Mutex<ChaCha8Rng>,
+    /// The `--fault-capacity` slots; `None` when unlimited.
+    slots: Option<Arc<Semaphore>>,
     pub injected: FaultCounts,
 }
+
+/// A request's place in the `--fault-capacity` slots, held until its answer is built.
+pub type CapacitySlot = Option<OwnedSemaphorePermit>;
 
 #[derive(Default)]
 pub struct FaultCounts {
@@ -150,9 +162,16 @@ pub struct FaultCounts {
 impl FaultInjector {
     pub fn new(cfg: FaultConfig) -> Self {
         let rng = Mutex::new(ChaCha8Rng::seed_from_u64(cfg.seed));
+        let slots = cfg.capacity.map(|n| {
+            let n = usize::try_from(n)
+                .unwrap_or(usize::MAX)
+                .clamp(1, Semaphore::MAX_PERMITS);
+            Arc::new(Semaphore::new(n))
+        });
         Self {
             cfg,
             rng,
+            slots,
             injected: FaultCounts::default(),
         }
     }
@@ -165,6 +184,14 @@ impl FaultInjector {
             || c.timeout_rate > 0.0
             || c.corrupt_read_rate > 0.0
             || c.checkpoint_mixup_rate > 0.0
+            || c.capacity.is_some()
+    }
+
+    /// Waits for one of the `--fault-capacity` slots when `op` is faulted and capacity is limited;
+    /// the request is processed while the returned slot is held (fair: first come, first served).
+    pub async fn occupy(&self, op: &str) -> CapacitySlot {
+        let slots = self.slots.as_ref().filter(|_| self.applies_to(op))?;
+        slots.clone().acquire_owned().await.ok()
     }
 
     fn applies_to(&self, op: &str) -> bool {
@@ -273,6 +300,28 @@ mod tests {
             let d = Latency::Uniform(20, 200).sample(&mut rng).as_millis();
             assert!((20..=200).contains(&d));
         }
+    }
+
+    #[tokio::test]
+    async fn capacity_holds_at_most_n_requests_of_the_faulted_ops() {
+        let f = FaultInjector::new(FaultConfig {
+            capacity: Some(2),
+            ops: Some(vec!["create".into()]),
+            ..Default::default()
+        });
+        assert!(f.active());
+        let (a, b) = (f.occupy("create").await, f.occupy("create").await);
+        assert!(a.is_some() && b.is_some());
+        let third = tokio::time::timeout(Duration::from_millis(50), f.occupy("create")).await;
+        assert!(third.is_err(), "a third create waits for a slot");
+        assert!(f.occupy("exec").await.is_none(), "other operations never queue");
+        drop(a);
+        let third = tokio::time::timeout(Duration::from_millis(50), f.occupy("create")).await;
+        assert!(matches!(third, Ok(Some(_))), "a freed slot admits the next");
+        assert!(FaultInjector::new(FaultConfig::default())
+            .occupy("create")
+            .await
+            .is_none());
     }
 
     #[test]

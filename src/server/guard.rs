@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use tokio::sync::Notify;
 
-use super::faults::Fault;
+use super::faults::{CapacitySlot, Fault};
 use super::routes::HANG_LIMIT;
 use super::state::{Answer, AppState};
 use crate::provider::http::wire::{ErrorBody, ErrorDetail, IDEMPOTENCY_KEY};
@@ -77,15 +77,22 @@ pub fn provider_error_answer(e: &ProviderError) -> Answer {
     }
 }
 
-/// Authorization, then the request's fault. `Err` is the answer to send instead of handling it.
-pub async fn admit(state: &AppState, headers: &HeaderMap, kill: &ConnKill, op: &'static str) -> Result<(), Response> {
+/// Authorization, a `--fault-capacity` slot, then the request's fault. `Ok` holds the slot the
+/// handler keeps until it answered; `Err` is the answer to send instead of handling it.
+pub async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    kill: &ConnKill,
+    op: &'static str,
+) -> Result<CapacitySlot, Response> {
     authorize(state, headers)?;
+    let slot = state.faults.occupy(op).await;
     let (latency, fault) = state.faults.decide(op);
     if let Some(latency) = latency {
         tokio::time::sleep(latency).await;
     }
     match fault {
-        Fault::None => Ok(()),
+        Fault::None => Ok(slot),
         Fault::Error(status) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             Err(error(status, "injected_fault", format!("injected fault on {op}")))

@@ -56,6 +56,7 @@ pub struct ServeArgs {
     pub fault_checkpoint_mixup_rate: Option<f64>,
     pub fault_ops: Option<String>,
     pub fault_seed: Option<u64>,
+    pub fault_capacity: Option<i64>,
 }
 
 /// Validated serve options.
@@ -94,6 +95,16 @@ impl ServeOptions {
             checkpoint_mixup_rate: rate("--fault-checkpoint-mixup-rate", args.fault_checkpoint_mixup_rate)?,
             ops: args.fault_ops.as_deref().map(faults::parse_ops).transpose()?,
             seed: args.fault_seed.unwrap_or_else(rand::random),
+            capacity: match args.fault_capacity {
+                None => None,
+                Some(n) if (1..=1_000_000).contains(&n) => Some(n as u64),
+                Some(n) => {
+                    return Err(ConfigError::new(
+                        "--fault-capacity",
+                        format!("must be between 1 and 1000000 requests at once (got {n})"),
+                    ))
+                }
+            },
         };
         if !(400..=599).contains(&faults.status) {
             return Err(ConfigError::new(

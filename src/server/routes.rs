@@ -65,9 +65,10 @@ async fn create(
     Extension(kill): Extension<ConnKill>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(resp) = admit(&state, &headers, &kill, "create").await {
-        return resp;
-    }
+    let _slot = match admit(&state, &headers, &kill, "create").await {
+        Ok(slot) => slot,
+        Err(resp) => return resp,
+    };
     once(&state, &headers, "create", async {
         match state.provider.create().await {
             Ok(id) => json_answer(StatusCode::CREATED, &SandboxCreated { id: id.0 }),
@@ -84,9 +85,10 @@ async fn exec(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(resp) = admit(&state, &headers, &kill, "exec").await {
-        return resp;
-    }
+    let _slot = match admit(&state, &headers, &kill, "exec").await {
+        Ok(slot) => slot,
+        Err(resp) => return resp,
+    };
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return body_error(&rejection),
@@ -126,9 +128,10 @@ async fn write_file(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(resp) = admit(&state, &headers, &kill, "write_file").await {
-        return resp;
-    }
+    let _slot = match admit(&state, &headers, &kill, "write_file").await {
+        Ok(slot) => slot,
+        Err(resp) => return resp,
+    };
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return body_error(&rejection),
@@ -150,9 +153,10 @@ async fn read_file(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(resp) = admit(&state, &headers, &kill, "read_file").await {
-        return resp;
-    }
+    let _slot = match admit(&state, &headers, &kill, "read_file").await {
+        Ok(slot) => slot,
+        Err(resp) => return resp,
+    };
     let path = match file_path(&query) {
         Ok(p) => p,
         Err(resp) => return resp,
@@ -184,9 +188,10 @@ async fn checkpoint(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(resp) = admit(&state, &headers, &kill, "checkpoint").await {
-        return resp;
-    }
+    let _slot = match admit(&state, &headers, &kill, "checkpoint").await {
+        Ok(slot) => slot,
+        Err(resp) => return resp,
+    };
     if !sandbox_exists(&state, &id) {
         return error(StatusCode::NOT_FOUND, "not_found", format!("no such sandbox {id}"));
     }
@@ -219,9 +224,10 @@ async fn checkpoint_status(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(resp) = admit(&state, &headers, &kill, "checkpoint_status").await {
-        return resp;
-    }
+    let _slot = match admit(&state, &headers, &kill, "checkpoint_status").await {
+        Ok(slot) => slot,
+        Err(resp) => return resp,
+    };
     let (status, error) = match state.jobs.get(&id) {
         None => return error(StatusCode::NOT_FOUND, "not_found", format!("no such checkpoint {id}")),
         Some(Job::Pending) => (CheckpointState::Pending, None),
@@ -237,9 +243,10 @@ async fn restore(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(resp) = admit(&state, &headers, &kill, "restore").await {
-        return resp;
-    }
+    let _slot = match admit(&state, &headers, &kill, "restore").await {
+        Ok(slot) => slot,
+        Err(resp) => return resp,
+    };
     let cp = match state.jobs.get(&id) {
         None => return error(StatusCode::NOT_FOUND, "not_found", format!("no such checkpoint {id}")),
         Some(Job::Pending) => return error(StatusCode::CONFLICT, "not_ready", format!("checkpoint {id} is pending")),
@@ -272,9 +279,10 @@ async fn destroy(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(resp) = admit(&state, &headers, &kill, "destroy").await {
-        return resp;
-    }
+    let _slot = match admit(&state, &headers, &kill, "destroy").await {
+        Ok(slot) => slot,
+        Err(resp) => return resp,
+    };
     match state.provider.destroy(&SandboxId(id)).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => respond(provider_error_answer(&e)),
@@ -287,9 +295,10 @@ async fn delete_checkpoint(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(resp) = admit(&state, &headers, &kill, "delete_checkpoint").await {
-        return resp;
-    }
+    let _slot = match admit(&state, &headers, &kill, "delete_checkpoint").await {
+        Ok(slot) => slot,
+        Err(resp) => return resp,
+    };
     match state.jobs.get(&id) {
         None => error(StatusCode::NOT_FOUND, "not_found", format!("no such checkpoint {id}")),
         Some(Job::Pending) => error(StatusCode::CONFLICT, "not_ready", format!("checkpoint {id} is pending")),

@@ -7,6 +7,7 @@ pub mod contention;
 pub mod inject;
 pub mod lifecycle;
 pub mod object_storage;
+pub mod pacing;
 pub mod runner;
 pub mod schedule;
 pub mod storage;

@@ -23,34 +23,84 @@ pub struct WorkloadReports {
 }
 
 pub async fn run_selected(run_ctx: Arc<WorkloadContext>, cfg: &RunConfig, observer: &Observer) -> WorkloadReports {
+    let pace = &cfg.workloads.lifecycle.pace;
+    if pace.duration.is_some() && pace.ramp.is_none() {
+        return run_together(&run_ctx, cfg, observer).await;
+    }
     let mut reports = WorkloadReports::default();
     for kind in &cfg.workloads.selected {
         if run_ctx.cancel.is_cancelled() {
             break;
         }
-        let provider = observer.for_workload(kind.name());
-        let ctx = run_ctx.derive(provider.clone(), run_ctx.seed);
-        match kind {
-            WorkloadKind::Checkpoint => {
-                reports.checkpoint = Some(run_checkpoint(ctx.clone(), &cfg.checkpoint).await);
-            }
-            WorkloadKind::Lifecycle => {
-                reports.lifecycle = Some(lifecycle::run_with_progress(ctx.clone(), &cfg.workloads.lifecycle).await);
-            }
-            WorkloadKind::Storage => {
-                reports.storage = Some(storage::run_with_progress(ctx.clone(), &cfg.workloads.storage).await);
-            }
-            WorkloadKind::ObjectStorage => {
-                if let Some(os) = &cfg.object_store {
-                    reports.object_storage = Some(object_storage::run_with_progress(ctx.clone(), os).await);
-                }
-            }
-            WorkloadKind::Contention => reports.contention = Some(run_contention(ctx.clone(), cfg).await),
-            WorkloadKind::Chaos => reports.chaos = Some(crate::workload::chaos::run(ctx.clone(), cfg).await),
-        }
-        sweep(&ctx, kind.name(), &provider).await;
+        reports.absorb(run_one(*kind, &run_ctx, cfg, observer).await);
     }
     reports
+}
+
+/// A `--duration` run: checkpoint rounds, lifecycle arrivals and storage transfers at the same
+/// time until time is up (a soak is the platform under all of them at once, not one after
+/// another for three times the duration). Contention and chaos are refused with a duration.
+async fn run_together(run_ctx: &Arc<WorkloadContext>, cfg: &RunConfig, observer: &Observer) -> WorkloadReports {
+    let part = |kind: WorkloadKind| async move {
+        if cfg.workloads.runs(kind) {
+            run_one(kind, run_ctx, cfg, observer).await
+        } else {
+            WorkloadReports::default()
+        }
+    };
+    let (checkpoint, lifecycle, storage) = tokio::join!(
+        part(WorkloadKind::Checkpoint),
+        part(WorkloadKind::Lifecycle),
+        part(WorkloadKind::Storage)
+    );
+    let mut reports = checkpoint;
+    reports.absorb(lifecycle);
+    reports.absorb(storage);
+    reports
+}
+
+/// One workload through its own observed provider, ended by its sweep.
+async fn run_one(
+    kind: WorkloadKind,
+    run_ctx: &Arc<WorkloadContext>,
+    cfg: &RunConfig,
+    observer: &Observer,
+) -> WorkloadReports {
+    let provider = observer.for_workload(kind.name());
+    let ctx = run_ctx.derive(provider.clone(), run_ctx.seed);
+    let mut reports = WorkloadReports::default();
+    match kind {
+        WorkloadKind::Checkpoint => {
+            reports.checkpoint = Some(run_checkpoint(ctx.clone(), &cfg.checkpoint).await);
+        }
+        WorkloadKind::Lifecycle => {
+            reports.lifecycle = Some(lifecycle::run_with_progress(ctx.clone(), &cfg.workloads.lifecycle).await);
+        }
+        WorkloadKind::Storage => {
+            reports.storage = Some(storage::run_with_progress(ctx.clone(), &cfg.workloads.storage).await);
+        }
+        WorkloadKind::ObjectStorage => {
+            if let Some(os) = &cfg.object_store {
+                reports.object_storage = Some(object_storage::run_with_progress(ctx.clone(), os).await);
+            }
+        }
+        WorkloadKind::Contention => reports.contention = Some(run_contention(ctx.clone(), cfg).await),
+        WorkloadKind::Chaos => reports.chaos = Some(crate::workload::chaos::run(ctx.clone(), cfg).await),
+    }
+    sweep(&ctx, kind.name(), &provider).await;
+    reports
+}
+
+impl WorkloadReports {
+    /// Takes the sections `other` has and this one does not.
+    fn absorb(&mut self, other: WorkloadReports) {
+        self.checkpoint = self.checkpoint.take().or(other.checkpoint);
+        self.lifecycle = self.lifecycle.take().or(other.lifecycle);
+        self.storage = self.storage.take().or(other.storage);
+        self.object_storage = self.object_storage.take().or(other.object_storage);
+        self.contention = self.contention.take().or(other.contention);
+        self.chaos = self.chaos.take().or(other.chaos);
+    }
 }
 
 /// Ends a workload: counts the sandboxes it leaked and destroys what it left alive.
@@ -82,6 +132,8 @@ pub fn expected_operations(cfg: &RunConfig) -> u64 {
         .selected
         .iter()
         .map(|kind| match kind {
+            // A timed run's operations are "until time is up": nothing is known to be missing.
+            WorkloadKind::Checkpoint | WorkloadKind::Storage if cfg.checkpoint.until.is_some() => 0,
             WorkloadKind::Checkpoint => u64::from(cfg.checkpoint.restores),
             WorkloadKind::Lifecycle => cfg.workloads.lifecycle.planned(),
             WorkloadKind::Storage => cfg.workloads.storage.planned(),
@@ -110,13 +162,35 @@ pub fn snapshot_workloads(cfg: &RunConfig, snapshot: &mut ConfigSnapshot) {
     }
     snapshot.max_in_flight = Some(w.lifecycle.max_in_flight);
     snapshot.max_in_flight_auto = Some(w.lifecycle.max_in_flight_auto);
+    let pace = &w.lifecycle.pace;
+    if pace.is_timed() {
+        snapshot.duration_s = pace.horizon().map(|d| d.as_secs_f64());
+        snapshot.rate_per_s = pace.ramp.is_none().then(|| w.lifecycle.rate()).flatten();
+        snapshot.arrivals = Some(pace.arrivals.name().to_string());
+        snapshot.ramp = pace.ramp.as_ref().map(|r| {
+            format!(
+                "{}/s..{}/s over {} s in {} steps",
+                r.from,
+                r.to,
+                r.over.as_secs_f64(),
+                r.steps
+            )
+        });
+    }
 }
 
 async fn run_checkpoint(ctx: Arc<WorkloadContext>, cp: &CheckpointConfig) -> CheckpointReport {
     ctx.console.say(&format!(
-        "checkpoint: {} restores in {} round(s){}, concurrency {}, marker {} MB{}",
+        "checkpoint: {} restores in {}{}, concurrency {}, marker {} MB{}",
         cp.restores,
-        cp.rounds,
+        match cp.until {
+            Some(d) => format!(
+                "rounds of {} until {} s are up",
+                cp.restores_in_round(0),
+                d.as_secs_f64()
+            ),
+            None => format!("{} round(s)", cp.rounds),
+        },
         if cp.round_concurrency > 1 {
             format!(" ({} at once)", cp.round_concurrency.min(cp.rounds))
         } else {

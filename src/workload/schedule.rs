@@ -8,6 +8,9 @@
 //!
 //! - `Closed`: the next launch waits until the previous operation *settled* ([`Slot::settle`]);
 //! - `Rate`: launch `i` is scheduled at `origin + i * interval`, whatever earlier ones are doing;
+//! - `Paced`: a timed open model (see [`crate::workload::pacing`]): launches at the pacing's
+//!   arrival instants until its horizon or its early stop, however many that makes;
+//! - `ClosedFor`: the closed loop, until a duration is up rather than a count;
 //! - `Burst`: all operations are spawned first and wait at a barrier; releasing it stamps one
 //!   scheduled start on all of them.
 //!
@@ -24,11 +27,16 @@ use tokio::task::JoinSet;
 
 use crate::cancel::CancelToken;
 use crate::console::Console;
+use crate::workload::pacing::{ArrivalClock, Pacing};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum Schedule {
     /// Concurrency 1: the next operation starts once the previous one settled.
     Closed,
+    /// The closed loop until this much time has passed (operations in flight then still finish).
+    ClosedFor(Duration),
+    /// Open model at the pacing's arrivals, until its horizon.
+    Paced(Arc<Pacing>),
     /// Open model: one launch per interval.
     Rate(Duration),
     /// All at once, released by a barrier.
@@ -120,23 +128,27 @@ where
     let mut closed_rx = settled_rx.clone();
     let origin = Instant::now();
     let mut launched = 0u64;
+    let mut clock = Clock {
+        origin,
+        arrivals: match &schedule {
+            Schedule::Paced(p) => Some(p.arrivals()),
+            _ => None,
+        },
+        stop: match &schedule {
+            Schedule::Paced(p) => p.stop.clone(),
+            _ => CancelToken::new(),
+        },
+    };
+    let closed = matches!(schedule, Schedule::Closed | Schedule::ClosedFor(_));
     for index in 0..count {
-        if cancel.is_cancelled() {
-            break;
-        }
-        let (scheduled, barrier) = match schedule {
-            Schedule::Closed => (Some(Instant::now()), None),
-            Schedule::Rate(interval) => {
-                let at = origin + interval.saturating_mul(u32::try_from(index).unwrap_or(u32::MAX));
-                tokio::select! {
-                    biased;
-                    _ = cancel.cancelled() => break,
-                    _ = tokio::time::sleep_until(at.into()) => {}
-                }
-                (Some(at), None)
-            }
-            Schedule::Burst => (None, Some(barrier_rx.clone())),
+        let scheduled = match &schedule {
+            Schedule::Burst if !cancel.is_cancelled() => None,
+            _ => match clock.next_start(&schedule, index, cancel).await {
+                Some(at) => Some(at),
+                None => break,
+            },
         };
+        let barrier = scheduled.is_none().then(|| barrier_rx.clone());
         let slot = Slot {
             index,
             scheduled,
@@ -146,7 +158,7 @@ where
         };
         tasks.spawn(op(slot));
         launched += 1;
-        if schedule == Schedule::Closed {
+        if closed {
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => break,
@@ -154,7 +166,7 @@ where
             }
         }
     }
-    if schedule == Schedule::Burst {
+    if matches!(schedule, Schedule::Burst) {
         // Let the prepared tasks reach the barrier, so the release measures the platform, not the
         // spawning of tasks.
         tokio::task::yield_now().await;
@@ -164,6 +176,37 @@ where
         tasks,
         count: launched,
         settled: settled_rx,
+    }
+}
+
+/// Where the launch loop is in time: its origin, a paced schedule's arrivals and early stop.
+struct Clock {
+    origin: Instant,
+    arrivals: Option<ArrivalClock>,
+    stop: CancelToken,
+}
+
+impl Clock {
+    /// Waits for launch `index`'s scheduled start and returns it; `None` ends the launches
+    /// (cancelled, stopped early, or past a timed schedule's end). Not for bursts.
+    async fn next_start(&mut self, schedule: &Schedule, index: u64, cancel: &CancelToken) -> Option<Instant> {
+        if cancel.is_cancelled() || self.stop.is_cancelled() {
+            return None;
+        }
+        let at = match schedule {
+            Schedule::Closed | Schedule::Burst => return Some(Instant::now()),
+            Schedule::ClosedFor(limit) => {
+                return (self.origin.elapsed() < *limit).then(Instant::now);
+            }
+            Schedule::Paced(_) => self.origin + self.arrivals.as_mut().and_then(Iterator::next)?,
+            Schedule::Rate(interval) => self.origin + interval.saturating_mul(u32::try_from(index).unwrap_or(u32::MAX)),
+        };
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => None,
+            _ = self.stop.cancelled() => None,
+            _ = tokio::time::sleep_until(at.into()) => Some(at),
+        }
     }
 }
 

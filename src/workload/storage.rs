@@ -28,11 +28,12 @@ pub const WORKLOAD: &str = "storage";
 /// Runs the workload with a progress line, and says what it is about to do.
 pub async fn run_with_progress(ctx: Arc<WorkloadContext>, cfg: &StorageConfig) -> StorageReport {
     let sizes: Vec<String> = cfg.sizes_mb.iter().map(|s| format!("{s} MB")).collect();
-    ctx.console.say(&format!(
-        "storage: {} x {} iteration(s), SHA-256 verified",
-        sizes.join(", "),
-        cfg.iterations
-    ));
+    let how_many = match cfg.until {
+        Some(d) => format!("for {} s", d.as_secs_f64()),
+        None => format!("x {} iteration(s)", cfg.iterations),
+    };
+    ctx.console
+        .say(&format!("storage: {} {how_many}, SHA-256 verified", sizes.join(", ")));
     let counts = {
         let recorder = ctx.recorder.clone();
         Arc::new(move || recorder.accounting.workload(WORKLOAD))
@@ -69,6 +70,7 @@ pub async fn run(ctx: &WorkloadContext, cfg: &StorageConfig) -> StorageReport {
             return report;
         }
     };
+    let started = Instant::now();
     for (size_index, size_mb) in cfg.sizes_mb.iter().enumerate() {
         if ctx.cancel.is_cancelled() {
             break;
@@ -77,8 +79,16 @@ pub async fn run(ctx: &WorkloadContext, cfg: &StorageConfig) -> StorageReport {
             size_mb: *size_mb,
             ..Default::default()
         };
-        for i in 0..cfg.iterations {
-            if ctx.cancel.is_cancelled() {
+        // A timed run gives each size an equal share of the duration instead of a count.
+        let share_ends = cfg
+            .until
+            .map(|d| started + d.mul_f64((size_index + 1) as f64 / cfg.sizes_mb.len() as f64));
+        for i in 0..u32::MAX {
+            let done = match share_ends {
+                Some(at) => Instant::now() >= at,
+                None => i >= cfg.iterations,
+            };
+            if done || ctx.cancel.is_cancelled() {
                 break;
             }
             ctx.recorder.plan(WORKLOAD);

@@ -156,6 +156,7 @@ pub fn full_result(scenario: Scenario) -> RunResult {
         sequential: Some(mode("sequential", 10, 40.0, &mut histograms, 0)),
         staggered: Some(mode("staggered", 10, 55.0, &mut histograms, failed)),
         burst: Some(mode("burst", 10, 90.0, &mut histograms, failed)),
+        capacity: None,
     };
     let storage = StorageReport {
         sizes: [1.0, 4.0, 10.0, 16.0]
@@ -250,6 +251,7 @@ pub fn full_result(scenario: Scenario) -> RunResult {
         retries: BTreeMap::new(),
         thresholds: Vec::new(),
         provider_failure: None,
+        timeseries: None,
         infra_classes,
         checkpoint: Some(CheckpointReport {
             rounds,

@@ -89,6 +89,13 @@ pub enum Metric {
     Leaked {
         workload: &'static str,
     },
+    /// A timed run's p95 of the last third of its windows over the first third's
+    /// (`timeseries.trends[key].drift`): 1 is flat, 1.5 half as slow again.
+    Drift {
+        key: String,
+    },
+    /// The knee of a `--ramp`: the highest offered rate that kept up and held the SLO, per second.
+    SustainableRate,
 }
 
 /// The units a metric's kind accepts; decides how a bare number is read.
@@ -106,7 +113,7 @@ impl Metric {
             Metric::Latency { .. } => Kind::Latency,
             Metric::SuccessRate { .. } | Metric::RetryRate { .. } | Metric::InfraRate { .. } => Kind::Rate,
             Metric::Throughput { .. } => Kind::Throughput,
-            Metric::Leaked { .. } => Kind::Count,
+            Metric::Leaked { .. } | Metric::Drift { .. } | Metric::SustainableRate => Kind::Count,
         }
     }
 }
@@ -121,6 +128,17 @@ pub fn parse(name: &str) -> Option<Metric> {
     let metric = match segments.as_slice() {
         ["lifecycle", mode, "success_rate"] => Metric::SuccessRate {
             mode: find(LifecycleMode::NAMES, mode)?,
+        },
+        ["lifecycle", "sustainable_rate"] => Metric::SustainableRate,
+        ["lifecycle", mode, step, "drift"] => Metric::Drift {
+            key: format!(
+                "lifecycle.{}.{}_ms",
+                find(LifecycleMode::NAMES, mode)?,
+                find(LIFECYCLE_STEPS, step)?
+            ),
+        },
+        ["checkpoint", step, "drift"] if CHECKPOINT_STEPS.contains(step) => Metric::Drift {
+            key: format!("checkpoint.all.{step}_ms"),
         },
         ["lifecycle", mode, step, stat] => {
             let (mode, step) = (find(LifecycleMode::NAMES, mode)?, find(LIFECYCLE_STEPS, step)?);
@@ -178,7 +196,8 @@ pub fn valid_forms() -> String {
         "lifecycle.<{modes}>.<{steps}>.<STAT>, lifecycle.<mode>.success_rate, \
          checkpoint.<{checkpoint_steps}>.<STAT>, <storage|object-storage>.<upload|download>.<STAT>, \
          <storage|object-storage>.<upload|download>.mbps, \
-         contention.write.<STAT>, retries.<{ops}>.rate, <{workloads}>.infra_rate, <workload>.leaked; \
+         contention.write.<STAT>, retries.<{ops}>.rate, <{workloads}>.infra_rate, <workload>.leaked, \
+         lifecycle.<mode>.<tti|create>.drift, checkpoint.<checkpoint|restore>.drift, lifecycle.sustainable_rate; \
          STAT is one of {stats}",
         steps = LIFECYCLE_STEPS.join("|"),
         checkpoint_steps = CHECKPOINT_STEPS.join("|"),
@@ -207,6 +226,11 @@ fn all_names() -> Vec<String> {
     }
     names.extend(Stat::NAMES.iter().map(|s| format!("contention.write.{s}")));
     names.extend(RETRY_OPS.iter().map(|op| format!("retries.{op}.rate")));
+    names.push("lifecycle.sustainable_rate".into());
+    for mode in LifecycleMode::NAMES {
+        names.extend(["tti", "create"].map(|step| format!("lifecycle.{mode}.{step}.drift")));
+    }
+    names.extend(["checkpoint", "restore"].map(|step| format!("checkpoint.{step}.drift")));
     for w in WorkloadKind::NAMES {
         names.push(format!("{w}.infra_rate"));
         names.push(format!("{w}.leaked"));
@@ -288,6 +312,13 @@ mod tests {
             })
         );
         assert_eq!(parse("retries.create.rate"), Some(Metric::RetryRate { op: "create" }));
+        assert_eq!(
+            parse("lifecycle.staggered.tti.drift"),
+            Some(Metric::Drift {
+                key: "lifecycle.staggered.tti_ms".into()
+            })
+        );
+        assert_eq!(parse("lifecycle.sustainable_rate"), Some(Metric::SustainableRate));
         assert_eq!(parse("lifecycle.burst.tti"), None);
         assert_eq!(parse("lifecycle.burst.tti.p96"), None);
         assert_eq!(parse("retries.create"), None);

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{LatencySummary, TimelinePoint};
+use super::{CapacityReport, LatencySummary, TimelinePoint};
 
 /// Sandbox creation benchmarks, one entry per mode that ran.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -16,6 +16,9 @@ pub struct LifecycleReport {
     pub staggered: Option<ModeReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub burst: Option<ModeReport>,
+    /// The capacity search of a `--ramp` run (its staggered mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<CapacityReport>,
 }
 
 impl LifecycleReport {

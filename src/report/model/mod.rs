@@ -5,6 +5,7 @@
 //! pulling in how it was measured or how it is shown. One file per report section; the types a
 //! section shares (latency summaries, verdicts) have their own.
 
+mod capacity;
 mod chaos;
 mod checkpoint;
 mod contention;
@@ -17,12 +18,14 @@ mod shard;
 mod source;
 mod storage;
 pub mod timeline;
+mod timeseries;
 mod verdict;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use capacity::{CapacityReport, SloReport, StepReport};
 pub use chaos::{ChaosReport, ScenarioReport};
 pub use checkpoint::{CheckpointReport, InFlight, InjectionCount, RoundReport};
 pub use contention::ContentionReport;
@@ -35,6 +38,7 @@ pub use shard::{AggregateInfo, ShardInfo, ShardSummary};
 pub use source::Source;
 pub use storage::{StorageReport, StorageSizeReport};
 pub use timeline::TimelinePoint;
+pub use timeseries::{TimeSeries, Trend, WindowLatency, WindowReport, DRIFT_MIN_EFFECT};
 pub use verdict::{ProviderFailure, RetryStats, ThresholdResult, Verdict, WorkloadResult};
 
 /// Bumped when a field changes meaning or disappears; additions keep the version. Version 2 writes
@@ -102,6 +106,9 @@ pub struct RunResult {
     /// Set on the report `stress-action aggregate` writes: the shards it merged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregate: Option<AggregateInfo>,
+    /// A timed run (`--duration`, `--ramp`) cut into `--window`s, with the trend of its latencies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeseries: Option<TimeSeries>,
     /// The tool's own peak memory, CPU time and open files (absent in reports of older versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<HostStats>,
@@ -159,6 +166,16 @@ pub struct ConfigSnapshot {
     pub max_in_flight: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_in_flight_auto: Option<bool>,
+    /// `--duration` in seconds, `--rate` per second, `--arrivals`, `--ramp`: how a timed run paced
+    /// its arrivals (absent in count-based runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrivals: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp: Option<String>,
     /// `--threshold` expressions, kept so `aggregate` can evaluate them on the merged histograms.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thresholds: Vec<String>,

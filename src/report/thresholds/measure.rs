@@ -38,6 +38,44 @@ pub fn measure(result: &RunResult, name: &str, metric: &Metric) -> Measured {
             },
             Err(why) => Measured::NoData(why),
         },
+        Metric::Drift { key } => drift(result, key),
+        Metric::SustainableRate => sustainable_rate(result),
+    }
+}
+
+/// The trend of a timed run's windows; no data when the run was not timed or had too few samples.
+fn drift(result: &RunResult, key: &str) -> Measured {
+    let Some(series) = &result.timeseries else {
+        return Measured::NoData("no time series: drift needs a timed run (--duration)".into());
+    };
+    match series.trends.get(key) {
+        None => Measured::NoData(format!(
+            "no trend of {key}: it needs 3 or more windows and 20 samples in the first and last third"
+        )),
+        Some(t) => Measured::Value {
+            value: t.drift,
+            detail: format!(
+                "p95 {:.1} ms in the last third against {:.1} ms in the first{}",
+                t.last_p95,
+                t.first_p95,
+                if t.degraded {
+                    ", significant"
+                } else {
+                    ", not significant"
+                }
+            ),
+        },
+    }
+}
+
+/// The knee of a `--ramp`; no data without a ramp, and 0 when no step held (a measured floor).
+fn sustainable_rate(result: &RunResult) -> Measured {
+    let Some(capacity) = result.lifecycle.as_ref().and_then(|lc| lc.capacity.as_ref()) else {
+        return Measured::NoData("no capacity search: lifecycle.sustainable_rate needs --ramp".into());
+    };
+    Measured::Value {
+        value: capacity.knee.as_ref().map_or(0.0, |k| k.offered_per_s),
+        detail: capacity.headline(),
     }
 }
 

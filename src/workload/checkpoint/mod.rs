@@ -85,8 +85,16 @@ pub async fn run(ctx: Arc<WorkloadContext>, cfg: &CheckpointConfig) -> Checkpoin
     let wave_size = cfg.round_concurrency.max(1);
     let mut next_index: u64 = 0;
     let mut first = 1;
-    while first <= cfg.rounds && !ctx.cancel.is_cancelled() {
-        let last = first.saturating_add(wave_size - 1).min(cfg.rounds);
+    // A timed run (`--duration`) starts waves until time is up; each round keeps its share of the
+    // restores, and the rounds in flight at the deadline finish and count.
+    let deadline = cfg.until.map(|d| std::time::Instant::now() + d);
+    let more = |first: u32| match deadline {
+        Some(at) => std::time::Instant::now() < at,
+        None => first <= cfg.rounds,
+    };
+    while more(first) && !ctx.cancel.is_cancelled() {
+        let cap = if deadline.is_some() { u32::MAX } else { cfg.rounds };
+        let last = first.saturating_add(wave_size - 1).min(cap);
         let mut rounds: JoinSet<RoundDone> = JoinSet::new();
         let tickets = wave::WaveGate::tickets((last - first + 1) as usize);
         for (round, ticket) in (first..=last).zip(tickets) {

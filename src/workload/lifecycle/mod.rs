@@ -7,6 +7,7 @@
 //! still alive. Per-sandbox results go to `events.jsonl` as they happen and into HdrHistograms
 //! (`lifecycle.<mode>.<metric>`); nothing is kept per sandbox beyond the ones in flight.
 
+mod capacity;
 mod gate;
 mod sandbox;
 
@@ -17,21 +18,21 @@ use tokio::task::JoinSet;
 use crate::config::{LifecycleConfig, LifecycleMode};
 use crate::console::progress::Progress;
 use crate::provider::SandboxId;
-use crate::report::{LifecycleReport, ModeReport};
+use crate::report::{CapacityReport, LifecycleReport, ModeReport};
+use crate::workload::pacing::Pacing;
 use crate::workload::schedule::{self, Schedule};
 use crate::workload::{WorkloadContext, CANCEL_GRACE};
+use capacity::CapacitySearch;
 pub use sandbox::{class_key, SandboxResult, Status};
 use sandbox::{run_sandbox, ModeShared};
 
 pub const WORKLOAD: &str = "lifecycle";
+/// The key a ramp's steps keep time to interactive under.
+pub const TTI_KEY: &str = "tti_ms";
 
 /// Runs every selected mode with a progress line, and says what it is about to do.
 pub async fn run_with_progress(ctx: Arc<WorkloadContext>, cfg: &LifecycleConfig) -> LifecycleReport {
-    let modes: Vec<String> = cfg
-        .modes
-        .iter()
-        .map(|m| format!("{} x{}", m.name(), cfg.count_for(*m)))
-        .collect();
+    let modes: Vec<String> = cfg.modes.iter().map(|m| describe(*m, cfg)).collect();
     ctx.console.say(&format!(
         "lifecycle: {} (stagger {} ms, ready command `{}`, at most {} requests in flight{})",
         modes.join(", "),
@@ -48,7 +49,7 @@ pub async fn run_with_progress(ctx: Arc<WorkloadContext>, cfg: &LifecycleConfig)
         let recorder = ctx.recorder.clone();
         Arc::new(move || recorder.accounting.workload(WORKLOAD))
     };
-    let progress = Progress::start(ctx.console.clone(), "sandboxes", cfg.planned(), counts);
+    let progress = Progress::start(ctx.console.clone(), "sandboxes", expected(cfg), counts);
     let report = run(ctx, cfg).await;
     progress.finish().await;
     report
@@ -60,7 +61,10 @@ pub async fn run(ctx: Arc<WorkloadContext>, cfg: &LifecycleConfig) -> LifecycleR
         if ctx.cancel.is_cancelled() {
             break;
         }
-        let mode_report = run_mode(&ctx, cfg, *mode).await;
+        let (mode_report, capacity) = run_mode(&ctx, cfg, *mode).await;
+        if capacity.is_some() {
+            report.capacity = capacity;
+        }
         match mode {
             LifecycleMode::Sequential => report.sequential = Some(mode_report),
             LifecycleMode::Staggered => report.staggered = Some(mode_report),
@@ -70,21 +74,91 @@ pub async fn run(ctx: Arc<WorkloadContext>, cfg: &LifecycleConfig) -> LifecycleR
     report
 }
 
-fn schedule_for(mode: LifecycleMode, cfg: &LifecycleConfig) -> Schedule {
-    match mode {
-        LifecycleMode::Sequential => Schedule::Closed,
-        LifecycleMode::Staggered => Schedule::Rate(cfg.stagger),
-        LifecycleMode::Burst => Schedule::Burst,
+/// Sandboxes the run expects to launch, for the progress line: the count, or for a timed open
+/// model its rate times its duration (each ramp step's rate times the step's length).
+fn expected(cfg: &LifecycleConfig) -> u64 {
+    let pace = &cfg.pace;
+    match (&pace.ramp, pace.duration, cfg.rate()) {
+        (Some(r), _, _) => (0..r.steps)
+            .map(|i| (r.rate_of(i) * r.step_length().as_secs_f64()).ceil() as u64)
+            .sum(),
+        (None, Some(d), Some(rate)) => (rate * d.as_secs_f64()).round() as u64,
+        _ => cfg.planned(),
     }
 }
 
-async fn run_mode(ctx: &Arc<WorkloadContext>, cfg: &LifecycleConfig, mode: LifecycleMode) -> ModeReport {
+/// `staggered x100`, `staggered for 20 s at 20/s (fixed arrivals)`, `staggered ramp 100/s..800/s
+/// over 40 s in 15 steps`.
+fn describe(mode: LifecycleMode, cfg: &LifecycleConfig) -> String {
+    let pace = &cfg.pace;
+    match (mode, &pace.ramp, pace.duration) {
+        (LifecycleMode::Staggered, Some(r), _) => format!(
+            "{} ramp {}/s..{}/s over {} s in {} steps ({} arrivals)",
+            mode.name(),
+            r.from,
+            r.to,
+            r.over.as_secs_f64(),
+            r.steps,
+            pace.arrivals.name()
+        ),
+        (LifecycleMode::Staggered, None, Some(d)) => format!(
+            "{} for {} s at {}/s ({} arrivals)",
+            mode.name(),
+            d.as_secs_f64(),
+            cfg.rate().unwrap_or_default(),
+            pace.arrivals.name()
+        ),
+        (_, _, Some(d)) => format!("{} for {} s", mode.name(), d.as_secs_f64()),
+        _ => format!("{} x{}", mode.name(), cfg.count_for(mode)),
+    }
+}
+
+fn schedule_for(mode: LifecycleMode, cfg: &LifecycleConfig, seed: u64) -> Schedule {
+    let timed = cfg.pace.horizon();
+    match (mode, timed) {
+        (LifecycleMode::Sequential, Some(limit)) => Schedule::ClosedFor(limit),
+        (LifecycleMode::Sequential, None) => Schedule::Closed,
+        (LifecycleMode::Staggered, Some(_)) => match Pacing::from_pace(&cfg.pace, cfg.rate(), seed) {
+            Some(pacing) => Schedule::Paced(pacing),
+            None => Schedule::Rate(cfg.stagger),
+        },
+        (LifecycleMode::Staggered, None) => Schedule::Rate(cfg.stagger),
+        (LifecycleMode::Burst, _) => Schedule::Burst,
+    }
+}
+
+/// The capacity search watching a ramp's steps, when this mode runs one.
+fn capacity_search(schedule: &Schedule, cfg: &LifecycleConfig) -> Option<Arc<CapacitySearch>> {
+    match (schedule, &cfg.pace.ramp) {
+        (Schedule::Paced(pacing), Some(ramp)) => Some(Arc::new(CapacitySearch::new(
+            ramp.clone(),
+            cfg.pace.slo.clone(),
+            pacing.clone(),
+        ))),
+        _ => None,
+    }
+}
+
+/// Runs one mode; a ramp's capacity search comes back beside the mode's report.
+async fn run_mode(
+    ctx: &Arc<WorkloadContext>,
+    cfg: &LifecycleConfig,
+    mode: LifecycleMode,
+) -> (ModeReport, Option<CapacityReport>) {
     if let (LifecycleMode::Burst, Some(at)) = (mode, cfg.start_at) {
         crate::workload::schedule::wait_until(at, &ctx.console, &ctx.cancel).await;
     }
     let started_at = crate::workload::schedule::rfc3339(std::time::SystemTime::now());
-    let shared = Arc::new(ModeShared::new(mode, cfg.clone()));
-    let mut launched = schedule::launch(schedule_for(mode, cfg), cfg.count_for(mode), &ctx.cancel, |slot| {
+    let schedule = schedule_for(mode, cfg, ctx.seed);
+    let search = capacity_search(&schedule, cfg);
+    let shared = Arc::new(ModeShared::new(
+        mode,
+        cfg.clone(),
+        ctx.recorder.windows.clone(),
+        search.as_ref().map(|s| s.halves.clone()),
+    ));
+    let watcher = search.map(|s| tokio::spawn(s.watch(ctx.cancel.clone())));
+    let mut launched = schedule::launch(schedule, cfg.count_for(mode), &ctx.cancel, |slot| {
         ctx.recorder.plan(WORKLOAD);
         run_sandbox(ctx.clone(), shared.clone(), slot)
     })
@@ -115,7 +189,14 @@ async fn run_mode(ctx: &Arc<WorkloadContext>, cfg: &LifecycleConfig, mode: Lifec
     report.peak_concurrency = clock.peak;
     report.mean_concurrency = clock.mean;
     report.timeline = clock.timeline;
-    report
+    let mut capacity = None;
+    if let Some(watcher) = watcher {
+        capacity = watcher.await.ok();
+        if let Some(c) = &capacity {
+            ctx.console.say(&format!("lifecycle {}: {}", mode.name(), c.headline()));
+        }
+    }
+    (report, capacity)
 }
 
 async fn grace_after_cancel(ctx: &WorkloadContext) {

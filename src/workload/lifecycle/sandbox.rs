@@ -15,7 +15,7 @@ use super::WORKLOAD;
 use crate::cancel::CancelToken;
 use crate::config::{LifecycleConfig, LifecycleMode};
 use crate::provider::{ExecRequest, ProviderError, SandboxId};
-use crate::record::{ms, Event};
+use crate::record::{ms, Event, WindowSet};
 use crate::verify::{InfraClass, Outcome};
 use crate::workload::schedule::Slot;
 use crate::workload::timeline::InFlightClock;
@@ -52,11 +52,25 @@ pub struct ModeShared {
     pub alive: Mutex<HashSet<SandboxId>>,
     /// Every provider call of a sandbox passes it: at most `--max-in-flight` at once.
     gate: Gate,
+    /// The run's time-series windows (sandboxes alive, launches).
+    windows: Arc<WindowSet>,
+    /// A ramp's half-step windows, judged by the capacity search.
+    steps: Option<Arc<WindowSet>>,
+    /// Count-based modes hold every sandbox until the mode settled, so concurrency is real; a
+    /// timed run cannot (it would hold every sandbox of the hour), so its sandboxes are probed
+    /// and destroyed as soon as they are interactive.
+    hold_until_settled: bool,
 }
 
 impl ModeShared {
-    pub fn new(mode: LifecycleMode, cfg: LifecycleConfig) -> Self {
+    pub fn new(
+        mode: LifecycleMode,
+        cfg: LifecycleConfig,
+        windows: Arc<WindowSet>,
+        steps: Option<Arc<WindowSet>>,
+    ) -> Self {
         let gate = Gate::new(cfg.max_in_flight);
+        let hold_until_settled = !cfg.pace.is_timed();
         Self {
             mode,
             cfg,
@@ -64,6 +78,9 @@ impl ModeShared {
             hold: CancelToken::new(),
             alive: Mutex::default(),
             gate,
+            windows,
+            steps,
+            hold_until_settled,
         }
     }
 
@@ -74,11 +91,13 @@ impl ModeShared {
     fn register(&self, sb: &SandboxId) {
         self.alive.lock().unwrap_or_else(|p| p.into_inner()).insert(sb.clone());
         self.clock.alive_changed(true);
+        self.windows.alive_changed(1);
     }
 
     pub fn unregister(&self, sb: &SandboxId) {
         if self.alive.lock().unwrap_or_else(|p| p.into_inner()).remove(sb) {
             self.clock.alive_changed(false);
+            self.windows.alive_changed(-1);
         }
     }
 }
@@ -156,6 +175,10 @@ pub fn class_key(class: InfraClass, status: Option<u16>) -> String {
 pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut slot: Slot) -> SandboxResult {
     let scheduled = slot.start().await;
     shared.clock.started(scheduled);
+    shared.windows.launched(scheduled);
+    if let Some(steps) = &shared.steps {
+        steps.launched(scheduled);
+    }
     let queue = scheduled.elapsed();
     let mut timings = Timings {
         queue: ms(queue),
@@ -186,12 +209,17 @@ pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut
             .histograms
             .record(&shared.key("first_command_ms"), first_command);
         ctx.recorder.histograms.record(&shared.key("tti_ms"), tti);
+        if let Some(steps) = &shared.steps {
+            steps.latency(super::TTI_KEY, tti);
+        }
         timings.tti = Some(ms(tti));
     }
     slot.settle();
 
     // Held alive until every sandbox of the mode has settled, so concurrency is real.
-    shared.hold.cancelled().await;
+    if shared.hold_until_settled {
+        shared.hold.cancelled().await;
+    }
 
     let (status, failure) = match ready {
         Err(f) => (Status::ReadinessFailed, Some(f)),
@@ -309,6 +337,9 @@ fn finish(
     event.timings = Some(timings.into_map());
     if let Some(class) = &destroy_failure {
         event.detail = Some(format!("destroy failed: {class}"));
+    }
+    if let Some(steps) = &shared.steps {
+        steps.outcome(&outcome);
     }
     ctx.recorder.finish(WORKLOAD, event, &outcome);
     SandboxResult {

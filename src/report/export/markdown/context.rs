@@ -8,6 +8,7 @@ use super::checkpoint::{self, CheckpointSection};
 use super::format::{cell, code, fmt_ms, icon, verdict_line};
 use super::lead::{self, BaselineLead};
 use super::sections::{self, ChaosSection};
+use super::soak::{self, SoakSection};
 use crate::report::export::mermaid;
 use crate::report::view::{RunView, ThresholdStatus};
 use crate::report::{ObjectStorageReport, StorageSizeReport};
@@ -52,6 +53,9 @@ pub struct SummaryContext {
     pub environment: Vec<(String, String)>,
     #[serde(flatten)]
     pub chaos: ChaosSection,
+    /// A timed run's time series and a ramp's capacity search.
+    #[serde(flatten)]
+    pub soak: SoakSection,
     /// Which shard this run was, or what an aggregate merged.
     pub shard_line: Option<String>,
     pub shards: Vec<Vec<String>>,
@@ -104,6 +108,7 @@ pub fn build(view: &RunView<'_>) -> SummaryContext {
         corruptions_total: t.corrupted,
         environment: result.environment.iter().map(|(k, v)| (cell(k), cell(v))).collect(),
         chaos: sections::chaos(view),
+        soak: soak::section(result),
         shard_line: sections::shard_line(view),
         shards: sections::shard_rows(view),
         host_line: view.host_line.clone(),

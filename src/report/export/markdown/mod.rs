@@ -7,6 +7,7 @@ pub(crate) mod context;
 pub mod format;
 mod lead;
 mod sections;
+mod soak;
 
 use minijinja::Environment;
 

@@ -6,12 +6,14 @@
 //! returns errors and never panics: a broken chart must not cost the other reports.
 
 mod bars;
+mod capacity;
 mod checkpoint;
 mod concurrency;
 mod frame;
 mod latency;
 mod restores;
 mod storage;
+pub mod timeseries;
 
 use std::fmt::Display;
 
@@ -59,6 +61,25 @@ pub fn render_charts(result: &crate::report::RunResult) -> Result<Vec<Rendered>,
                 out.push(chart);
             }
         }
+    }
+    if let Some(chart) = result
+        .lifecycle
+        .as_ref()
+        .and_then(|lc| lc.capacity.as_ref())
+        .map(capacity::render)
+        .transpose()?
+        .flatten()
+    {
+        out.push(chart);
+    }
+    if let Some(chart) = result
+        .timeseries
+        .as_ref()
+        .map(timeseries::render)
+        .transpose()?
+        .flatten()
+    {
+        out.push(chart);
     }
     if let Some(cp) = &result.checkpoint {
         if let Some(chart) = checkpoint::render(cp, &result.histograms)? {
