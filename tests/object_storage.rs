@@ -132,6 +132,16 @@ fn forty_transfers_verify_and_the_bucket_is_empty_afterwards() {
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("### Object storage"), "{summary}");
     assert!(out.join("object-storage.svg").is_file());
+    // report.html gives it a section of its own: the table, then its chart right after it.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let section = &html[html
+        .find("<section id=\"object-storage\">")
+        .expect("an object-storage section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(
+        section.contains("<table") && section.contains("<figure id=\"object-storage.svg\">"),
+        "{section}"
+    );
 }
 
 /// Flips one byte in the middle of every object body served (not listings or errors).

@@ -136,6 +136,7 @@ pub fn build(view: &RunView<'_>, earlier: &[Rendered]) -> Page {
     sections.extend(checkpoint(&md, &mut charts));
     sections.extend(lifecycle(view, &md, &mut charts));
     sections.extend(storage(&md, &mut charts));
+    sections.extend(object_storage(&md, &mut charts));
     sections.extend(contention_and_chaos(&md));
     if !md.shards.is_empty() {
         let head = vec![
@@ -370,6 +371,28 @@ fn storage(md: &SummaryContext, charts: &mut Charts<'_>) -> Option<Section> {
     if md.storage.is_empty() {
         return None;
     }
+    let caption =
+        "Per file size: higher throughput is better, lower p95 latency is better; every transfer SHA-256 verified.";
+    let blocks = per_size_blocks(&md.storage, "storage.svg", caption, charts);
+    Some(section("storage", "Storage", blocks))
+}
+
+/// The object-storage workload: its table, where it ran, and its chart, like storage.
+fn object_storage(md: &SummaryContext, charts: &mut Charts<'_>) -> Option<Section> {
+    if md.object_storage.is_empty() {
+        return None;
+    }
+    let caption =
+        "Per object size: higher throughput is better, lower p95 latency is better; every download SHA-256 verified.";
+    let mut blocks = per_size_blocks(&md.object_storage, "object-storage.svg", caption, charts);
+    if let Some(line) = &md.object_storage_line {
+        blocks.insert(1, note(line));
+    }
+    Some(section("object-storage", "Object storage", blocks))
+}
+
+/// A per-size table (storage, object-storage) followed by its chart.
+fn per_size_blocks(rows: &[Vec<String>], chart: &str, caption: &str, charts: &mut Charts<'_>) -> Vec<Block> {
     let head = vec![
         "size MB",
         "iterations",
@@ -381,15 +404,9 @@ fn storage(md: &SummaryContext, charts: &mut Charts<'_>) -> Option<Section> {
         "download MB/s",
         "download p95 ms",
     ];
-    let mut blocks = vec![table(head, 0, &md.storage)];
-    blocks.extend(
-        charts.figure(
-            "storage.svg",
-            "Per file size: higher throughput is better, lower p95 latency is better; every transfer SHA-256 verified."
-                .into(),
-        ),
-    );
-    Some(section("storage", "Storage", blocks))
+    let mut blocks = vec![table(head, 0, rows)];
+    blocks.extend(charts.figure(chart, caption.into()));
+    blocks
 }
 
 fn contention_and_chaos(md: &SummaryContext) -> Vec<Section> {
