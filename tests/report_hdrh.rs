@@ -44,7 +44,9 @@ fn hdrh_decodes_report_json_and_the_interval_log_with_the_same_percentiles() {
             "run",
             "-q",
             "--workload",
-            "lifecycle,storage",
+            "checkpoint,lifecycle,storage",
+            "--restores",
+            "4",
             "--modes",
             "sequential,burst",
         ])
