@@ -2,7 +2,7 @@
 //! download-artifact leaves them), or `s3://bucket/prefix` with run directories under it, of which
 //! only report.json is fetched.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{LeaderboardError, Run};
 use crate::config::publish::parse_s3_url;
@@ -18,7 +18,8 @@ pub async fn read(input: &str, endpoint: Option<&str>) -> Result<Vec<Run>, Leade
 }
 
 fn local(dir: &Path) -> Result<Vec<Run>, LeaderboardError> {
-    run_dirs(dir)?
+    crate::report::run_dirs(dir)
+        .map_err(LeaderboardError::Input)?
         .into_iter()
         .map(|d| {
             let result =
@@ -29,31 +30,6 @@ fn local(dir: &Path) -> Result<Vec<Run>, LeaderboardError> {
             })
         })
         .collect()
-}
-
-fn run_dirs(dir: &Path) -> Result<Vec<PathBuf>, LeaderboardError> {
-    if dir.join("report.json").is_file() {
-        return Ok(vec![dir.to_path_buf()]);
-    }
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        LeaderboardError::Input(format!(
-            "{}: not a run directory and not readable as a directory of runs ({e})",
-            dir.display()
-        ))
-    })?;
-    let mut out: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("report.json").is_file())
-        .collect();
-    out.sort();
-    if out.is_empty() {
-        return Err(LeaderboardError::Input(format!(
-            "{}: holds no report.json, nor do its subdirectories (is it a run directory?)",
-            dir.display()
-        )));
-    }
-    Ok(out)
 }
 
 async fn from_s3(url: &str, endpoint: Option<&str>) -> Result<Vec<Run>, LeaderboardError> {

@@ -16,33 +16,6 @@ pub struct Found {
     pub events: Option<PathBuf>,
 }
 
-/// Run directories at or right under `dir` (one level: a run directory is never nested deeper by
-/// download-artifact), in name order.
-fn run_dirs(dir: &Path) -> Result<Vec<PathBuf>, AggregateError> {
-    if dir.join("report.json").is_file() {
-        return Ok(vec![dir.to_path_buf()]);
-    }
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        AggregateError::Input(format!(
-            "{}: not a run directory and not readable as a directory of runs ({e})",
-            dir.display()
-        ))
-    })?;
-    let mut out: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("report.json").is_file())
-        .collect();
-    out.sort();
-    if out.is_empty() {
-        return Err(AggregateError::Input(format!(
-            "{}: holds no report.json, nor do its subdirectories (is it a run directory?)",
-            dir.display()
-        )));
-    }
-    Ok(out)
-}
-
 fn read_part(source: String, report: &Path) -> Result<Part, AggregateError> {
     let result = RunResult::read_dir(report).map_err(|e| AggregateError::Input(format!("{source}: {e}")))?;
     if result.shard.is_none() && result.aggregate.is_none() {
@@ -54,7 +27,8 @@ fn read_part(source: String, report: &Path) -> Result<Part, AggregateError> {
 }
 
 pub fn local(dir: &Path) -> Result<Vec<Found>, AggregateError> {
-    run_dirs(dir)?
+    crate::report::run_dirs(dir)
+        .map_err(AggregateError::Input)?
         .into_iter()
         .map(|d| {
             let part = read_part(d.display().to_string(), &d.join("report.json"))?;

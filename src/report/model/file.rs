@@ -60,3 +60,30 @@ impl RunResult {
         std::fs::rename(&tmp, path)
     }
 }
+
+/// Run directories at or right under `dir` (one level: download-artifact never nests a run
+/// directory deeper), in name order. The error names `dir` and says what was missing.
+pub fn run_dirs(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    if dir.join(REPORT_FILE).is_file() {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        format!(
+            "{}: not a run directory and not readable as a directory of runs ({e})",
+            dir.display()
+        )
+    })?;
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join(REPORT_FILE).is_file())
+        .collect();
+    out.sort();
+    if out.is_empty() {
+        return Err(format!(
+            "{}: holds no report.json, nor do its subdirectories (is it a run directory?)",
+            dir.display()
+        ));
+    }
+    Ok(out)
+}

@@ -29,7 +29,7 @@ pub use capacity::{CapacityReport, SloReport, StepReport};
 pub use chaos::{ChaosReport, ScenarioReport};
 pub use checkpoint::{CheckpointReport, InFlight, InjectionCount, RoundReport};
 pub use contention::ContentionReport;
-pub use file::{ReadError, REPORT_FILE};
+pub use file::{run_dirs, ReadError, REPORT_FILE};
 pub use host::HostStats;
 pub use latency::{decode_histogram, encode_histogram, histogram_bytes, new_histogram, LatencySummary, MAX_MICROS};
 pub use lifecycle::{LifecycleReport, ModeReport, StatusCounts};
