@@ -94,18 +94,9 @@ pub async fn run(ctx: &WorkloadContext, cfg: &StorageConfig) -> StorageReport {
             ctx.recorder.plan(WORKLOAD);
             size.iterations += 1;
             let (outcome, delete_failed) = transfer(ctx, &sandbox, *size_mb, size_index, i).await;
-            size.delete_failures += u64::from(delete_failed);
-            match outcome {
-                Outcome::Verified => size.verified += 1,
-                Outcome::Corrupted { .. } => size.corrupted += 1,
-                Outcome::Infra { .. } => size.infra += 1,
-            }
+            tally(&mut size, &outcome, delete_failed);
         }
-        let hist = &ctx.recorder.histograms;
-        size.upload_ms = hist.summary(&key(*size_mb, "upload_ms"));
-        size.download_ms = hist.summary(&key(*size_mb, "download_ms"));
-        size.upload_mb_s = throughput(*size_mb, size.upload_ms.mean);
-        size.download_mb_s = throughput(*size_mb, size.download_ms.mean);
+        summarize(ctx, &mut size, key);
         report.sizes.push(size);
     }
     if let Err(e) = ctx.provider.destroy(&sandbox).await {
@@ -120,6 +111,26 @@ pub async fn run(ctx: &WorkloadContext, cfg: &StorageConfig) -> StorageReport {
 
 pub fn key(size_mb: f64, metric: &str) -> String {
     format!("{WORKLOAD}.{size_mb}mb.{metric}")
+}
+
+/// Counts one transfer's outcome in its size's row (storage and object-storage alike).
+pub fn tally(size: &mut StorageSizeReport, outcome: &Outcome, delete_failed: bool) {
+    size.delete_failures += u64::from(delete_failed);
+    match outcome {
+        Outcome::Verified => size.verified += 1,
+        Outcome::Corrupted { .. } => size.corrupted += 1,
+        Outcome::Infra { .. } => size.infra += 1,
+    }
+}
+
+/// A size's latency summaries and throughput, from the histograms `key` names
+/// (`<workload>.<size>mb.<metric>`).
+pub fn summarize(ctx: &WorkloadContext, size: &mut StorageSizeReport, key: fn(f64, &str) -> String) {
+    let hist = &ctx.recorder.histograms;
+    size.upload_ms = hist.summary(&key(size.size_mb, "upload_ms"));
+    size.download_ms = hist.summary(&key(size.size_mb, "download_ms"));
+    size.upload_mb_s = throughput(size.size_mb, size.upload_ms.mean);
+    size.download_mb_s = throughput(size.size_mb, size.download_ms.mean);
 }
 
 pub fn throughput(size_mb: f64, mean_ms: f64) -> f64 {

@@ -24,7 +24,7 @@ use crate::record::{ms, Event};
 use crate::report::{ObjectStorageReport, StorageSizeReport};
 use crate::verify::sha256::hex_digest;
 use crate::verify::Outcome;
-use crate::workload::storage::{payload, throughput};
+use crate::workload::storage::{payload, summarize, tally};
 use crate::workload::WorkloadContext;
 use store::StoreError;
 
@@ -97,18 +97,9 @@ pub async fn run(ctx: &WorkloadContext, cfg: &ObjectStoreConfig) -> ObjectStorag
                 size_mb: *size_mb,
             };
             let (outcome, delete_failed) = step.run(ctx, size_index, iteration).await;
-            size.delete_failures += u64::from(delete_failed);
-            match outcome {
-                Outcome::Verified => size.verified += 1,
-                Outcome::Corrupted { .. } => size.corrupted += 1,
-                Outcome::Infra { .. } => size.infra += 1,
-            }
+            tally(&mut size, &outcome, delete_failed);
         }
-        let hist = &ctx.recorder.histograms;
-        size.upload_ms = hist.summary(&key(*size_mb, "upload_ms"));
-        size.download_ms = hist.summary(&key(*size_mb, "download_ms"));
-        size.upload_mb_s = throughput(*size_mb, size.upload_ms.mean);
-        size.download_mb_s = throughput(*size_mb, size.download_ms.mean);
+        summarize(ctx, &mut size, key);
         report.sizes.push(size);
     }
     finish_sweep(ctx, &client, &mut report).await;
