@@ -9,6 +9,7 @@ use stress_action::shard::{aggregate, AggregateOptions};
 use stress_action::ExitStatus;
 
 use super::fail;
+use stress_action::config::publish::validate_url;
 
 #[derive(Args, Debug)]
 pub struct AggregateCmd {
@@ -24,14 +25,8 @@ pub struct AggregateCmd {
 }
 
 pub async fn aggregate_cmd(cmd: AggregateCmd) -> i32 {
-    if let Some(url) = &cmd.s3_endpoint {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            let e = stress_action::error::ConfigError::new(
-                "--s3-endpoint",
-                format!("must start with http:// or https://, got {url:?}"),
-            );
-            return fail(&e, ExitStatus::Usage);
-        }
+    if let Some(Err(e)) = cmd.s3_endpoint.clone().map(|url| validate_url("--s3-endpoint", url)) {
+        return fail(&e, ExitStatus::Usage);
     }
     let opts = AggregateOptions {
         out: cmd.out,

@@ -80,12 +80,7 @@ impl HistoryCmd {
             return Ok(HistoryStore::Dir(PathBuf::from(&self.from)));
         }
         if let Some(url) = &self.s3_endpoint {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(ConfigError::new(
-                    "--s3-endpoint",
-                    format!("must start with http:// or https://, got {url:?}"),
-                ));
-            }
+            stress_action::config::publish::validate_url("--s3-endpoint", url.clone())?;
         }
         let (bucket, prefix) = parse_s3_url(&self.from)
             .or_else(|| {

@@ -11,6 +11,7 @@ use stress_action::publish::github::CommentOutcome;
 use stress_action::ExitStatus;
 
 use super::fail;
+use stress_action::config::publish::validate_url;
 
 #[derive(Args, Debug)]
 pub struct LeaderboardCmd {
@@ -26,14 +27,8 @@ pub struct LeaderboardCmd {
 }
 
 pub async fn leaderboard_cmd(cmd: LeaderboardCmd) -> i32 {
-    if let Some(url) = &cmd.s3_endpoint {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            let e = stress_action::error::ConfigError::new(
-                "--s3-endpoint",
-                format!("must start with http:// or https://, got {url:?}"),
-            );
-            return fail(&e, ExitStatus::Usage);
-        }
+    if let Some(Err(e)) = cmd.s3_endpoint.clone().map(|url| validate_url("--s3-endpoint", url)) {
+        return fail(&e, ExitStatus::Usage);
     }
     let opts = LeaderboardOptions {
         out: cmd.out,

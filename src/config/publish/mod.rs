@@ -399,7 +399,8 @@ fn default_prefix(run: &RunId, key: &str) -> String {
     format!("stress-action/{repo}/{run}/{key}")
 }
 
-pub(super) fn validate_url(field: &str, url: String) -> Result<String, ConfigError> {
+/// A URL flag (`--s3-endpoint`, `--github-api-url`, ...) must be http(s); the error names the flag.
+pub fn validate_url(field: &str, url: String) -> Result<String, ConfigError> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(url)
     } else {
