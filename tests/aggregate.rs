@@ -119,6 +119,18 @@ fn four_shards_of_a_burst_add_up_to_one_run_and_merge_exactly() {
         // Equal up to the histogram's precision (3 significant digits) and the events' rounding.
         assert!(m.abs_diff(s) <= s / 500 + 2, "q{q}: merged {m} vs samples {s}");
     }
+    // Four shards run apart are worth the sum of their independent samples: 400 over the merged
+    // overlap equals the sum of 100 over each shard's.
+    let key = "lifecycle.burst.tti_ms";
+    let worth: f64 = shards
+        .iter()
+        .map(|s| 100.0 / read_report(s)["histogram_overlap"][key].as_f64().unwrap())
+        .sum();
+    let merged_overlap = all["histogram_overlap"][key].as_f64().unwrap();
+    assert!(
+        (400.0 / merged_overlap - worth).abs() <= worth * 0.02,
+        "{merged_overlap} vs {worth}"
+    );
     let summary: LatencySummary = serde_json::from_value(ba["tti_ms"].clone()).unwrap();
     assert_eq!(
         summary,

@@ -102,6 +102,63 @@ fn a_significant_shift_below_the_minimum_effect_is_unchanged_until_the_effect_is
 }
 
 #[test]
+fn a_shift_below_the_minimum_milliseconds_is_unchanged_until_the_floor_is_lowered() {
+    // Sequential destroy p50 5 ms: +15 % is 0.75 ms, above the 10 % but below the default 1 ms.
+    let tmp = tempfile::tempdir().unwrap();
+    let base = measured_run(tmp.path(), "base", 1000, &[]);
+    let current = measured_run(
+        tmp.path(),
+        "current",
+        1000,
+        &[("lifecycle.sequential.destroy_ms", 1.15)],
+    );
+    let out = stdout(&compare(&base, &current, &["--fail-on-regression"]).success());
+    assert!(out.contains("minimum effect 10 % and 1 ms"), "{out}");
+    let line = row(&out, "| Sequential | destroy |");
+    assert!(line.ends_with("| unchanged |"), "0.75 ms is below 1 ms: {line}");
+    compare(&base, &current, &["--fail-on-regression", "--min-effect-ms", "0.5"])
+        .code(1)
+        .stderr(
+            predicate::str::contains("Sequential destroy regressed: p")
+                .and(predicate::str::contains("+15.0 %, +0.").and(predicate::str::contains(" ms (95 % CI"))),
+        );
+    compare(&base, &current, &["--min-effect-ms", "-1"])
+        .code(2)
+        .stderr(predicate::str::contains("--min-effect-ms"));
+}
+
+#[test]
+fn operations_measured_together_count_as_the_independent_samples_they_are_worth() {
+    // Burst TTI +30 % on 200 samples a side: a regression when each was measured alone ...
+    let tmp = tempfile::tempdir().unwrap();
+    let base = measured_run(tmp.path(), "base", N, &[]);
+    let current = measured_run(tmp.path(), "current", N, &[("lifecycle.burst.tti_ms", 1.3)]);
+    compare(&base, &current, &["--fail-on-regression"])
+        .code(1)
+        .stderr(predicate::str::contains("Burst TTI regressed"));
+    // ... and not testable when the reports say ~100 were in flight at once (≈2 a side): one
+    // queue against another, whose run-to-run spread no test of 200 draws would allow for.
+    for dir in [&base, &current] {
+        edit_report(dir, |v| {
+            v["histogram_overlap"] =
+                serde_json::json!({"lifecycle.burst.tti_ms": 100.0, "lifecycle.sequential.tti_ms": 1.0});
+        });
+    }
+    let ok = compare(&base, &current, &["--fail-on-regression"]).success();
+    let out = stdout(&ok);
+    let line = row(&out, "| Burst | TTI |");
+    assert!(line.contains("n=200, ≈2 independent"), "{line}");
+    assert!(
+        line.contains(
+            "incomparable: too few independent samples to test (baseline: 200 measured ≈100 at a time are worth ≈2"
+        ),
+        "{line}"
+    );
+    assert!(row(&out, "| Sequential | TTI |").ends_with("| unchanged |"), "{out}");
+    assert!(String::from_utf8_lossy(&ok.get_output().stderr).contains("note: not judged: Burst TTI: incomparable"));
+}
+
+#[test]
 fn too_few_samples_are_incomparable_and_not_judged() {
     let tmp = tempfile::tempdir().unwrap();
     let base = measured_run(tmp.path(), "base", 5, &[]);

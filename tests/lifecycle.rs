@@ -102,6 +102,10 @@ async fn a_burst_of_200_is_really_concurrent() {
     assert_eq!(m.peak_concurrency, 200);
     assert!(m.mean_concurrency > 0.0);
     assert_eq!(summary.result.totals.verified, 200);
+    // Released together, they were measured together: compare counts them as far fewer than 200
+    // independent samples.
+    let overlap = &summary.result.histogram_overlap;
+    assert!(overlap["lifecycle.burst.tti_ms"] > 5.0, "{overlap:?}");
 }
 
 #[tokio::test]

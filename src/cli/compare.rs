@@ -36,10 +36,14 @@ pub struct CompareCmd {
     /// Smallest change that counts, in percent (default 10).
     #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
     pub min_effect: Option<f64>,
+    /// Smallest change of a latency that counts, in milliseconds (default 1): both this and
+    /// --min-effect must be exceeded.
+    #[arg(long, value_name = "MS", allow_negative_numbers = true)]
+    pub min_effect_ms: Option<f64>,
 }
 
 pub fn compare_cmd(cmd: CompareCmd) -> i32 {
-    let cfg = match CompareConfig::build(cmd.alpha, cmd.min_effect, cmd.fail_on_regression) {
+    let cfg = match CompareConfig::build(cmd.alpha, cmd.min_effect, cmd.min_effect_ms, cmd.fail_on_regression) {
         Ok(cfg) => cfg,
         Err(e) => return fail(&e, ExitStatus::Usage),
     };

@@ -38,6 +38,9 @@ pub enum Values {
         count: u64,
         p50: f64,
         p95: f64,
+        /// Operations in flight at once on average (1: one at a time): the samples are worth
+        /// `count / overlap` independent ones.
+        overlap: f64,
     },
     Rate {
         successes: u64,
@@ -60,6 +63,8 @@ pub struct Shift {
     pub stat: &'static str,
     pub change: f64,
     pub interval: Interval,
+    /// The change in milliseconds, for latencies (`None` for a success rate).
+    pub absolute_ms: Option<f64>,
 }
 
 /// The test of a metric both runs measured enough of.

@@ -281,13 +281,17 @@ fn side(r: &RunResult, key: &str, summary: Option<Option<&LatencySummary>>) -> O
     match (r.histograms.get(key), summary) {
         (Some(text), _) => Some(match decode_histogram(text) {
             Ok(h) if h.is_empty() => Side::Empty,
-            Ok(h) => Side::Measured(Distribution::from_histogram(&h)),
+            Ok(h) => {
+                let overlap = r.histogram_overlap.get(key).copied().unwrap_or(1.0);
+                Side::Measured(Distribution::from_histogram(&h).with_overlap(overlap))
+            }
             Err(e) => Side::Unreadable(e),
         }),
         (None, Some(s)) if s.count > 0 => Some(Side::NoHistogram(Values::Latency {
             count: s.count,
             p50: s.p50,
             p95: s.p95,
+            overlap: 1.0,
         })),
         (None, Some(_)) => Some(Side::Empty),
         (None, None) => None,

@@ -42,9 +42,10 @@ impl Comparison {
     pub fn to_markdown(&self) -> String {
         let s = &self.settings;
         let mut out = format!(
-            "_Mann–Whitney U on the histograms, α = {}, minimum effect {}; intervals are 95 % bootstrap intervals._\n\n",
+            "_Mann–Whitney U on the histograms, α = {}, minimum effect {} and {} ms; intervals are 95 % bootstrap intervals._\n\n",
             s.alpha,
-            pct(s.min_effect)
+            pct(s.min_effect),
+            s.min_effect_ms
         );
         if let Some(why) = &self.incomparable {
             out.push_str(&format!("**Not compared: the runs are incomparable, {why}.**\n"));
@@ -126,8 +127,12 @@ fn decision_text(d: &Decision) -> String {
 
 /// `p95 +38.9 % (95 % CI +30.1 % to +47.2 %)`.
 pub fn effect_text(s: &Shift) -> String {
+    let ms = s.absolute_ms.map_or(String::new(), |ms| {
+        let sign = if ms >= 0.0 { "+" } else { "−" };
+        format!(", {sign}{} ms", self::ms(ms.abs()))
+    });
     format!(
-        "{} {} (95 % CI {} to {})",
+        "{} {}{ms} (95 % CI {} to {})",
         s.stat,
         signed_pct(s.change),
         signed_pct(s.interval.low),
@@ -145,11 +150,24 @@ fn change_text(s: &Shift) -> String {
     )
 }
 
-/// `n=200 · p50 3.1 / p95 4.8 ms`, or `196/200 (98.0 %)`.
+/// `n=200 · p50 3.1 / p95 4.8 ms` (`n=200, ≈3 independent · …` when ~70 ran at once), or
+/// `196/200 (98.0 %)`.
 fn values_text(v: Option<Values>) -> String {
     match v {
         None => "no data".into(),
-        Some(Values::Latency { count, p50, p95 }) => format!("n={count} · {} / {} ms", ms(p50), ms(p95)),
+        Some(Values::Latency {
+            count,
+            p50,
+            p95,
+            overlap,
+        }) => {
+            let n = if overlap >= 1.5 {
+                format!("n={count}, ≈{:.0} independent", (count as f64 / overlap).max(1.0))
+            } else {
+                format!("n={count}")
+            };
+            format!("{n} · {} / {} ms", ms(p50), ms(p95))
+        }
         Some(Values::Rate { successes, count }) => {
             format!("{successes}/{count} ({:.1} %)", successes as f64 / count as f64 * 100.0)
         }
@@ -207,6 +225,7 @@ mod tests {
                 low: 0.301,
                 high: 0.472,
             },
+            absolute_ms: Some(280.0),
         };
         MetricRow {
             section: "Burst".into(),
@@ -216,11 +235,13 @@ mod tests {
                 count: 200,
                 p50: 500.0,
                 p95: 720.0,
+                overlap: 1.0,
             }),
             current: Some(Values::Latency {
                 count: 200,
                 p50: 560.0,
                 p95: 1000.0,
+                overlap: 1.0,
             }),
             evidence: Some(Evidence {
                 p_value: 3.2e-9,
@@ -235,7 +256,7 @@ mod tests {
         let r = regressed();
         assert_eq!(
             r.statement(),
-            "Burst TTI regressed: p95 +38.9 % (95 % CI +30.1 % to +47.2 %), p = 3.2e-9"
+            "Burst TTI regressed: p95 +38.9 %, +280 ms (95 % CI +30.1 % to +47.2 %), p = 3.2e-9"
         );
         let c = Comparison {
             settings: CompareSettings::default(),

@@ -20,6 +20,10 @@ pub struct CompareSettings {
     pub alpha: f64,
     /// Smallest relative change that counts (0.10 = 10 %, the default).
     pub min_effect: f64,
+    /// Smallest change of a latency that counts, in milliseconds (default 1): a shift of a few
+    /// tens of microseconds is the runner's scheduler, not the platform, however many percent of a
+    /// sub-millisecond call it is.
+    pub min_effect_ms: f64,
 }
 
 impl Default for CompareSettings {
@@ -27,6 +31,7 @@ impl Default for CompareSettings {
         CompareSettings {
             alpha: 0.01,
             min_effect: 0.10,
+            min_effect_ms: 1.0,
         }
     }
 }
@@ -103,10 +108,12 @@ pub struct CompareConfig {
 }
 
 impl CompareConfig {
-    /// `alpha` and `min_effect_pct` as the user gave them (percent for the effect).
+    /// `alpha`, `min_effect_pct` and `min_effect_ms` as the user gave them (percent for the
+    /// relative effect, milliseconds for the absolute one).
     pub fn build(
         alpha: Option<f64>,
         min_effect_pct: Option<f64>,
+        min_effect_ms: Option<f64>,
         gate: Option<RegressionGate>,
     ) -> Result<Self, ConfigError> {
         let mut cfg = CompareConfig::default();
@@ -121,6 +128,15 @@ impl CompareConfig {
         }
         if let Some(m) = min_effect_pct {
             cfg.settings.min_effect = percent("--min-effect", m)?;
+        }
+        if let Some(ms) = min_effect_ms {
+            if !ms.is_finite() || ms < 0.0 {
+                return Err(ConfigError::new(
+                    "--min-effect-ms",
+                    format!("must be milliseconds >= 0 (e.g. 1 or 0.5), got {ms}"),
+                ));
+            }
+            cfg.settings.min_effect_ms = ms;
         }
         match gate {
             None | Some(RegressionGate::Switch(false)) => {}
@@ -158,41 +174,46 @@ mod tests {
 
     #[test]
     fn defaults_and_bounds() {
-        let cfg = CompareConfig::build(None, None, None).unwrap();
+        let cfg = CompareConfig::build(None, None, None, None).unwrap();
         assert_eq!(cfg.settings, CompareSettings::default());
         assert!(!cfg.fail_on_regression);
         assert_eq!(
-            CompareConfig::build(Some(0.0), None, None).unwrap_err().field,
+            CompareConfig::build(Some(0.0), None, None, None).unwrap_err().field,
             "--alpha"
         );
         assert_eq!(
-            CompareConfig::build(Some(1.5), None, None).unwrap_err().field,
+            CompareConfig::build(Some(1.5), None, None, None).unwrap_err().field,
             "--alpha"
         );
         assert_eq!(
-            CompareConfig::build(None, Some(-1.0), None).unwrap_err().field,
+            CompareConfig::build(None, Some(-1.0), None, None).unwrap_err().field,
             "--min-effect"
         );
-        let cfg = CompareConfig::build(Some(0.05), Some(25.0), Some("true".parse().unwrap())).unwrap();
+        let cfg = CompareConfig::build(Some(0.05), Some(25.0), Some(0.5), Some("true".parse().unwrap())).unwrap();
         assert_eq!(
             cfg.settings,
             CompareSettings {
                 alpha: 0.05,
-                min_effect: 0.25
+                min_effect: 0.25,
+                min_effect_ms: 0.5,
             }
         );
         assert!(cfg.fail_on_regression && cfg.warnings.is_empty());
+        assert_eq!(
+            CompareConfig::build(None, None, Some(-1.0), None).unwrap_err().field,
+            "--min-effect-ms"
+        );
     }
 
     #[test]
     fn a_number_after_the_switch_is_the_minimum_effect_with_a_warning() {
-        let cfg = CompareConfig::build(None, None, Some("20".parse().unwrap())).unwrap();
+        let cfg = CompareConfig::build(None, None, None, Some("20".parse().unwrap())).unwrap();
         assert!(cfg.fail_on_regression);
         assert_eq!(cfg.settings.min_effect, 0.2);
         assert!(cfg.warnings[0].contains("--min-effect 20"), "{:?}", cfg.warnings);
-        let both = CompareConfig::build(None, Some(10.0), Some(RegressionGate::Percent(20.0))).unwrap_err();
+        let both = CompareConfig::build(None, Some(10.0), None, Some(RegressionGate::Percent(20.0))).unwrap_err();
         assert_eq!(both.field, "--fail-on-regression");
-        let neg = CompareConfig::build(None, None, Some(RegressionGate::Percent(-5.0))).unwrap_err();
+        let neg = CompareConfig::build(None, None, None, Some(RegressionGate::Percent(-5.0))).unwrap_err();
         assert_eq!(neg.field, "--fail-on-regression");
         assert!("dir/run"
             .parse::<RegressionGate>()

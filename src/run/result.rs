@@ -71,6 +71,7 @@ impl Records<'_> {
             contention: reports.contention,
             chaos: reports.chaos,
             histograms: recorder.histograms.encode_all(),
+            histogram_overlap: recorder.histograms.overlap_all(),
             environment: self.environment(),
             shard: crate::shard::shard_info(cfg),
             aggregate: None,

@@ -7,6 +7,9 @@
 //! samples the run has: exactly the bootstrap of the quantile, without materializing the samples.
 //! The two runs are resampled independently (they are independent runs), and the interval is the
 //! 2.5th and 97.5th percentiles of the replicated relative shifts (Efron & Tibshirani 1993, ch. 13).
+//! A run whose samples were measured many at a time is resampled at its effective size
+//! ([`Distribution::effective_len`]): a quantile of m independent draws from the run's histogram,
+//! so the interval is as wide as the run's real information allows.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -69,11 +72,12 @@ pub fn quantile_shift(base: &Distribution, current: &Distribution, q: f64, seed:
     })
 }
 
-/// The `q`-quantile of one resample of `d` (with replacement, same size).
+/// The `q`-quantile of one resample of `d` (with replacement, of its effective size).
 fn resampled_quantile(d: &Distribution, q: f64, rng: &mut ChaCha8Rng) -> u64 {
     let n = d.len();
-    let k = rank_of(q, n);
-    let u = beta(rng, k as f64, (n - k + 1) as f64);
+    let m = (d.effective_len().round() as u64).clamp(1, n.max(1));
+    let k = rank_of(q, m);
+    let u = beta(rng, k as f64, (m - k + 1) as f64);
     d.at_rank(((u * n as f64).ceil() as u64).max(1))
 }
 
@@ -94,6 +98,26 @@ mod tests {
         assert!((s.shift - 0.3).abs() < 0.02, "{s:?}");
         assert!(s.interval.contains(0.3) && !s.interval.contains(0.0), "{s:?}");
         assert_eq!(quantile_shift(&base, &current, 0.5, 7), Some(s), "seeded: reproducible");
+    }
+
+    #[test]
+    fn samples_measured_together_widen_the_interval() {
+        let base = spread(10_000, 300);
+        let current = spread(11_500, 300);
+        let alone = quantile_shift(&base, &current, 0.5, 3).unwrap();
+        let together = quantile_shift(
+            &base.clone().with_overlap(60.0),
+            &current.clone().with_overlap(60.0),
+            0.5,
+            3,
+        )
+        .unwrap();
+        assert_eq!(alone.shift, together.shift, "the point estimate does not change");
+        assert!(!alone.interval.contains(0.0), "{alone:?}");
+        assert!(
+            together.interval.contains(0.0),
+            "5 effective samples a side cannot tell 15 %: {together:?}"
+        );
     }
 
     #[test]

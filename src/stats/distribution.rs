@@ -9,6 +9,10 @@ pub struct Distribution {
     buckets: Vec<(u64, u64)>,
     /// Running totals of the counts, for rank look-ups.
     cumulative: Vec<u64>,
+    /// How many of the samples were measured at once, on average (1 when one at a time; 0 read as
+    /// 1). Samples taken together share the machine and the server's queue, so they move together
+    /// from one run to the next: the tests count them as `len / overlap` independent ones.
+    overlap: f64,
 }
 
 impl Distribution {
@@ -41,7 +45,27 @@ impl Distribution {
         Distribution {
             buckets: merged,
             cumulative,
+            overlap: 1.0,
         }
+    }
+
+    /// The same samples, `overlap` of them measured at once on average (see [`Self::effective_len`]).
+    pub fn with_overlap(mut self, overlap: f64) -> Self {
+        self.overlap = if overlap.is_finite() { overlap.max(1.0) } else { 1.0 };
+        self
+    }
+
+    /// The mean number of samples measured at once (at least 1).
+    pub fn overlap(&self) -> f64 {
+        self.overlap.max(1.0)
+    }
+
+    /// How many independent samples the distribution is worth: the count divided by the overlap
+    /// (the design effect of cluster sampling with every cluster fully correlated; Kish 1965,
+    /// §5.4). A burst of 200 creates released together, ~70 in flight at once, is worth ~3: two
+    /// bursts differ by a whole queue, not by 200 independent draws.
+    pub fn effective_len(&self) -> f64 {
+        self.len() as f64 / self.overlap()
     }
 
     pub fn len(&self) -> u64 {

@@ -6,6 +6,11 @@
 //! comparison allows (at least [`crate::compare`]'s minimum per side). The test assumes independent
 //! samples within and between the runs; it asks whether one run's latencies tend to be larger than
 //! the other's, not by how much (that is the quantile shift's job).
+//!
+//! Samples measured at once are not independent (see [`Distribution::effective_len`]): each side's
+//! share of U's variance, n₁n₂²/12 from the base and n₁²n₂/12 from the current, grows by that side's
+//! overlap, the design effect of a cluster sample (Kish 1965). With one sample at a time this is the
+//! textbook test.
 
 use super::special::normal_two_sided;
 use super::Distribution;
@@ -40,7 +45,8 @@ pub fn mann_whitney(base: &Distribution, current: &Distribution) -> Option<MannW
     }
     let u = rank_sum - n2 * (n2 + 1.0) / 2.0;
     let mean = n1 * n2 / 2.0;
-    let variance = n1 * n2 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)).max(1.0));
+    let design_effect = (n2 * base.overlap() + n1 * current.overlap()) / n;
+    let variance = n1 * n2 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)).max(1.0)) * design_effect;
     let p_value = if variance <= 0.0 {
         1.0
     } else {
@@ -106,6 +112,26 @@ mod tests {
         let r = mann_whitney(&a, &b).unwrap();
         assert_eq!(r.u, 29.0);
         assert!((r.p_value - 0.0784).abs() < 0.0005, "{r:?}");
+    }
+
+    #[test]
+    fn samples_measured_together_count_as_fewer() {
+        // 100 a side, every current sample above every base one: overwhelming when independent;
+        // measured 50 at a time each side holds 2 independent samples, and U's variance grows
+        // 50-fold (z shrinks by √50).
+        let a = Distribution::from_buckets((0..100).map(|v| (1000 + v, 1)));
+        let b = Distribution::from_buckets((0..100).map(|v| (1200 + v, 1)));
+        let alone = mann_whitney(&a, &b).unwrap();
+        let together = mann_whitney(&a.clone().with_overlap(50.0), &b.clone().with_overlap(50.0)).unwrap();
+        assert_eq!(alone.u, together.u);
+        assert!(alone.p_value < 1e-20, "{alone:?}");
+        assert!(together.p_value > 0.05, "{together:?}");
+        // Only one side overlapping: its share of the variance grows, the other's does not.
+        let one_side = mann_whitney(&a, &b.clone().with_overlap(50.0)).unwrap();
+        assert!(
+            one_side.p_value > alone.p_value && one_side.p_value < together.p_value,
+            "{one_side:?}"
+        );
     }
 
     #[test]

@@ -272,6 +272,7 @@ pub fn full_result(scenario: Scenario) -> RunResult {
         contention: None,
         chaos: None,
         histograms,
+        histogram_overlap: BTreeMap::new(),
         environment: BTreeMap::from([("clone_mode".to_string(), "copy".to_string())]),
         shard: None,
         aggregate: None,

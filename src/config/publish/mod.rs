@@ -80,6 +80,10 @@ pub struct PublishArgs {
     /// Smallest change that counts as a regression or improvement, in percent (default 10).
     #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
     pub min_effect: Option<f64>,
+    /// Smallest change of a latency that counts, in milliseconds (default 1): both this and
+    /// --min-effect must be exceeded.
+    #[arg(long, value_name = "MS", allow_negative_numbers = true)]
+    pub min_effect_ms: Option<f64>,
     /// Store this run's report.json as the new baseline at s3://bucket/key.
     #[arg(long, value_name = "S3_URL")]
     pub save_baseline: Option<String>,
@@ -327,7 +331,7 @@ fn baseline(args: &PublishArgs) -> Result<(Option<BaselineSource>, CompareConfig
         .as_deref()
         .map(|b| parse_baseline("--baseline", b))
         .transpose()?;
-    let compare = CompareConfig::build(args.alpha, args.min_effect, args.fail_on_regression)?;
+    let compare = CompareConfig::build(args.alpha, args.min_effect, args.min_effect_ms, args.fail_on_regression)?;
     if compare.fail_on_regression && baseline.is_none() {
         return Err(ConfigError::new("--fail-on-regression", "needs --baseline"));
     }

@@ -97,6 +97,11 @@ pub struct RunResult {
     /// Every latency histogram as base64 HdrHistogram V2 + DEFLATE (V2 in schema version 1), keyed
     /// `<workload>.<scope>.<metric>`.
     pub histograms: BTreeMap<String, String>,
+    /// Per histogram, how many of its operations were in flight at once on average (at least 1):
+    /// `compare` counts its samples as `count / overlap` independent ones. Absent in older reports
+    /// (read as 1: one at a time).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub histogram_overlap: BTreeMap<String, f64>,
     /// Facts about the platform worth knowing when reading numbers (e.g. `clone_mode: copy`).
     #[serde(default)]
     pub environment: BTreeMap<String, String>,

@@ -12,6 +12,10 @@ use crate::report::{decode_histogram, new_histogram, LatencySummary};
 /// Histograms added key by key; the merged set is what every summary of the aggregate comes from.
 pub struct MergedHistograms {
     pub map: BTreeMap<String, Histogram<u64>>,
+    /// Per key, the operations in flight at once on average, so the union is worth the sum of
+    /// the shards' independent samples (shards run apart: their samples do not overlap each
+    /// other's). Keys no shard reported an overlap for are left out (read as 1).
+    pub overlap: BTreeMap<String, f64>,
 }
 
 impl MergedHistograms {
@@ -39,18 +43,34 @@ fn renumber_round_key(key: &str, offset: u32) -> String {
 
 pub fn merge_histograms(parts: &[Part]) -> Result<MergedHistograms, String> {
     let mut map: BTreeMap<String, Histogram<u64>> = BTreeMap::new();
+    // Per merged key: (samples, independent samples), and whether any shard reported an overlap.
+    let mut worth: BTreeMap<String, (f64, f64, bool)> = BTreeMap::new();
     let mut offset = 0;
     for part in parts {
         for (key, text) in &part.result.histograms {
             let h = decode_histogram(text).map_err(|e| format!("{}: histogram {key}: {e}", part.source))?;
-            let merged = map.entry(renumber_round_key(key, offset)).or_insert_with(new_histogram);
+            let merged_key = renumber_round_key(key, offset);
+            let reported = part.result.histogram_overlap.get(key).copied();
+            let w = worth.entry(merged_key.clone()).or_default();
+            let n = h.len() as f64;
+            *w = (
+                w.0 + n,
+                w.1 + n / reported.unwrap_or(1.0).max(1.0),
+                w.2 || reported.is_some(),
+            );
+            let merged = map.entry(merged_key).or_insert_with(new_histogram);
             merged
                 .add(&h)
                 .map_err(|e| format!("{}: histogram {key} cannot be merged: {e:?}", part.source))?;
         }
         offset += part.rounds();
     }
-    Ok(MergedHistograms { map })
+    let overlap = worth
+        .into_iter()
+        .filter(|(_, (n, effective, reported))| *reported && *n > 0.0 && *effective > 0.0)
+        .map(|(k, (n, effective, _))| (k, ((n / effective).max(1.0) * 100.0).round() / 100.0))
+        .collect();
+    Ok(MergedHistograms { map, overlap })
 }
 
 #[cfg(test)]

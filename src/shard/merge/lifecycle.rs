@@ -170,6 +170,7 @@ mod tests {
         ];
         let hist = MergedHistograms {
             map: Default::default(),
+            overlap: Default::default(),
         };
         let lc = merge(&parts, &hist).unwrap();
         let m = lc.burst.unwrap();

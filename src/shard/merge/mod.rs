@@ -109,6 +109,7 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         // `--shard` refuses the object-storage workload like contention and chaos.
         object_storage: None,
         histograms: hist.map.iter().map(|(k, h)| (k.clone(), encode_histogram(h))).collect(),
+        histogram_overlap: hist.overlap.clone(),
         environment,
         // `--shard` refuses the contention and chaos workloads, so shards never carry them.
         contention: None,

@@ -30,9 +30,10 @@ pub fn crossed(view: &RunView<'_>) -> Vec<String> {
 pub fn baseline(view: &RunView<'_>) -> Option<BaselineLead> {
     let b = view.baseline.as_ref()?;
     let how = format!(
-        "Mann–Whitney U, α = {}, minimum effect {} %",
+        "Mann–Whitney U, α = {}, minimum effect {} % and {} ms",
         b.settings.alpha,
-        (b.settings.min_effect * 1000.0).round() / 10.0
+        (b.settings.min_effect * 1000.0).round() / 10.0,
+        b.settings.min_effect_ms
     );
     if let Some(why) = b.incomparable {
         return Some(BaselineLead {
