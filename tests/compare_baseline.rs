@@ -40,6 +40,25 @@ fn publish_without_a_baseline_yet_posts_the_comment_with_the_first_run_note() {
 }
 
 #[test]
+fn a_baseline_that_nothing_can_be_compared_with_makes_the_gate_inconclusive_not_green() {
+    // The baseline exists but is of another profile: the gate judged nothing, so a passing run
+    // publishes its comment and exits 3 (inconclusive), saying why; the same without the gate is 0.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = measured_run(tmp.path(), "run", 50, &[]);
+    let base = measured_run(tmp.path(), "base", 50, &[]);
+    publish_support::edit_report(&base, |v| v["profile"] = serde_json::json!("burst"));
+    let gh = FakeGitHub::start(100);
+    let args = ["--baseline", base.to_str().unwrap(), "--fail-on-regression"];
+    publish_to_github(&dir, &gh.url, "k", &args)
+        .code(3)
+        .stdout(predicate::str::contains("created PR comment"))
+        .stderr(predicate::str::contains(
+            "inconclusive: --fail-on-regression tested nothing: the runs are incomparable",
+        ));
+    publish_to_github(&dir, &gh.url, "k", &args[..2]).code(0);
+}
+
+#[test]
 fn a_run_without_a_baseline_yet_keeps_its_own_exit_code() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = measured_run(tmp.path(), "run", 50, &[]);

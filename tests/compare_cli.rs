@@ -156,6 +156,18 @@ fn operations_measured_together_count_as_the_independent_samples_they_are_worth(
     );
     assert!(row(&out, "| Sequential | TTI |").ends_with("| unchanged |"), "{out}");
     assert!(String::from_utf8_lossy(&ok.get_output().stderr).contains("note: not judged: Burst TTI: incomparable"));
+    // Every latency measured ~100 at a time: the gate tested nothing, so it is inconclusive.
+    for dir in [&base, &current] {
+        edit_report(dir, |v| {
+            let keys: Vec<String> = v["histograms"].as_object().unwrap().keys().cloned().collect();
+            v["histogram_overlap"] = keys.into_iter().map(|k| (k, serde_json::json!(100.0))).collect();
+        });
+    }
+    compare(&base, &current, &["--fail-on-regression"])
+        .code(3)
+        .stderr(predicate::str::contains(
+            "inconclusive: --fail-on-regression tested nothing: not one of the",
+        ));
 }
 
 #[test]
@@ -163,8 +175,9 @@ fn too_few_samples_are_incomparable_and_not_judged() {
     let tmp = tempfile::tempdir().unwrap();
     let base = measured_run(tmp.path(), "base", 5, &[]);
     let current = measured_run(tmp.path(), "current", 5, &[("lifecycle.burst.tti_ms", 3.0)]);
+    // Nothing could be tested: the gate says inconclusive (3), not pass.
     compare(&base, &current, &["--fail-on-regression"])
-        .success()
+        .code(3)
         .stdout(predicate::str::contains(
             "incomparable: too few samples to test (5 and 5",
         ))
@@ -177,12 +190,17 @@ fn runs_of_different_profiles_are_incomparable_not_compared() {
     let base = measured_run(tmp.path(), "base", N, &[]);
     let current = measured_run(tmp.path(), "current", N, &[("lifecycle.burst.tti_ms", 3.0)]);
     edit_report(&current, |v| v["profile"] = serde_json::json!("burst"));
+    // The gate judged nothing: inconclusive (3), never a pass; without the gate, a report (0).
     compare(&base, &current, &["--fail-on-regression"])
-        .success()
+        .code(3)
         .stdout(predicate::str::contains(
             "the runs are incomparable, different profiles (smoke and burst)",
         ))
-        .stdout(predicate::str::contains("| Burst |").not());
+        .stdout(predicate::str::contains("| Burst |").not())
+        .stderr(predicate::str::contains(
+            "inconclusive: --fail-on-regression tested nothing",
+        ));
+    compare(&base, &current, &[]).success();
 }
 
 #[test]
@@ -329,7 +347,8 @@ fn an_older_baseline_without_histograms_is_incomparable_not_guessed() {
             .arg(&current)
             .arg("--fail-on-regression")
             .assert()
-            .success(),
+            // The only latency is untestable: the gate tested nothing, inconclusive, not a pass.
+            .code(3),
     );
     assert!(
         row(&out, "| Checkpoint | restore |").ends_with("| incomparable: no histogram in the baseline |"),

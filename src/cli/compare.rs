@@ -65,6 +65,10 @@ pub fn compare_cmd(cmd: CompareCmd) -> i32 {
         Vec::new()
     };
     if failures.is_empty() {
+        if let Some(why) = cmp.gate_untested().filter(|_| cfg.fail_on_regression) {
+            eprintln!("inconclusive: --fail-on-regression tested nothing: {why}");
+            return ExitStatus::Inconclusive.code();
+        }
         return ExitStatus::Pass.code();
     }
     for r in &failures {

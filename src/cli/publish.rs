@@ -140,7 +140,13 @@ fn regression_exit(report: &PublishReport, verdict: ExitStatus) -> i32 {
         println!("history: wrote this run's entry to {at}");
     }
     if report.regressions.is_empty() {
-        return verdict.code();
+        return match (&report.gate_untested, verdict) {
+            (Some(why), ExitStatus::Pass) => {
+                eprintln!("inconclusive: --fail-on-regression tested nothing: {why}");
+                ExitStatus::Inconclusive.code()
+            }
+            _ => verdict.code(),
+        };
     }
     for r in &report.regressions {
         eprintln!("regression: {r}");

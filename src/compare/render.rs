@@ -24,6 +24,28 @@ impl Comparison {
             .collect()
     }
 
+    /// Why `--fail-on-regression` could not judge anything: the runs are incomparable, or not one
+    /// latency metric could be tested (every one incomparable, e.g. bursts worth too few
+    /// independent samples). A gate that tested nothing must not read as a pass.
+    pub fn gate_untested(&self) -> Option<String> {
+        if let Some(why) = &self.incomparable {
+            return Some(format!("the runs are incomparable ({why})"));
+        }
+        let latencies = || self.rows.iter().filter(|r| !r.key.ends_with("success_rate"));
+        let tested = latencies().any(|r| {
+            matches!(
+                r.decision,
+                Decision::Regressed { .. } | Decision::Improved { .. } | Decision::Unchanged | Decision::NoData(_)
+            )
+        });
+        (!tested).then(|| {
+            format!(
+                "not one of the {} latency metrics could be tested (see the notes on what was not judged)",
+                latencies().count()
+            )
+        })
+    }
+
     /// Metrics and parts that were not judged, one line each: worth a warning, not a failure.
     pub fn not_judged(&self) -> Vec<String> {
         let mut out: Vec<String> = self

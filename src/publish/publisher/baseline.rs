@@ -26,6 +26,7 @@ pub(super) fn compare_step(
     keep_step(dir, &staged.dir, "comparison.md", &md, report);
     if cfg.compare.fail_on_regression {
         report.regressions = cmp.gate_failures();
+        report.gate_untested = cmp.gate_untested();
     }
     report
         .warnings

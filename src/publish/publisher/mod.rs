@@ -52,6 +52,9 @@ pub struct PublishReport {
     /// Reasons for failing `--fail-on-regression`: significant regressions and metrics with no
     /// data; empty when none (or the gate is off).
     pub regressions: Vec<String>,
+    /// Set when `--fail-on-regression` could judge nothing against an existing baseline (the
+    /// runs are incomparable, or every latency metric was): the run is then at best inconclusive.
+    pub gate_untested: Option<String>,
     /// True when a baseline was asked for and none exists yet (the first run of a branch).
     pub first_run: bool,
     /// Where this run's history entry was written.
