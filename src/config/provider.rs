@@ -240,6 +240,20 @@ fn parse_endpoint(endpoint: Option<&str>) -> Result<String, ConfigError> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn only_the_command_provider_limits_file_sizes_and_names_the_flag() {
+        let command = ProviderConfig::Command {
+            cmd: vec!["plugin".into()],
+        };
+        assert_eq!(check_file_sizes(&command, Some(64.0), &[1.0, 64.0]), Ok(()));
+        assert_eq!(check_file_sizes(&command, None, &[]), Ok(()));
+        let flag = |r: Result<(), ConfigError>| r.unwrap_err().field;
+        assert_eq!(flag(check_file_sizes(&command, Some(64.5), &[])), "--marker-size");
+        assert_eq!(flag(check_file_sizes(&command, None, &[1.0, 64.1])), "--storage-sizes");
+        let local = ProviderConfig::Local { work_dir: None };
+        assert_eq!(check_file_sizes(&local, Some(1024.0), &[1024.0]), Ok(()));
+    }
+
     fn build(f: impl FnOnce(&mut RunArgs), env: &[(&str, &str)]) -> Result<ProviderConfig, ConfigError> {
         let mut args = RunArgs::default();
         f(&mut args);
