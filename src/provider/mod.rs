@@ -177,6 +177,8 @@ pub trait Provider: Send + Sync {
     async fn exec(&self, sandbox: &SandboxId, request: &ExecRequest) -> ProviderResult<ExecOutput>;
 
     /// Writes `data` to `path`, relative to the sandbox's root; paths escaping the sandbox are refused.
+    /// For small files (scripts, probes); markers and storage files go through
+    /// [`Provider::write_payload`], which never holds them whole.
     async fn write_file(&self, sandbox: &SandboxId, path: &str, data: Bytes) -> ProviderResult<()>;
 
     async fn read_file(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Bytes>;
