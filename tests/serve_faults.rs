@@ -12,7 +12,7 @@ use assert_cmd::Command;
 use bytes::Bytes;
 use serve_support::{ServeArgs, Server};
 use stress_action::provider::http::HttpProvider;
-use stress_action::provider::{ExecRequest, Provider, SandboxId};
+use stress_action::provider::{ExecRequest, Payload, Provider, SandboxId};
 use stress_action::verify::InfraClass;
 use support::{assert_accounting, read_report};
 
@@ -247,15 +247,22 @@ fn a_server_that_never_answers_is_a_timeout() {
 }
 
 #[tokio::test]
-async fn storage_sized_files_round_trip_and_oversized_bodies_are_refused() {
+async fn storage_sized_files_round_trip_and_file_bodies_have_no_limit_but_json_bodies_do() {
     let server = Server::clean();
     let p = HttpProvider::new(&server.url, None).unwrap();
     let sb = p.create().await.unwrap();
     let data = Bytes::from((0..16u32 << 20).map(|i| (i * 7 + i / 251) as u8).collect::<Vec<u8>>());
     p.write_file(&sb, "big/16mb.bin", data.clone()).await.unwrap();
     assert!(p.read_file(&sb, "big/16mb.bin").await.unwrap() == data);
+    // Past the 64 MiB request-body limit of the JSON calls: a file upload streams to disk.
+    let huge = Payload::new(5, (64 << 20) + 1);
+    let sent = p.write_payload(&sb, "huge.bin", &huge).await.unwrap();
+    assert_eq!(sent.len, (64 << 20) + 1);
+    assert_eq!(p.read_digest(&sb, "huge.bin").await.unwrap(), sent);
+    // The limit still holds for a JSON body: an exec of 64 MiB of argv.
+    let argv = vec!["x".repeat(64 << 20)];
     let err = p
-        .write_file(&sb, "huge.bin", Bytes::from(vec![0u8; (64 << 20) + 1]))
+        .exec(&sb, &ExecRequest::new(argv, Duration::from_secs(5)))
         .await
         .unwrap_err();
     // The server answers 413 without reading the body; a client still sending may see the close first.

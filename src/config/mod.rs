@@ -25,7 +25,7 @@ use std::time::Duration;
 pub use crate::error::ConfigError;
 pub use chaos::{ChaosConfig, Nemesis};
 pub use profile::Profile;
-pub use provider::{ProviderConfig, Secret, DEFAULT_TOKEN_ENV};
+pub use provider::{ProviderConfig, Secret, COMMAND_MAX_FILE_MB, DEFAULT_TOKEN_ENV};
 pub use threshold::Threshold;
 pub use workloads::{LifecycleConfig, LifecycleMode, StorageConfig, WorkloadKind, WorkloadsConfig};
 
@@ -167,6 +167,22 @@ pub struct RunConfig {
     pub thresholds: Vec<Threshold>,
 }
 
+/// The file sizes of the selected workloads (the marker: checkpoint and chaos; storage's sizes)
+/// checked against what the provider can carry.
+fn check_file_sizes(
+    provider: &ProviderConfig,
+    workloads: &workloads::WorkloadsConfig,
+    checkpoint: &CheckpointConfig,
+) -> Result<(), ConfigError> {
+    let runs_marker = workloads.runs(WorkloadKind::Checkpoint) || workloads.runs(WorkloadKind::Chaos);
+    let storage_mb = if workloads.runs(WorkloadKind::Storage) {
+        workloads.storage.sizes_mb.as_slice()
+    } else {
+        &[]
+    };
+    provider::check_file_sizes(provider, runs_marker.then_some(checkpoint.marker_size_mb), storage_mb)
+}
+
 const MAX_MARKER_MB: f64 = 1024.0;
 /// A tenth of a workload's operations failing on the platform already means it was not really tested.
 pub const DEFAULT_MAX_INFRA_RATE: f64 = 0.1;
@@ -199,6 +215,7 @@ impl RunConfig {
         let exec_timeout_ms = int_in("--exec-timeout-ms", args.exec_timeout_ms, 60_000, 1, 3_600_000)?;
 
         let workloads = workloads::build(&args, profile)?;
+        check_file_sizes(&provider, &workloads, &checkpoint)?;
         let object_store = object_store::build(&args, workloads.runs(WorkloadKind::ObjectStorage))?;
         // Per workload. The chaos workload is exempt: its scenarios cause infra errors on purpose and
         // each scenario's own rule (the fault hit, something verified, nothing lost) decides.

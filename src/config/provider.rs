@@ -32,6 +32,44 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Largest file (storage size, marker) the command provider carries: a plugin's `read_file` answer
+/// is one JSON line holding the file in base64 (4/3 of its size), and the provider reads lines of
+/// at most 96 MiB (`provider::command`, which checks at compile time that this fits). Larger files
+/// would turn every later operation of the plugin into infra, so they are refused up front.
+pub const COMMAND_MAX_FILE_MB: f64 = 64.0;
+
+/// Refuses, with exit 2 naming the flag, a file size the chosen provider cannot carry: the local
+/// and http providers stream (any size the flags accept), the command provider's JSON lines hold a
+/// file whole ([`COMMAND_MAX_FILE_MB`]). `marker_mb` and `storage_mb` are the sizes of the selected
+/// workloads (`None`, empty: not selected).
+pub fn check_file_sizes(
+    provider: &ProviderConfig,
+    marker_mb: Option<f64>,
+    storage_mb: &[f64],
+) -> Result<(), ConfigError> {
+    if !matches!(provider, ProviderConfig::Command { .. }) {
+        return Ok(());
+    }
+    let over = |mb: f64| mb > COMMAND_MAX_FILE_MB;
+    if let Some(mb) = marker_mb.filter(|mb| over(*mb)) {
+        return Err(ConfigError::new(
+            "--marker-size",
+            format!(
+                "{mb} MB is more than the command provider carries ({COMMAND_MAX_FILE_MB} MB: a file travels whole in one JSON line); use a smaller marker or --provider http"
+            ),
+        ));
+    }
+    if let Some(mb) = storage_mb.iter().copied().find(|mb| over(*mb)) {
+        return Err(ConfigError::new(
+            "--storage-sizes",
+            format!(
+                "{mb} MB is more than the command provider carries ({COMMAND_MAX_FILE_MB} MB: a file travels whole in one JSON line); use smaller sizes or --provider http"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Which platform the run talks to.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ProviderConfig {
@@ -201,6 +239,20 @@ fn parse_endpoint(endpoint: Option<&str>) -> Result<String, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_command_provider_limits_file_sizes_and_names_the_flag() {
+        let command = ProviderConfig::Command {
+            cmd: vec!["plugin".into()],
+        };
+        assert_eq!(check_file_sizes(&command, Some(64.0), &[1.0, 64.0]), Ok(()));
+        assert_eq!(check_file_sizes(&command, None, &[]), Ok(()));
+        let flag = |r: Result<(), ConfigError>| r.unwrap_err().field;
+        assert_eq!(flag(check_file_sizes(&command, Some(64.5), &[])), "--marker-size");
+        assert_eq!(flag(check_file_sizes(&command, None, &[1.0, 64.1])), "--storage-sizes");
+        let local = ProviderConfig::Local { work_dir: None };
+        assert_eq!(check_file_sizes(&local, Some(1024.0), &[1024.0]), Ok(()));
+    }
 
     fn build(f: impl FnOnce(&mut RunArgs), env: &[(&str, &str)]) -> Result<ProviderConfig, ConfigError> {
         let mut args = RunArgs::default();

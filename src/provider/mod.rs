@@ -9,6 +9,7 @@ pub mod http;
 mod infra;
 pub mod local;
 pub mod observed;
+pub mod payload;
 pub mod retry;
 
 use std::time::{Duration, Instant};
@@ -18,6 +19,7 @@ use bytes::Bytes;
 
 pub use infra::{signal_name, InfraClass};
 pub use local::LocalProvider;
+pub use payload::{Digest, Payload};
 
 /// A platform-assigned sandbox handle; opaque to workloads.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -175,9 +177,28 @@ pub trait Provider: Send + Sync {
     async fn exec(&self, sandbox: &SandboxId, request: &ExecRequest) -> ProviderResult<ExecOutput>;
 
     /// Writes `data` to `path`, relative to the sandbox's root; paths escaping the sandbox are refused.
+    /// For small files (scripts, probes); markers and storage files go through
+    /// [`Provider::write_payload`], which never holds them whole.
     async fn write_file(&self, sandbox: &SandboxId, path: &str, data: Bytes) -> ProviderResult<()>;
 
     async fn read_file(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Bytes>;
+
+    /// Writes `payload` to `path` as it is generated, so a large file never sits in memory whole;
+    /// answers the length and SHA-256 of what was sent. A retried attempt generates it again from
+    /// the first byte. The default carries it whole through [`Provider::write_file`], for
+    /// platforms that can only take a file in one piece.
+    async fn write_payload(&self, sandbox: &SandboxId, path: &str, payload: &Payload) -> ProviderResult<Digest> {
+        let (data, digest) = payload.to_bytes();
+        self.write_file(sandbox, path, data).await?;
+        Ok(digest)
+    }
+
+    /// The length and SHA-256 of the file at `path`, hashed as it is read, so verifying a large
+    /// file never holds it whole. The default reads it whole through [`Provider::read_file`].
+    async fn read_digest(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Digest> {
+        let data = self.read_file(sandbox, path).await?;
+        Ok(Digest::of(&data))
+    }
 
     /// Returns once the checkpoint is ready to restore (implementations poll where the platform is
     /// asynchronous), so a returned id is always restorable.

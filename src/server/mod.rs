@@ -10,6 +10,7 @@
 
 pub mod clients;
 pub mod faults;
+mod files;
 pub mod guard;
 mod in_process;
 pub mod routes;

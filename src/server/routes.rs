@@ -2,22 +2,20 @@
 //! the request's fault (see [`super::guard`]), call the provider, and answer with the protocol's
 //! JSON shapes.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{DefaultBodyLimit, Extension, Path, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use bytes::Bytes;
 
+use super::files;
 use super::guard::{
-    admit, authorize, body_error, error, file_path, json_answer, once, provider_error_answer, respond, sandbox_exists,
-    ConnKill,
+    admit, authorize, body_error, error, json_answer, once, provider_error_answer, respond, sandbox_exists, ConnKill,
 };
 use super::state::{AppState, Job};
 use crate::provider::http::wire::{
@@ -25,7 +23,7 @@ use crate::provider::http::wire::{
 };
 use crate::provider::{CheckpointId, ExecRequest, Provider, SandboxId};
 
-/// Largest request body (file uploads included).
+/// Largest request body of the JSON calls; file uploads stream to disk and have no limit.
 pub const MAX_REQUEST_BODY: usize = 64 << 20;
 /// Longest exec timeout a client may ask for.
 const MAX_EXEC_TIMEOUT_MS: u64 = 3_600_000;
@@ -38,7 +36,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/sandboxes", post(create))
         .route("/v1/sandboxes/{id}", axum::routing::delete(destroy))
         .route("/v1/sandboxes/{id}/exec", post(exec))
-        .route("/v1/sandboxes/{id}/files", get(read_file).put(write_file))
+        .route("/v1/sandboxes/{id}/files", get(files::read_file).put(files::write_file))
         .route("/v1/sandboxes/{id}/checkpoints", post(checkpoint))
         .route("/v1/checkpoints/{id}", get(checkpoint_status).delete(delete_checkpoint))
         .route("/v1/checkpoints/{id}/restore", post(restore))
@@ -118,68 +116,6 @@ async fn exec(
         }
     })
     .await
-}
-
-async fn write_file(
-    State(state): State<Arc<AppState>>,
-    Extension(kill): Extension<ConnKill>,
-    Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let _slot = match admit(&state, &headers, &kill, "write_file").await {
-        Ok(slot) => slot,
-        Err(resp) => return resp,
-    };
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return body_error(&rejection),
-    };
-    let path = match file_path(&query) {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
-    match state.provider.write_file(&SandboxId(id), path, body).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => respond(provider_error_answer(&e)),
-    }
-}
-
-async fn read_file(
-    State(state): State<Arc<AppState>>,
-    Extension(kill): Extension<ConnKill>,
-    Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
-    let _slot = match admit(&state, &headers, &kill, "read_file").await {
-        Ok(slot) => slot,
-        Err(resp) => return resp,
-    };
-    let path = match file_path(&query) {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
-    match state.provider.read_file(&SandboxId(id), path).await {
-        Ok(data) => {
-            let data = match state.faults.corrupt_read(data.len()) {
-                Some(at) => {
-                    let mut bytes = data.to_vec();
-                    bytes[at] ^= 0xff;
-                    Bytes::from(bytes)
-                }
-                None => data,
-            };
-            (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/octet-stream")],
-                Body::from(data),
-            )
-                .into_response()
-        }
-        Err(e) => respond(provider_error_answer(&e)),
-    }
 }
 
 async fn checkpoint(

@@ -3,7 +3,8 @@
 //! One planned operation per size × iteration, each ending in one outcome: `Verified` when the bytes
 //! came back identical, `Corrupted` (check `sha256`) when they did not, `Infra` when an upload or
 //! download failed. A failed delete is counted apart (`delete_failures`) and does not change the
-//! outcome. Only one file is in memory at a time; latencies go to HdrHistograms
+//! outcome. Files stream both ways (generated and hashed a chunk at a time, see
+//! [`crate::provider::payload`]), so memory stays flat however large they are; latencies go to HdrHistograms
 //! (`storage.<size>mb.upload_ms`, `storage.<size>mb.download_ms`).
 
 use std::collections::BTreeMap;
@@ -11,15 +12,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 use crate::config::StorageConfig;
 use crate::console::progress::Progress;
-use crate::provider::{ExecRequest, ProviderError, SandboxId};
+use crate::provider::{ExecRequest, Payload, ProviderError, SandboxId};
 use crate::record::{ms, Event};
 use crate::report::{StorageReport, StorageSizeReport};
-use crate::verify::sha256::hex_digest;
 use crate::verify::Outcome;
 use crate::workload::WorkloadContext;
 
@@ -140,14 +138,17 @@ pub fn throughput(size_mb: f64, mean_ms: f64) -> f64 {
     (size_mb / (mean_ms / 1000.0) * 100.0).round() / 100.0
 }
 
-/// The bytes of one iteration: reproducible from the run's seed, different per size and iteration.
-pub fn payload(seed: u64, size_mb: f64, size_index: usize, iteration: u32) -> Bytes {
-    let len = (size_mb * 1024.0 * 1024.0).round() as usize;
+/// The bytes of one iteration: reproducible from the run's seed, different per size and iteration;
+/// generated as they are sent, never held whole.
+pub fn payload_of(seed: u64, size_mb: f64, size_index: usize, iteration: u32) -> Payload {
+    let len = (size_mb * 1024.0 * 1024.0).round() as u64;
     let stream = (size_index as u64) << 32 | u64::from(iteration);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5354_4f52);
-    let mut data = vec![0u8; len];
-    rng.fill_bytes(&mut data);
-    Bytes::from(data)
+    Payload::new(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5354_4f52, len)
+}
+
+/// The same bytes whole, for a store that takes a file in one piece (object-storage).
+pub fn payload(seed: u64, size_mb: f64, size_index: usize, iteration: u32) -> Bytes {
+    payload_of(seed, size_mb, size_index, iteration).to_bytes().0
 }
 
 /// One iteration: upload, download, compare, delete. Returns the outcome and whether delete failed.
@@ -159,36 +160,37 @@ async fn transfer(
     iteration: u32,
 ) -> (Outcome, bool) {
     let provider = ctx.provider.as_ref();
-    let data = payload(ctx.seed, size_mb, size_index, iteration);
-    let expected = hex_digest(&data);
+    let data = payload_of(ctx.seed, size_mb, size_index, iteration);
     let path = format!("stress-storage/blob-{size_index}-{iteration}.bin");
     let mut timings = BTreeMap::new();
 
     let started = Instant::now();
-    if let Err(e) = provider.write_file(sb, &path, data).await {
-        let outcome = infra("upload", e);
-        record(ctx, size_mb, iteration, Some(sb), timings, &outcome);
-        return (outcome, false);
-    }
+    let sent = match provider.write_payload(sb, &path, &data).await {
+        Ok(sent) => sent,
+        Err(e) => {
+            let outcome = infra("upload", e);
+            record(ctx, size_mb, iteration, Some(sb), timings, &outcome);
+            return (outcome, false);
+        }
+    };
     let upload = started.elapsed();
     ctx.recorder.histograms.record(&key(size_mb, "upload_ms"), upload);
     timings.insert("upload_ms", ms(upload));
 
     let started = Instant::now();
-    let outcome = match provider.read_file(sb, &path).await {
+    let outcome = match provider.read_digest(sb, &path).await {
         Err(e) => infra("download", e),
         Ok(back) => {
             let download = started.elapsed();
             ctx.recorder.histograms.record(&key(size_mb, "download_ms"), download);
             timings.insert("download_ms", ms(download));
-            let actual = hex_digest(&back);
-            if actual == expected {
+            if back == sent {
                 Outcome::Verified
             } else {
                 Outcome::corrupted(
                     "sha256",
-                    expected,
-                    format!("{actual} ({} of {} bytes came back)", back.len(), ms_bytes(size_mb)),
+                    sent.sha256,
+                    format!("{} ({} of {} bytes came back)", back.sha256, back.len, sent.len),
                 )
             }
         }
@@ -215,10 +217,6 @@ async fn transfer(
     };
     record(ctx, size_mb, iteration, Some(sb), timings, &outcome);
     (outcome, delete_failed)
-}
-
-fn ms_bytes(size_mb: f64) -> usize {
-    (size_mb * 1024.0 * 1024.0).round() as usize
 }
 
 fn infra(step: &str, e: ProviderError) -> Outcome {

@@ -12,10 +12,14 @@ use tokio::process::{Child, ChildStdout};
 use tokio::sync::oneshot;
 
 use super::wire::{self, Response};
+use crate::config::COMMAND_MAX_FILE_MB;
 use crate::provider::ProviderDeath;
 
 /// Longest response line accepted (a 16 MB file read is ~22 MB of base64).
 const MAX_LINE: usize = 96 << 20;
+
+// The largest file the config lets through must fit in one line: base64 (4/3) plus the envelope.
+const _: () = assert!((COMMAND_MAX_FILE_MB as usize) * (1 << 20) / 3 * 4 + (64 << 10) <= MAX_LINE);
 
 pub type Pending = Mutex<PendingState>;
 

@@ -24,7 +24,8 @@ use serde::de::DeserializeOwned;
 use crate::config::Secret;
 use crate::provider::InfraClass;
 use crate::provider::{
-    CheckpointId, ExecOutput, ExecRequest, Provider, ProviderDeath, ProviderError, ProviderResult, SandboxId,
+    CheckpointId, Digest, ExecOutput, ExecRequest, Payload, Provider, ProviderDeath, ProviderError, ProviderResult,
+    SandboxId,
 };
 use transport::{new_idempotency_key, Body, Call, Transport, MAX_FILE_BODY, MAX_JSON_BODY, MAX_RETRIES};
 use wire::{CheckpointState, CheckpointStatus, ExecBody, ExecResult, Health, SandboxCreated};
@@ -195,6 +196,16 @@ fn call(op: &'static str, method: Method, path: String, timeout: Duration) -> Ca
     }
 }
 
+/// Slowest transfer rate an upload's deadline allows for, on top of the call's own deadline.
+const MIN_TRANSFER_BYTES_PER_S: u64 = 8 << 20;
+
+/// The deadline of one upload attempt of `len` bytes: the call's deadline plus the time the bytes
+/// take at [`MIN_TRANSFER_BYTES_PER_S`] (30 s plus 128 s for 1 GiB), so a large file is not cut off
+/// by a deadline meant for a small one.
+pub fn transfer_timeout(call_timeout: Duration, len: u64) -> Duration {
+    call_timeout + Duration::from_secs_f64(len as f64 / MIN_TRANSFER_BYTES_PER_S as f64)
+}
+
 fn parse<T: DeserializeOwned>(op: &str, body: &[u8]) -> ProviderResult<T> {
     serde_json::from_slice(body).map_err(|e| {
         let shown = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
@@ -283,6 +294,33 @@ impl Provider for HttpProvider {
         c.max_body = MAX_FILE_BODY;
         c.file_answer = true;
         self.transport.send(c).await.map(|(_, body)| body)
+    }
+
+    /// Streamed: the body is generated as it is sent, and the attempt's deadline grows with the
+    /// payload ([`transfer_timeout`]).
+    async fn write_payload(&self, sandbox: &SandboxId, path: &str, payload: &Payload) -> ProviderResult<Digest> {
+        let mut c = call(
+            "write_file",
+            Method::PUT,
+            format!("/v1/sandboxes/{}/files", seg(&sandbox.0)),
+            transfer_timeout(self.call_timeout, payload.len()),
+        );
+        c.query = Some(("path", path));
+        c.body = None;
+        self.transport.send_payload(c, payload).await
+    }
+
+    /// Streamed: the answer is hashed as it arrives, whatever its size.
+    async fn read_digest(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Digest> {
+        let mut c = call(
+            "read_file",
+            Method::GET,
+            format!("/v1/sandboxes/{}/files", seg(&sandbox.0)),
+            self.call_timeout,
+        );
+        c.query = Some(("path", path));
+        c.file_answer = true;
+        self.transport.send_digest(c).await
     }
 
     async fn checkpoint(&self, sandbox: &SandboxId) -> ProviderResult<CheckpointId> {

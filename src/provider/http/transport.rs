@@ -5,6 +5,7 @@
 //! backoff. POSTs carry an idempotency key that stays the same across attempts, so a retried
 //! `exec` or `restore` whose first answer was lost is not run twice by a server that honours keys.
 
+use std::future::Future;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -15,8 +16,9 @@ use super::classify::{self, class_of_status};
 use super::liveness::Liveness;
 use super::wire::{ErrorBody, IDEMPOTENCY_KEY};
 use crate::config::Secret;
+use crate::provider::payload::{ChunkBody, Hasher};
 use crate::provider::retry::note_retry;
-use crate::provider::{ProviderError, ProviderResult};
+use crate::provider::{Digest, Payload, ProviderError, ProviderResult};
 
 /// Attempts after the first for a call that failed in a retryable way.
 pub const MAX_RETRIES: u32 = 4;
@@ -25,7 +27,8 @@ const BACKOFF_CAP: Duration = Duration::from_millis(1000);
 
 /// Largest JSON response accepted: exec output is capped at 1 MiB per stream, base64 grows it by 4/3.
 pub const MAX_JSON_BODY: usize = 8 << 20;
-/// Largest file download accepted.
+/// Largest file read into memory ([`Transport::send`]); large files are read as digests
+/// ([`Transport::send_digest`]), which have no limit.
 pub const MAX_FILE_BODY: usize = 256 << 20;
 /// How the client introduces itself, so a platform can find stress-action's traffic in its logs.
 pub const USER_AGENT: &str = concat!("stress-action/", env!("CARGO_PKG_VERSION"));
@@ -94,49 +97,77 @@ impl Transport {
     /// Runs `call` with retries; returns the status and the (size-limited) body of a 2xx answer.
     /// Every retry is counted as an attempt of the call in progress (see [`note_retry`]).
     pub async fn send(&self, call: Call<'_>) -> ProviderResult<(StatusCode, Bytes)> {
+        let call = &call;
+        self.retrying(call, |tries| async move {
+            match self.attempt(call).await {
+                Err(e) if e.status == Some(404) && call.not_found_ok_on_retry && tries > 0 => {
+                    Ok((StatusCode::NO_CONTENT, Bytes::new()))
+                }
+                answer => answer,
+            }
+        })
+        .await
+    }
+
+    /// Sends `payload` as the body of `call`, generated chunk by chunk, and answers what was sent.
+    /// Each attempt generates it again from the first byte: a streamed body cannot be replayed.
+    /// `call.timeout` bounds each whole attempt, so the caller sizes it for the payload.
+    pub async fn send_payload(&self, call: Call<'_>, payload: &Payload) -> ProviderResult<Digest> {
+        self.retrying(&call, |_| self.attempt_payload(&call, payload)).await
+    }
+
+    /// Runs `call`, whose answer is a file, and answers the file's length and SHA-256, hashed as
+    /// it arrives (no size limit: nothing is kept). `call.timeout` bounds the wait for the answer
+    /// and then each wait for more of the body, so a large file is not cut off by a deadline meant
+    /// for small ones, and a stalled one still is.
+    pub async fn send_digest(&self, call: Call<'_>) -> ProviderResult<Digest> {
+        self.retrying(&call, |_| self.attempt_digest(&call)).await
+    }
+
+    /// The retry loop of every call: `attempt` is given how many attempts came before it.
+    async fn retrying<T, F, Fut>(&self, call: &Call<'_>, mut attempt: F) -> ProviderResult<T>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = ProviderResult<T>>,
+    {
         let request = self.liveness.begin();
-        let result = self.send_with_retries(&call).await;
+        let mut tries = 0u32;
+        let result = loop {
+            match attempt(tries).await {
+                Ok(answer) => break Ok(answer),
+                Err(e) if tries < call.retries.min(MAX_RETRIES) && classify::is_retryable(&e) => {
+                    tries += 1;
+                    note_retry();
+                    tokio::time::sleep(backoff(tries)).await;
+                }
+                Err(mut e) => {
+                    if tries > 0 {
+                        e.message = format!("{} (after {} attempts)", e.message, tries + 1);
+                    }
+                    break Err(e);
+                }
+            }
+        };
         self.liveness.ended(request, result.as_ref().map(|_| ()));
         result
     }
 
-    async fn send_with_retries(&self, call: &Call<'_>) -> ProviderResult<(StatusCode, Bytes)> {
-        let mut attempt = 0u32;
-        loop {
-            match self.attempt(call).await {
-                Ok(answer) => return Ok(answer),
-                Err(e) if e.status == Some(404) && call.not_found_ok_on_retry && attempt > 0 => {
-                    return Ok((StatusCode::NO_CONTENT, Bytes::new()))
-                }
-                Err(e) if attempt < call.retries.min(MAX_RETRIES) && classify::is_retryable(&e) => {
-                    attempt += 1;
-                    note_retry();
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
-                Err(mut e) => {
-                    if attempt > 0 {
-                        e.message = format!("{} (after {} attempts)", e.message, attempt + 1);
-                    }
-                    return Err(e);
-                }
-            }
-        }
-    }
-
-    async fn attempt(&self, call: &Call<'_>) -> ProviderResult<(StatusCode, Bytes)> {
+    /// The request of one attempt, without a deadline or a body of a payload (the callers add
+    /// theirs).
+    fn request(&self, call: &Call<'_>) -> ProviderResult<reqwest::RequestBuilder> {
         let mut url = reqwest::Url::parse(&format!("{}{}", self.base, call.path))
             .map_err(|e| ProviderError::provider(format!("{}: bad request URL: {e}", call.op)))?;
         if let Some((k, v)) = call.query {
             url.query_pairs_mut().append_pair(k, v);
         }
-        let mut req = self.client.request(call.method.clone(), url).timeout(call.timeout);
+        let mut req = self.client.request(call.method.clone(), url);
         if let Some(token) = &self.token {
             req = req.header(reqwest::header::AUTHORIZATION, format!("Bearer {}", token.expose()));
         }
         if let Some(key) = &call.idempotency_key {
             req = req.header(IDEMPOTENCY_KEY, key.as_str());
         }
-        req = match &call.body {
+        Ok(match &call.body {
             Some(Body::Json(bytes)) => req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(bytes.clone()),
@@ -144,35 +175,93 @@ impl Transport {
                 .header(reqwest::header::CONTENT_TYPE, FILE_CONTENT_TYPE)
                 .body(bytes.clone()),
             None => req,
-        };
-        let mut resp = req
+        })
+    }
+
+    async fn attempt(&self, call: &Call<'_>) -> ProviderResult<(StatusCode, Bytes)> {
+        let mut resp = self
+            .request(call)?
+            .timeout(call.timeout)
             .send()
             .await
             .map_err(|e| classify::classify_send_error(call.op, &e))?;
         let status = resp.status();
-        if status.is_success() && call.file_answer {
+        if !status.is_success() {
+            return Err(error_answer(call.op, resp).await);
+        }
+        if call.file_answer {
             file_answer_shape(call.op, status, &resp)?;
         }
-        let limit = if status.is_success() { call.max_body } else { 64 << 10 };
-        let body = read_limited(&mut resp, limit, call.op).await;
-        if status.is_success() {
-            return Ok((status, body?));
+        Ok((status, read_limited(&mut resp, call.max_body, call.op).await?))
+    }
+
+    async fn attempt_payload(&self, call: &Call<'_>, payload: &Payload) -> ProviderResult<Digest> {
+        let (body, producer) = ChunkBody::generate(*payload);
+        let mut resp = self
+            .request(call)?
+            .timeout(call.timeout)
+            .header(reqwest::header::CONTENT_TYPE, FILE_CONTENT_TYPE)
+            .header(reqwest::header::CONTENT_LENGTH, payload.len())
+            .body(reqwest::Body::wrap(body))
+            .send()
+            .await
+            .map_err(|e| classify::classify_send_error(call.op, &e))?;
+        if !resp.status().is_success() {
+            return Err(error_answer(call.op, resp).await);
         }
-        // An error answer: its body is only a description, so a broken one still leaves the status.
-        let detail = body
-            .ok()
-            .and_then(|b| serde_json::from_slice::<ErrorBody>(&b).ok())
-            .map(|b| b.error);
-        let code = detail.as_ref().map(|d| d.code.as_str());
-        let message = match &detail {
-            Some(d) => format!("{}: {} ({})", call.op, d.message, d.code),
-            None => format!("{}: HTTP {}", call.op, status.as_u16()),
-        };
-        Err(ProviderError {
-            class: class_of_status(status.as_u16(), code),
-            status: Some(status.as_u16()),
-            message,
-        })
+        read_limited(&mut resp, call.max_body, call.op).await?;
+        drop(resp);
+        match producer.await {
+            Ok(Some(sent)) => Ok(sent),
+            _ => Err(ProviderError::provider(format!(
+                "{}: the server answered success before taking the whole body of {} bytes",
+                call.op,
+                payload.len()
+            ))),
+        }
+    }
+
+    async fn attempt_digest(&self, call: &Call<'_>) -> ProviderResult<Digest> {
+        let op = call.op;
+        let wait = call.timeout;
+        let stalled = || ProviderError::timeout(format!("{op}: no data for {} s", wait.as_secs_f64()));
+        let mut resp = tokio::time::timeout(wait, self.request(call)?.send())
+            .await
+            .map_err(|_| ProviderError::timeout(format!("{op}: no response in {} s", wait.as_secs_f64())))?
+            .map_err(|e| classify::classify_send_error(op, &e))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(error_answer(op, resp).await);
+        }
+        file_answer_shape(op, status, &resp)?;
+        let mut hasher = Hasher::default();
+        loop {
+            match tokio::time::timeout(wait, resp.chunk()).await.map_err(|_| stalled())? {
+                Ok(Some(chunk)) => hasher.update(&chunk),
+                Ok(None) => return Ok(hasher.finish()),
+                Err(e) => return Err(classify::classify_body_error(op, &e)),
+            }
+        }
+    }
+}
+
+/// An error answer: its body is only a description, so a broken one still leaves the status.
+async fn error_answer(op: &str, mut resp: reqwest::Response) -> ProviderError {
+    let status = resp.status();
+    let detail = read_limited(&mut resp, 64 << 10, op)
+        .await
+        .ok()
+        .and_then(|b| serde_json::from_slice::<ErrorBody>(&b).ok())
+        .map(|b| b.error);
+    let code = detail.as_ref().map(|d| d.code.as_str());
+    let message = match &detail {
+        Some(d) => format!("{op}: {} ({})", d.message, d.code),
+        None => format!("{op}: HTTP {}", status.as_u16()),
+    };
+    ProviderError {
+        class: class_of_status(status.as_u16(), code),
+        status: Some(status.as_u16()),
+        message,
     }
 }
 

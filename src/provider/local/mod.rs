@@ -19,7 +19,10 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::RwLock;
 
-use super::{CheckpointId, ExecOutput, ExecRequest, Provider, ProviderError, ProviderResult, SandboxId};
+use super::payload::{ChunkSource, Hasher, CHUNK};
+use super::{
+    CheckpointId, Digest, ExecOutput, ExecRequest, Payload, Provider, ProviderError, ProviderResult, SandboxId,
+};
 pub use exec::{kill_group, run_in_dir, CAPTURE_LIMIT};
 pub use paths::resolve_in;
 pub use tree::{clone_tree, CloneMode};
@@ -115,6 +118,48 @@ impl LocalProvider {
         self.existing_dir("checkpoint", "checkpoints", &id.0)
     }
 
+    /// Writes the chunks of `source` to `path` as they come (the reference server streams an upload
+    /// to disk through this), holding the sandbox's shared lock like any write. Answers the bytes
+    /// written; a source that fails leaves the file cut short and answers its error.
+    pub async fn write_from(
+        &self,
+        sandbox: &SandboxId,
+        path: &str,
+        source: &mut dyn ChunkSource,
+    ) -> ProviderResult<u64> {
+        use tokio::io::AsyncWriteExt;
+        let dir = self.sandbox_dir(sandbox)?;
+        let target = resolve_in(&dir, path)?;
+        let lock = self.lock_for(&sandbox.0);
+        let _shared = lock.read().await;
+        if let Some(parent) = target.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|e| io_error("write_file", e))?;
+        }
+        let mut file = tokio::fs::File::create(&target)
+            .await
+            .map_err(|e| io_error("write_file", e))?;
+        let mut written = 0u64;
+        while let Some(chunk) = source.next_chunk().await? {
+            file.write_all(&chunk).await.map_err(|e| io_error("write_file", e))?;
+            written += chunk.len() as u64;
+        }
+        file.flush().await.map_err(|e| io_error("write_file", e))?;
+        Ok(written)
+    }
+
+    /// The file at `path`, opened for reading, with its length: the reference server streams a
+    /// read from it instead of loading it.
+    pub async fn open_file(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<(tokio::fs::File, u64)> {
+        let dir = self.sandbox_dir(sandbox)?;
+        let target = resolve_in(&dir, path)?;
+        let what = || format!("read_file {path}");
+        let file = tokio::fs::File::open(&target).await.map_err(|e| io_error(&what(), e))?;
+        let len = file.metadata().await.map_err(|e| io_error(&what(), e))?.len();
+        Ok((file, len))
+    }
+
     async fn clone_dir(&self, from: PathBuf, to: PathBuf) -> ProviderResult<()> {
         let mode = self.clone_mode.clone();
         let target = to.clone();
@@ -196,6 +241,33 @@ impl Provider for LocalProvider {
             Ok(data) => Ok(Bytes::from(data)),
             Err(e) => Err(io_error(&format!("read_file {path}"), e)),
         }
+    }
+
+    async fn write_payload(&self, sandbox: &SandboxId, path: &str, payload: &Payload) -> ProviderResult<Digest> {
+        let mut chunks = payload.chunks();
+        self.write_from(sandbox, path, &mut chunks).await?;
+        Ok(chunks.digest())
+    }
+
+    async fn read_digest(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Digest> {
+        let (file, _) = self.open_file(sandbox, path).await?;
+        let mut file = file.into_std().await;
+        let what = format!("read_file {path}");
+        // One blocking task reads and hashes the whole file: no hop per chunk.
+        tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let (mut hasher, mut buf) = (Hasher::default(), vec![0u8; CHUNK]);
+            loop {
+                match file.read(&mut buf) {
+                    Ok(0) => return Ok(hasher.finish()),
+                    Ok(n) => hasher.update(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(io_error(&what, e)),
+                }
+            }
+        })
+        .await
+        .map_err(|e| ProviderError::provider(format!("read_file task failed: {e}")))?
     }
 
     async fn checkpoint(&self, sandbox: &SandboxId) -> ProviderResult<CheckpointId> {

@@ -20,7 +20,10 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use super::retry::{observe, Op, RetryLog};
-use super::{CheckpointId, ExecOutput, ExecRequest, Provider, ProviderDeath, ProviderError, ProviderResult, SandboxId};
+use super::{
+    CheckpointId, Digest, ExecOutput, ExecRequest, Payload, Provider, ProviderDeath, ProviderError, ProviderResult,
+    SandboxId,
+};
 use crate::provider::InfraClass;
 use crate::report::RetryStats;
 use ledger::Ledger;
@@ -183,6 +186,16 @@ impl Provider for ObservedProvider {
 
     async fn read_file(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Bytes> {
         self.call(Op::ReadFile, self.shared.inner.read_file(sandbox, path))
+            .await
+    }
+
+    async fn write_payload(&self, sandbox: &SandboxId, path: &str, payload: &Payload) -> ProviderResult<Digest> {
+        self.call(Op::WriteFile, self.shared.inner.write_payload(sandbox, path, payload))
+            .await
+    }
+
+    async fn read_digest(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Digest> {
+        self.call(Op::ReadFile, self.shared.inner.read_digest(sandbox, path))
             .await
     }
 

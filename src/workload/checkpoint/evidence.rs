@@ -2,7 +2,7 @@
 //! the marker as found (size, hash, first differing byte), gathered before the sandbox is destroyed.
 
 use super::restore::RoundShared;
-use crate::provider::{ExecRequest, SandboxId};
+use crate::provider::{ExecRequest, Payload, Provider, SandboxId};
 use crate::record::evidence::first_difference;
 use crate::verify::sha256::hex_digest;
 use crate::verify::Outcome;
@@ -67,18 +67,39 @@ pub async fn collect(
         };
         files.push((name, text.into_bytes()));
     }
-    let marker_text = match provider.read_file(sandbox, &fingerprint.marker_path).await {
+    let marker_text = marker_as_found(provider, sandbox, &fingerprint.marker_path, marker).await;
+    files.push(("marker.txt", marker_text.into_bytes()));
+    ctx.recorder.evidence.write(op_id, &files)
+}
+
+/// Markers up to this size are read whole to locate the first differing byte; larger ones are
+/// only hashed as they are read, so evidence of a corrupted 1 GB marker costs no memory.
+const LOCATE_DIFFERENCE_UP_TO: u64 = 64 << 20;
+
+/// The marker as found: size and SHA-256, and where it first differs from what was written.
+async fn marker_as_found(provider: &dyn Provider, sandbox: &SandboxId, path: &str, marker: &Payload) -> String {
+    if marker.len() > LOCATE_DIFFERENCE_UP_TO {
+        return match provider.read_digest(sandbox, path).await {
+            Ok(found) => format!(
+                "size: {} bytes (expected {})\nsha256: {}\nfirst differing byte: not located (markers over {} MiB are compared by hash only)\n",
+                found.len,
+                marker.len(),
+                found.sha256,
+                LOCATE_DIFFERENCE_UP_TO >> 20
+            ),
+            Err(e) => format!("cannot read the marker: {e}\n"),
+        };
+    }
+    match provider.read_file(sandbox, path).await {
         Ok(found) => format!(
             "size: {} bytes (expected {})\nsha256: {}\nfirst differing byte: {}\n",
             found.len(),
             marker.len(),
             hex_digest(&found),
-            first_difference(marker, &found)
+            first_difference(&marker.to_bytes().0, &found)
                 .map(|o| o.to_string())
                 .unwrap_or_else(|| "none (identical)".into())
         ),
         Err(e) => format!("cannot read the marker: {e}\n"),
-    };
-    files.push(("marker.txt", marker_text.into_bytes()));
-    ctx.recorder.evidence.write(op_id, &files)
+    }
 }

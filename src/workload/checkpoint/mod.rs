@@ -25,13 +25,11 @@ mod wave;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::config::CheckpointConfig;
+use crate::provider::Payload;
 use crate::report::model::InjectionCount;
 use crate::report::{CheckpointReport, InFlight, RoundReport};
 use crate::workload::timeline::InFlightClock;
@@ -41,12 +39,10 @@ use identity::KnownRounds;
 pub const WORKLOAD: &str = "checkpoint";
 pub const MARKER_PATH: &str = "marker.bin";
 
-/// The marker for a round: reproducible from the run's seed, different per round.
-pub fn marker_bytes(seed: u64, round: u32, len: usize) -> Bytes {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ u64::from(round).wrapping_mul(0xA24B_AED4_963E_E407));
-    let mut data = vec![0u8; len];
-    rng.fill_bytes(&mut data);
-    Bytes::from(data)
+/// The marker for a round: reproducible from the run's seed, different per round, and generated as
+/// it is written (never held whole: a round in flight keeps only this description).
+pub fn marker_payload(seed: u64, round: u32, len: usize) -> Payload {
+    Payload::new(seed ^ u64::from(round).wrapping_mul(0xA24B_AED4_963E_E407), len as u64)
 }
 
 /// What every round of one run of the workload shares: the settings, the restore budget, the clock

@@ -5,10 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-
 use super::{identity, CheckpointRun, WORKLOAD};
-use crate::provider::{CheckpointId, SandboxId};
+use crate::provider::{CheckpointId, Payload, SandboxId};
 use crate::record::{ms, Event};
 use crate::verify::restore::{verify_restore, Fingerprint};
 use crate::verify::Outcome;
@@ -29,7 +27,7 @@ pub struct RoundShared {
     pub round: u32,
     pub checkpoint: CheckpointId,
     pub fingerprint: Fingerprint,
-    pub marker: Bytes,
+    pub marker: Payload,
     pub inject_rate: f64,
 }
 
@@ -158,7 +156,7 @@ async fn self_test(
         ctx.provider.as_ref(),
         sandbox,
         damage,
-        &shared.fingerprint.marker_path,
+        &shared.fingerprint,
         &shared.marker,
         seed,
         ctx.exec_timeout,

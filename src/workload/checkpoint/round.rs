@@ -9,7 +9,7 @@ use tokio::task::JoinSet;
 
 use super::restore::{restore_once, RestoreResult, RoundShared};
 use super::wave::WaveTicket;
-use super::{marker_bytes, setup, CheckpointRun, RoundDone, WORKLOAD};
+use super::{marker_payload, setup, CheckpointRun, RoundDone, WORKLOAD};
 use crate::record::{ms, Event};
 use crate::report::model::InjectionCount;
 use crate::report::RoundReport;
@@ -24,7 +24,7 @@ pub async fn run_round(
     ticket: WaveTicket,
 ) -> RoundDone {
     let ctx = &run.ctx;
-    let marker = marker_bytes(ctx.seed, round, run.cfg.marker_bytes());
+    let marker = marker_payload(ctx.seed, round, run.cfg.marker_bytes());
     let setup_started = std::time::Instant::now();
     let origin = setup::prepare_round(run, round, &marker, ticket).await;
     let mut report = RoundReport {

@@ -5,14 +5,12 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-
 use super::wave::WaveTicket;
 use super::{CheckpointRun, MARKER_PATH, WORKLOAD};
-use crate::provider::{CheckpointId, ExecOutput, ExecRequest, ProviderError, SandboxId};
+use crate::provider::{CheckpointId, ExecOutput, ExecRequest, Payload, ProviderError, SandboxId};
 use crate::record::Event;
 use crate::verify::restore::{excerpt, Fingerprint};
-use crate::verify::sha256::{hex_digest, parse_sha256sum};
+use crate::verify::sha256::parse_sha256sum;
 use crate::verify::Outcome;
 use crate::workload::WorkloadContext;
 
@@ -54,7 +52,7 @@ fn start_torn_writer(
 pub async fn prepare_round(
     run: &CheckpointRun,
     round: u32,
-    marker: &Bytes,
+    marker: &Payload,
     ticket: WaveTicket,
 ) -> Result<RoundOrigin, SetupFailure> {
     let ctx = run.ctx.as_ref();
@@ -86,16 +84,16 @@ pub async fn prepare_round(
 async fn prepare_in(
     run: &CheckpointRun,
     round: u32,
-    marker: &Bytes,
+    marker: &Payload,
     sb: &SandboxId,
     ticket: WaveTicket,
 ) -> Result<(CheckpointId, Fingerprint, Duration), (&'static str, Outcome)> {
     let ctx = run.ctx.as_ref();
-    let expected_sha = hex_digest(marker);
-    let write = ctx.provider.write_file(sb, MARKER_PATH, marker.clone());
-    timed(ctx, round, "write_marker", Some(sb), write)
+    let write = ctx.provider.write_payload(sb, MARKER_PATH, marker);
+    let expected_sha = timed(ctx, round, "write_marker", Some(sb), write)
         .await
-        .map_err(|o| ("write_marker", o))?;
+        .map_err(|o| ("write_marker", o))?
+        .sha256;
     let commit = commit_marker(ctx, round, sb).await.map_err(|o| ("commit", o))?;
     check_origin(ctx, round, sb, &expected_sha)
         .await

@@ -16,11 +16,11 @@ pub use git_object::parse_object_id;
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::provider::{ExecRequest, Provider, ProviderError, ProviderResult, SandboxId};
+use crate::provider::{ExecRequest, Payload, Provider, ProviderError, ProviderResult, SandboxId};
+use crate::verify::restore::Fingerprint;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Damage {
@@ -59,35 +59,39 @@ pub fn damage_for(index: u64, rate: f64) -> Option<Damage> {
 }
 
 /// Applies `damage` to the restored sandbox and confirms it; `marker` is the content that was
-/// committed. `Ok` describes the confirmed damage; `Err` means it is unapplied (not applied, or not
+/// committed (regenerated, damaged, as it is written), `fingerprint` its path and SHA-256. `Ok` describes the confirmed damage; `Err` means it is unapplied (not applied, or not
 /// confirmed), with the provider's class when the platform failed.
 pub async fn apply(
     provider: &dyn Provider,
     sandbox: &SandboxId,
     damage: Damage,
-    marker_path: &str,
-    marker: &Bytes,
+    fingerprint: &Fingerprint,
+    marker: &Payload,
     seed: u64,
     timeout: Duration,
 ) -> ProviderResult<String> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let marker_path = fingerprint.marker_path.as_str();
+    let committed = fingerprint.marker_sha256.as_str();
     match damage {
         Damage::BitFlip => {
-            let mut data = marker.to_vec();
-            if data.is_empty() {
+            if marker.is_empty() {
                 return Err(ProviderError::provider("cannot flip a bit of an empty marker"));
             }
-            let byte = rng.gen_range(0..data.len());
+            let byte = rng.gen_range(0..marker.len());
             let bit = rng.gen_range(0..8);
-            data[byte] ^= 1 << bit;
-            provider.write_file(sandbox, marker_path, Bytes::from(data)).await?;
-            confirm_changed(provider, sandbox, marker_path, marker).await?;
+            provider
+                .write_payload(sandbox, marker_path, &marker.with_bit_flipped(byte, bit))
+                .await?;
+            confirm_changed(provider, sandbox, marker_path, committed).await?;
             Ok(format!("flipped bit {bit} of byte {byte} (confirmed)"))
         }
         Damage::Truncate => {
             let keep = marker.len() / 2;
-            provider.write_file(sandbox, marker_path, marker.slice(..keep)).await?;
-            confirm_changed(provider, sandbox, marker_path, marker).await?;
+            provider
+                .write_payload(sandbox, marker_path, &marker.truncated(keep))
+                .await?;
+            confirm_changed(provider, sandbox, marker_path, committed).await?;
             Ok(format!(
                 "truncated marker from {} to {keep} bytes (confirmed)",
                 marker.len()
@@ -102,15 +106,15 @@ pub async fn apply(
     }
 }
 
-/// The marker read back differs from what was committed.
+/// The marker read back differs from what was committed (hashed as it is read, whatever its size).
 async fn confirm_changed(
     provider: &dyn Provider,
     sandbox: &SandboxId,
     path: &str,
-    original: &Bytes,
+    committed_sha256: &str,
 ) -> ProviderResult<()> {
-    let found = provider.read_file(sandbox, path).await?;
-    if found == *original {
+    let found = provider.read_digest(sandbox, path).await?;
+    if found.sha256 == committed_sha256 {
         return Err(ProviderError::provider(format!(
             "{path} still holds the committed content after the damage was written"
         )));
