@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use capacity::{CapacityReport, SloReport, StepReport};
+pub use capacity::{walk_to_knee, CapacityReport, SloReport, StepReport};
 pub use chaos::{ChaosReport, ScenarioReport};
 pub use checkpoint::{CheckpointReport, InFlight, InjectionCount, RoundReport};
 pub use contention::ContentionReport;

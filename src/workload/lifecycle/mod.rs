@@ -23,6 +23,7 @@ use crate::workload::pacing::Pacing;
 use crate::workload::schedule::{self, Schedule};
 use crate::workload::{WorkloadContext, CANCEL_GRACE};
 use capacity::CapacitySearch;
+pub use capacity::FAILED_STEPS_TO_STOP;
 pub use sandbox::{class_key, SandboxResult, Status};
 use sandbox::{run_sandbox, ModeShared};
 
