@@ -164,6 +164,7 @@ mod tests {
             to: 40.0,
             over: Duration::from_secs(8),
             steps: 4,
+            shape: Default::default(),
         };
         let pace = Pace {
             ramp: Some(ramp.clone()),
