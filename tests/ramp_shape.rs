@@ -1,0 +1,107 @@
+//! A linear ramp through the real CLI against the real `serve` over 127.0.0.1: the arrival rate
+//! rises continuously (every half-second window launches more than the one before, also within a
+//! step, where a stepped ramp holds its rate), the steps the knee is judged on offer the mean rate
+//! over them, and a shape that does not exist is exit 2 naming `--ramp-shape`.
+
+mod serve_support;
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use serve_support::ServeChild;
+use support::{assert_accounting, read_report};
+
+fn run(url: &str, out: &Path, args: &[&str]) -> (i32, String) {
+    let output = Command::cargo_bin("stress-action")
+        .unwrap()
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_ACTIONS")
+        .args(["run", "-q", "--seed", "7", "--provider", "http", "--endpoint", url])
+        .args(["--workload", "lifecycle"])
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    (output.status.code().unwrap_or(-1), stderr)
+}
+
+fn counts(values: &[Value], field: &str) -> Vec<u64> {
+    values.iter().map(|v| v[field].as_u64().unwrap()).collect()
+}
+
+#[test]
+fn a_linear_ramp_launches_more_in_every_window_and_offers_each_steps_mean() {
+    let server = ServeChild::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let ramp = [
+        "--ramp",
+        "10/s..50/s",
+        "--over",
+        "4s",
+        "--ramp-steps",
+        "4",
+        "--window",
+        "500ms",
+    ];
+    let (code, stderr) = run(
+        &server.url,
+        dir.path(),
+        &[&ramp[..], &["--ramp-shape", "linear"]].concat(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let report = read_report(dir.path());
+    assert_accounting(&report);
+    assert!(
+        report["config"]["ramp"].as_str().unwrap().ends_with("linear"),
+        "{}",
+        report["config"]["ramp"]
+    );
+
+    // 10/s rising to 50/s: each half second launches about 2.5 more than the one before.
+    let windows = report["timeseries"]["windows"].as_array().unwrap();
+    let launched = counts(&windows[..8], "launched");
+    assert!(
+        launched.windows(2).all(|w| w[1] > w[0]),
+        "arrivals per window must rise: {launched:?}"
+    );
+
+    // The steps are judged at the mean rate over each: 15, 25, 35, 45 a second, 120 in all.
+    let steps = report["lifecycle"]["capacity"]["steps"].as_array().unwrap();
+    let offered: Vec<f64> = steps.iter().map(|s| s["offered_per_s"].as_f64().unwrap()).collect();
+    assert_eq!(offered, [15.0, 25.0, 35.0, 45.0]);
+    let per_step = counts(steps, "launched");
+    for (got, want) in per_step.iter().zip([15u64, 25, 35, 45]) {
+        assert!(got.abs_diff(want) <= 1, "launched per step {per_step:?}");
+    }
+
+    // A stepped ramp holds its rate within a step: the two halves of a step launch alike.
+    let stepped = dir.path().join("stepped");
+    let (code, stderr) = run(&server.url, &stepped, &ramp);
+    assert_eq!(code, 0, "{stderr}");
+    let report = read_report(&stepped);
+    let windows = report["timeseries"]["windows"].as_array().unwrap();
+    let halves = counts(&windows[..8], "launched");
+    let flat = halves.chunks(2).filter(|h| h[0].abs_diff(h[1]) <= 1).count();
+    assert!(flat >= 3, "a stepped ramp's halves match: {halves:?}");
+}
+
+#[test]
+fn an_unknown_ramp_shape_is_exit_2_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never");
+    let (code, stderr) = run(
+        "http://127.0.0.1:9",
+        &out,
+        &["--ramp", "10/s..50/s", "--over", "20s", "--ramp-shape", "curved"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--ramp-shape"), "{stderr}");
+    assert!(!out.join("report.json").exists());
+}
