@@ -263,6 +263,19 @@ fn ramped_shards_aggregate_into_steps_judged_on_the_whole_rate() {
     let knee = knee.expect("the 8/s step holds under a 16/s ceiling");
     assert_eq!(capacity["knee"], steps[knee], "{capacity}");
     assert!(offered[knee] <= 24.0, "a 16/s ceiling: knee at {}/s", offered[knee]);
+    // report.html and summary.md show the merged steps and the merged knee.
+    let html = std::fs::read_to_string(dir.path().join("agg/report.html")).unwrap();
+    let start = html.find("<section id=\"soak\">").expect("a soak section");
+    let soak = &html[start..start + html[start..].find("</section>").unwrap()];
+    let windows = agg["timeseries"]["windows"].as_array().unwrap().len();
+    assert_eq!(soak.matches("<tr>").count(), 2 + steps.len() + windows, "{soak}");
+    assert!(
+        soak.contains("<th>offered &#x2f;s</th>") && soak.contains("id=\"capacity.svg\""),
+        "{soak}"
+    );
+    let summary = std::fs::read_to_string(dir.path().join("agg/summary.md")).unwrap();
+    let headline = format!("**sustainable: {} sandboxes/s", offered[knee]);
+    assert!(summary.contains(&headline), "{headline}: {summary}");
     assert!(
         agg["config"]["ramp"]
             .as_str()

@@ -6,7 +6,7 @@
 //! returns errors and never panics: a broken chart must not cost the other reports.
 
 mod bars;
-mod capacity;
+pub mod capacity;
 mod checkpoint;
 mod concurrency;
 mod frame;
