@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use capacity::{walk_to_knee, CapacityReport, SloReport, StepReport};
-pub use chaos::{ChaosReport, ScenarioReport};
+pub use chaos::{ChaosReport, FaultWindow, ScenarioReport};
 pub use checkpoint::{CheckpointReport, InFlight, InjectionCount, RoundReport};
 pub use contention::ContentionReport;
 pub use file::{run_dirs, ReadError, REPORT_FILE};

@@ -37,7 +37,7 @@ pub(super) fn soak_section(md: &SoakSection, charts: &mut Charts<'_>) -> Option<
         blocks.push(table(head, 0, &md.series));
         blocks.extend(charts.figure(
             timeseries::NAME,
-            "Latency and success per window: flat lines are a platform that holds up.".into(),
+            "Latency and success per window: flat lines are a platform that holds up; shaded spans are chaos faults armed.".into(),
         ));
         blocks.extend(md.trends.iter().map(|t| note(t)));
     }
