@@ -83,7 +83,10 @@ fn each_chaos_fault_window_is_shaded_where_it_happened() {
     assert_eq!(names, ["latency", "5xx"], "one window per scenario run");
     let series = &report["timeseries"];
     assert!(series["windows"].as_array().unwrap().len() >= 2, "{series}");
-    assert!(series.get("trends").is_none(), "scenarios differ by design: no trend across them");
+    assert!(
+        series.get("trends").is_none(),
+        "scenarios differ by design: no trend across them"
+    );
 
     let chart = Chart::read(&out, "timeseries.svg");
     let spans = shaded(&chart);
