@@ -40,15 +40,18 @@ fn counts(values: &[Value], field: &str) -> Vec<u64> {
 fn a_linear_ramp_launches_more_in_every_window_and_offers_each_steps_mean() {
     let server = ServeChild::start(&[]);
     let dir = tempfile::tempdir().unwrap();
+    // A lenient SLO: what is under test is when sandboxes arrive, not how fast this machine is.
     let ramp = [
         "--ramp",
-        "10/s..50/s",
+        "6/s..30/s",
         "--over",
-        "4s",
+        "6s",
         "--ramp-steps",
-        "4",
+        "3",
         "--window",
-        "500ms",
+        "1s",
+        "--slo",
+        "p95_tti<=30s,success>=50%",
     ];
     let (code, stderr) = run(
         &server.url,
@@ -63,37 +66,40 @@ fn a_linear_ramp_launches_more_in_every_window_and_offers_each_steps_mean() {
         "{}",
         report["config"]["ramp"]
     );
+    // The steps are judged at the mean rate over each: 10, 18, 26 a second.
+    let steps = report["lifecycle"]["capacity"]["steps"].as_array().unwrap();
+    let offered: Vec<f64> = steps.iter().map(|s| s["offered_per_s"].as_f64().unwrap()).collect();
+    assert_eq!(offered, [10.0, 18.0, 26.0]);
 
-    // 10/s rising to 50/s: each half second launches about 2.5 more than the one before.
+    // 6/s rising to 30/s: Λ(t) = 6 t + 2 t², so each second launches 4 more than the one before
+    // (8, 12, 16, 20, 24, 28), also within a step.
     let windows = report["timeseries"]["windows"].as_array().unwrap();
-    let launched = counts(&windows[..8], "launched");
+    let launched = counts(&windows[..windows.len().min(6)], "launched");
+    assert!(launched.len() >= 6, "{launched:?}");
     assert!(
         launched.windows(2).all(|w| w[1] > w[0]),
         "arrivals per window must rise: {launched:?}"
     );
-
-    // The steps are judged at the mean rate over each: 15, 25, 35, 45 a second, 120 in all.
-    let steps = report["lifecycle"]["capacity"]["steps"].as_array().unwrap();
-    let offered: Vec<f64> = steps.iter().map(|s| s["offered_per_s"].as_f64().unwrap()).collect();
-    assert_eq!(offered, [15.0, 25.0, 35.0, 45.0]);
+    // Per step 20, 36 and 52 on time (a loaded machine launches some late).
     let per_step = counts(steps, "launched");
-    for (got, want) in per_step.iter().zip([15u64, 25, 35, 45]) {
-        assert!(got.abs_diff(want) <= 1, "launched per step {per_step:?}");
-    }
+    assert!(
+        per_step.windows(2).all(|w| w[1] > w[0]),
+        "launched per step {per_step:?}"
+    );
+    assert!(per_step.iter().sum::<u64>() >= 97, "about 108 in all: {per_step:?}");
 
-    // A stepped ramp holds its rate within a step: the two halves of a step launch alike.
+    // A stepped ramp holds its rate within a step: the two seconds of a step launch alike (6, 18, 30).
     let stepped = dir.path().join("stepped");
     let (code, stderr) = run(&server.url, &stepped, &ramp);
     assert_eq!(code, 0, "{stderr}");
     let report = read_report(&stepped);
-    // (A loaded machine may stop it early, past its knee: the steps it ran are enough.)
     let windows = report["timeseries"]["windows"].as_array().unwrap();
-    let halves = counts(&windows[..windows.len().min(8)], "launched");
+    let halves = counts(&windows[..windows.len().min(6)], "launched");
     let pairs: Vec<&[u64]> = halves.chunks_exact(2).collect();
     let flat = pairs.iter().filter(|h| h[0].abs_diff(h[1]) <= 1).count();
     assert!(
-        pairs.len() >= 2 && flat + 1 >= pairs.len(),
-        "a stepped ramp's halves match: {halves:?}"
+        pairs.len() == 3 && flat >= 2,
+        "a stepped ramp's seconds within a step match: {halves:?}"
     );
 }
 

@@ -2,8 +2,8 @@
 //! 127.0.0.1: a server that cannot keep up (`--fault-capacity` below the offered rate) builds a
 //! queue, so time to interactive grows over the run; the trend test says so in report.json, the
 //! console calls it out above the verdict, summary.md leads with it (the per-window table folded in
-//! a `<details>`), and report.html has the windows as a table. An unloaded server's run calls out
-//! nothing.
+//! a `<details>`), and report.html has the windows as a table. Every output calls out exactly the
+//! latencies the trend test says degraded (none on an unloaded machine).
 
 mod serve_support;
 mod support;
@@ -112,19 +112,38 @@ fn a_queue_that_grows_is_called_out_as_a_degraded_trend_everywhere() {
     );
 }
 
+/// On an unloaded server nothing should degrade, but a loaded test machine can slow a run's last
+/// third for real (the trend test is right to say so): the outputs are checked against the trend
+/// test key by key, whichever way it went, so a callout without a degradation (or one left out)
+/// fails on any machine.
 #[test]
-fn an_unloaded_server_calls_out_nothing() {
+fn the_callouts_follow_the_trend_test_key_by_key() {
     let server = ServeChild::start(&[]);
     let dir = tempfile::tempdir().unwrap();
     let (code, stdout) = timed_run(&server.url, dir.path(), "30/s");
     assert_eq!(code, 0, "{stdout}");
     let report = read_report(dir.path());
-    let trends = report["timeseries"]["trends"]
-        .as_object()
-        .expect("enough samples for a trend");
-    assert!(trends.values().all(|t: &Value| t["degraded"] == false), "{trends:?}");
-    assert!(!stdout.contains("DEGRADED"), "{stdout}");
+    // (A loaded machine may leave a third under 20 samples: no trend, and nothing to call out.)
+    let trends = report["timeseries"]["trends"].as_object().cloned().unwrap_or_default();
     let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
-    assert!(!summary.contains("degraded**"), "{summary}");
-    assert!(soak_section(&std::fs::read_to_string(dir.path().join("report.html")).unwrap()).contains("<th>t s</th>"));
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let soak = soak_section(&html);
+    assert!(soak.contains("<th>t s</th>"), "{soak}");
+    for (key, t) in &trends {
+        let degraded = t["degraded"] == Value::Bool(true);
+        assert_eq!(
+            stdout.contains(&format!("DEGRADED: {key}:")),
+            degraded,
+            "{key}: {t}\n{stdout}"
+        );
+        assert_eq!(
+            summary.contains(&format!("**`{key}` degraded**")),
+            degraded,
+            "{key}: {summary}"
+        );
+        assert_eq!(soak.contains(&format!("{key} degraded")), degraded, "{key}: {soak}");
+    }
+    let called_out = stdout.matches("DEGRADED: ").count();
+    let degraded = trends.values().filter(|t| t["degraded"] == true).count();
+    assert_eq!(called_out, degraded, "{stdout}");
 }
