@@ -52,7 +52,15 @@ else
   flag stagger-ms "${INPUT_STAGGER_MS:-}"
   flag ready-cmd "${INPUT_READY_CMD:-}"
   # `ramp: 100/s..800/s over 5m` is --ramp and --over; without `over` the duration input is --over.
+  # A last word `linear` (or `stepped`) is --ramp-shape.
   ramp=${INPUT_RAMP:-}
+  for shape in linear stepped; do
+    if [[ $ramp == *" $shape" ]]; then
+      ramp=${ramp% "$shape"}
+      ramp=${ramp%"${ramp##*[! ]}"}
+      flag ramp-shape "$shape"
+    fi
+  done
   if [ -n "$ramp" ]; then
     if [[ $ramp == *" over "* ]]; then
       flag ramp "${ramp%% over *}"

@@ -149,12 +149,13 @@ fn duration_rate_and_ramp_reach_the_run() {
     let ramp = Runner::new(tmp.path())
         .input("binary", BIN)
         .input("workload", "lifecycle")
-        .input("ramp", "5/s..10/s over 2s")
+        .input("ramp", "5/s..10/s over 2s linear")
         .input("args", "--ramp-steps 2")
         .run();
     assert_eq!(ramp.status, 0, "{}", ramp.log);
     let report = read_report(Path::new(&ramp.outputs["report-dir"]));
     assert_eq!(report["lifecycle"]["capacity"]["steps_planned"], 2);
+    assert_eq!(report["config"]["ramp"], "5/s..10/s over 2 s in 2 steps, linear");
 
     let tmp = tempfile::tempdir().unwrap();
     let bad = Runner::new(tmp.path())

@@ -174,9 +174,13 @@ pub struct PaceFlags {
     /// How long the ramp takes, e.g. 5m.
     #[arg(long, value_name = "DURATION")]
     pub over: Option<String>,
-    /// Steps of the ramp (default 15).
+    /// Steps of the ramp (default 15): the windows it is judged in.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub ramp_steps: Option<i64>,
+    /// How the ramp's rate rises: stepped (one rate per step, the default) or linear (continuously
+    /// from FROM to TO; each step offers the mean rate over it).
+    #[arg(long, value_name = "SHAPE")]
+    pub ramp_shape: Option<String>,
     /// What a ramp step must hold, e.g. 'p95_tti<=2x,success>=99%' (the default: p95 time to
     /// interactive at most twice the lowest step's, 99 % verified) or 'p95_tti<=800ms'.
     #[arg(long, value_name = "SLO")]
@@ -280,6 +284,7 @@ impl RunCmd {
             ramp: self.pace.ramp,
             over: self.pace.over,
             ramp_steps: self.pace.ramp_steps,
+            ramp_shape: self.pace.ramp_shape,
             slo: self.pace.slo,
             window: self.pace.window,
         }

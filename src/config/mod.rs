@@ -103,6 +103,7 @@ pub struct RunArgs {
     pub ramp: Option<String>,
     pub over: Option<String>,
     pub ramp_steps: Option<i64>,
+    pub ramp_shape: Option<String>,
     pub slo: Option<String>,
     pub window: Option<String>,
 }

@@ -29,13 +29,34 @@ impl Arrivals {
     }
 }
 
-/// A rate rising from `from` to `to` per second over `over`, in `steps` equal steps.
+/// How a ramp's rate rises (`--ramp-shape`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RampShape {
+    /// One rate per step, held for the whole step: each step offers exactly its rate.
+    #[default]
+    Stepped,
+    /// The rate rises continuously from `from` at the start to `to` at the end; the steps are
+    /// reporting windows, each offering the mean of the rate over it.
+    Linear,
+}
+
+impl RampShape {
+    pub fn name(self) -> &'static str {
+        match self {
+            RampShape::Stepped => "stepped",
+            RampShape::Linear => "linear",
+        }
+    }
+}
+
+/// A rate rising from `from` to `to` per second over `over`, judged in `steps` equal steps.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ramp {
     pub from: f64,
     pub to: f64,
     pub over: Duration,
     pub steps: u32,
+    pub shape: RampShape,
 }
 
 impl Ramp {
@@ -43,12 +64,16 @@ impl Ramp {
         self.over / self.steps.max(1)
     }
 
-    /// The offered rate of step `i` (0-based): `from` at the first step, `to` at the last.
+    /// The offered rate of step `i` (0-based). Stepped: `from` at the first step, `to` at the
+    /// last. Linear: the mean of the rising rate over the step, the rate at its middle.
     pub fn rate_of(&self, i: u32) -> f64 {
-        if self.steps <= 1 {
-            return self.to;
+        match self.shape {
+            RampShape::Linear => {
+                self.from + (self.to - self.from) * (f64::from(i) + 0.5) / f64::from(self.steps.max(1))
+            }
+            RampShape::Stepped if self.steps <= 1 => self.to,
+            RampShape::Stepped => self.from + (self.to - self.from) * f64::from(i) / f64::from(self.steps - 1),
         }
-        self.from + (self.to - self.from) * f64::from(i) / f64::from(self.steps - 1)
     }
 
     /// Every step's rate this shard offers, when `share` of the whole rate is its own.
@@ -195,6 +220,7 @@ fn build_ramp(args: &RunArgs) -> Result<Option<Ramp>, ConfigError> {
         for (flag, given) in [
             ("--over", args.over.is_some()),
             ("--ramp-steps", args.ramp_steps.is_some()),
+            ("--ramp-shape", args.ramp_shape.is_some()),
             ("--slo", args.slo.is_some()),
         ] {
             if given {
@@ -224,7 +250,23 @@ fn build_ramp(args: &RunArgs) -> Result<Option<Ramp>, ConfigError> {
             ),
         ));
     }
-    Ok(Some(Ramp { from, to, over, steps }))
+    let shape = match args.ramp_shape.as_deref().map(str::trim) {
+        None | Some("stepped") => RampShape::Stepped,
+        Some("linear") => RampShape::Linear,
+        Some(other) => {
+            return Err(ConfigError::new(
+                "--ramp-shape",
+                format!("unknown shape {other:?} (expected stepped or linear)"),
+            ))
+        }
+    };
+    Ok(Some(Ramp {
+        from,
+        to,
+        over,
+        steps,
+        shape,
+    }))
 }
 
 /// `30m`, `20s`, `1h`, `500ms`, `1h30m`; more than zero and at most a week.
@@ -408,6 +450,15 @@ mod tests {
                 }),
             ),
             ("--ramp", Box::new(|a| a.ramp = Some("10/s".into()))),
+            ("--ramp-shape", Box::new(|a| a.ramp_shape = Some("linear".into()))),
+            (
+                "--ramp-shape",
+                Box::new(|a| {
+                    a.ramp = Some("10/s..50/s".into());
+                    a.over = Some("10s".into());
+                    a.ramp_shape = Some("curved".into());
+                }),
+            ),
             ("--over", Box::new(|a| a.ramp = Some("10/s..50/s".into()))),
             ("--over", Box::new(|a| a.over = Some("10s".into()))),
             (

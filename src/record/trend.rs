@@ -23,8 +23,14 @@ const P: f64 = 0.95;
 
 /// The series of a finished run: every window, and the trend of every headline latency.
 pub fn time_series(set: &WindowSet) -> TimeSeries {
-    let windows = set.all();
-    let width = set.width().as_secs_f64();
+    let started_at =
+        chrono::DateTime::<chrono::Utc>::from(set.started_at()).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    series_of(set.width().as_secs_f64(), started_at, &set.all())
+}
+
+/// The series of `windows` of `width` seconds from `started_at`: also how `aggregate` rebuilds the
+/// series of shards from their merged windows, so a merged trend is tested like a run's own.
+pub fn series_of(width: f64, started_at: String, windows: &[Window]) -> TimeSeries {
     let reports = windows
         .iter()
         .enumerate()
@@ -32,10 +38,9 @@ pub fn time_series(set: &WindowSet) -> TimeSeries {
         .collect();
     TimeSeries {
         window_s: width,
-        started_at: chrono::DateTime::<chrono::Utc>::from(set.started_at())
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        started_at,
         windows: reports,
-        trends: trends(&windows),
+        trends: trends(windows),
     }
 }
 

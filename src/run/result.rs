@@ -42,6 +42,10 @@ impl Records<'_> {
                 )
             })
             .collect();
+        // A timed run is read over time; so is a chaos run, whose faults the series shows. A chaos
+        // run's thirds run different scenarios by design: comparing them is no trend.
+        let timed = cfg.workloads.lifecycle.pace.is_timed();
+        let with_series = timed || reports.chaos.is_some();
         RunResult {
             schema_version: report::SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -75,12 +79,13 @@ impl Records<'_> {
             environment: self.environment(),
             shard: crate::shard::shard_info(cfg),
             aggregate: None,
-            timeseries: cfg
-                .workloads
-                .lifecycle
-                .pace
-                .is_timed()
-                .then(|| crate::record::trend::time_series(&recorder.windows)),
+            timeseries: with_series.then(|| {
+                let mut series = crate::record::trend::time_series(&recorder.windows);
+                if !timed {
+                    series.trends.clear();
+                }
+                series
+            }),
             host: Some(host),
         }
     }

@@ -169,11 +169,12 @@ pub fn snapshot_workloads(cfg: &RunConfig, snapshot: &mut ConfigSnapshot) {
         snapshot.arrivals = Some(pace.arrivals.name().to_string());
         snapshot.ramp = pace.ramp.as_ref().map(|r| {
             format!(
-                "{}/s..{}/s over {} s in {} steps",
+                "{}/s..{}/s over {} s in {} steps, {}",
                 r.from,
                 r.to,
                 r.over.as_secs_f64(),
-                r.steps
+                r.steps,
+                r.shape.name()
             )
         });
     }

@@ -43,8 +43,10 @@ pub struct StepReport {
     pub launched: u64,
     /// Sandboxes that ended verified in the step, per second.
     pub achieved_per_s: f64,
-    /// Sandboxes that ended in the step (any outcome).
+    /// Sandboxes that ended in the step (any outcome), and of those the verified ones.
     pub ended: u64,
+    #[serde(default)]
+    pub verified: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success_rate: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,12 +55,57 @@ pub struct StepReport {
     pub tti_p95_ms: Option<f64>,
     pub keeps_up: bool,
     pub slo_holds: bool,
+    /// The step's time to interactive, base64 HdrHistogram: `aggregate` merges shards' steps from
+    /// it exactly (a p95 of the union is no shard's p95). Absent in reports of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tti_histogram: Option<String>,
 }
 
 impl StepReport {
     pub fn passed(&self) -> bool {
         self.keeps_up && self.slo_holds
     }
+}
+
+impl SloReport {
+    /// The p95 TTI a step may have: the SLO's milliseconds, or its factor times the lowest step's
+    /// p95 (`baseline`); `None` while there is no baseline.
+    pub fn limit(&self, baseline: Option<f64>) -> Option<f64> {
+        self.tti_p95_max_ms
+            .filter(|_| self.tti_p95_factor.is_none())
+            .or_else(|| Some(self.tti_p95_factor? * baseline?))
+    }
+
+    /// Sets `keeps_up` and `slo_holds` of `step` from its numbers: the one rule of the live search
+    /// and of `aggregate`, which re-decides merged steps. `slack_per_s` forgives completions that
+    /// fell on the far side of a window's edge (one sandbox per half step, per shard).
+    pub fn judge(&self, step: &mut StepReport, baseline: Option<f64>, slack_per_s: f64) {
+        let tti_ok = match (self.limit(baseline), step.tti_p95_ms) {
+            (Some(limit), Some(p95)) => p95 <= limit,
+            _ => false,
+        };
+        step.keeps_up = step.achieved_per_s + slack_per_s >= self.keep_up * step.offered_per_s;
+        step.slo_holds = tti_ok && step.success_rate.is_some_and(|s| s >= self.min_success);
+    }
+}
+
+/// The knee of judged `steps` and whether the search stops before the last of them: the highest
+/// step that passed, walking up until `stop_after` steps in a row have failed (a platform past its
+/// knee only builds a queue). Returns (knee, steps walked).
+pub fn walk_to_knee(steps: &[StepReport], stop_after: u32) -> (Option<StepReport>, usize) {
+    let (mut knee, mut failed_in_a_row) = (None, 0);
+    for (i, step) in steps.iter().enumerate() {
+        if step.passed() {
+            knee = Some(step.clone());
+            failed_in_a_row = 0;
+        } else {
+            failed_in_a_row += 1;
+        }
+        if failed_in_a_row >= stop_after {
+            return (knee, i + 1);
+        }
+    }
+    (knee, steps.len())
 }
 
 impl CapacityReport {

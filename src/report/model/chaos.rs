@@ -10,6 +10,24 @@ pub struct ChaosReport {
     /// How many times every scenario was run (`--repeat`).
     pub repeat: u32,
     pub scenarios: Vec<ScenarioReport>,
+    /// When each scenario run had its fault armed, on the wall clock: the time-series chart shades
+    /// these spans, so a latency spike or a success dip can be read against the fault that caused
+    /// it. Absent in reports of older versions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fault_windows: Vec<FaultWindow>,
+}
+
+/// One scenario run, from its setup to its last check: the span its fault could fire in.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct FaultWindow {
+    /// The fault (`kill9`, `latency`, ...), as in [`ScenarioReport::name`].
+    pub scenario: String,
+    /// Which run of the scenario (1-based, up to `--repeat`).
+    pub run: u32,
+    pub started_at: String,
+    pub duration_s: f64,
+    /// Faults that hit a request in this run.
+    pub faults_injected: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

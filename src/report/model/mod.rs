@@ -25,8 +25,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use capacity::{CapacityReport, SloReport, StepReport};
-pub use chaos::{ChaosReport, ScenarioReport};
+pub use capacity::{walk_to_knee, CapacityReport, SloReport, StepReport};
+pub use chaos::{ChaosReport, FaultWindow, ScenarioReport};
 pub use checkpoint::{CheckpointReport, InFlight, InjectionCount, RoundReport};
 pub use contention::ContentionReport;
 pub use file::{run_dirs, ReadError, REPORT_FILE};

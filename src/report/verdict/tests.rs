@@ -180,6 +180,7 @@ fn chaos_is_the_worst_scenario_and_ignores_the_infra_budget() {
     r.chaos = Some(ChaosReport {
         repeat: 1,
         scenarios: vec![scenario("kill9", Verdict::Pass, "ok")],
+        ..Default::default()
     });
     assert_eq!(judged(r.clone()).verdict, Verdict::Pass);
     r.chaos

@@ -24,7 +24,7 @@ pub use rows::{RetryRow, ThresholdRow, ThresholdStatus, WorkloadRow, CALL_ORDER}
 pub use sections::{host_line, ContentionNote, ContentionView, Placement};
 
 use crate::compare::Comparison;
-use crate::report::{ModeReport, RunResult, ScenarioReport, Verdict};
+use crate::report::{CapacityReport, ModeReport, RunResult, ScenarioReport, Trend, Verdict};
 
 /// The lifecycle modes in their canonical order: every output's mode table has these three rows.
 pub const LIFECYCLE_MODES: [&str; 3] = ["sequential", "staggered", "burst"];
@@ -103,6 +103,11 @@ pub struct RunView<'a> {
     pub placement: Option<Placement<'a>>,
     /// The tool's own peak memory, CPU and open files.
     pub host_line: Option<String>,
+    /// A ramp's capacity search, whose knee every output states.
+    pub capacity: Option<&'a CapacityReport>,
+    /// Headline latencies the trend test says degraded over a timed run, by key: every output
+    /// calls them out, since a run can pass while getting slower by the minute.
+    pub degraded: Vec<(&'a str, &'a Trend)>,
 }
 
 impl<'a> RunView<'a> {
@@ -151,6 +156,14 @@ impl<'a> RunView<'a> {
             chaos_failures,
             placement: Placement::of(result),
             host_line: result.host.as_ref().map(host_line),
+            capacity: result.lifecycle.as_ref().and_then(|l| l.capacity.as_ref()),
+            degraded: result
+                .timeseries
+                .iter()
+                .flat_map(|ts| &ts.trends)
+                .filter(|(_, t)| t.degraded)
+                .map(|(k, t)| (k.as_str(), t))
+                .collect(),
         }
     }
 

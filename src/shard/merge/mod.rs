@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+mod capacity;
 mod checkpoint;
 mod histograms;
 mod lifecycle;
 mod storage;
 mod timeline;
+mod timeseries;
 
 use crate::report::encode_histogram;
 use crate::report::{
@@ -68,6 +70,7 @@ fn sum_totals(parts: &[Part]) -> Totals {
 pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result<RunResult, String> {
     let first = &parts.first().ok_or("no shard to merge")?.result;
     let hist = merge_histograms(parts)?;
+    let capacity = capacity::merge(parts)?;
     let totals = sum_totals(parts);
     let interrupted = parts.iter().any(|p| p.result.interrupted);
     let started = parts.iter().filter_map(|p| parse_time(&p.result.started_at)).min();
@@ -95,7 +98,7 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         duration_s,
         // The shards' common source: a field they disagree on (the job of each shard) is left out.
         source: report::Source::common(parts.iter().map(|p| &p.result.source)),
-        config: merged_config(parts),
+        config: merged_config(parts, capacity.as_ref()),
         totals,
         workloads: merge_workloads(parts),
         retries: merge_retries(parts),
@@ -104,7 +107,10 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         provider_failure: merge_provider_failures(parts),
         infra_classes: merged_infra_classes(parts),
         checkpoint: checkpoint::merge(parts, &hist),
-        lifecycle: lifecycle::merge(parts, &hist),
+        lifecycle: lifecycle::merge(parts, &hist).map(|mut lc| {
+            lc.capacity = capacity.clone();
+            lc
+        }),
         storage: storage::merge(parts, &hist),
         // `--shard` refuses the object-storage workload like contention and chaos.
         object_storage: None,
@@ -117,8 +123,7 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         shard: None,
         aggregate: Some(aggregate_info(parts, group, count)),
         host: None,
-        // Time series and capacity searches are per shard; merging them is not done yet.
-        timeseries: None,
+        timeseries: timeseries::merge(parts)?,
     };
     report::thresholds::apply(&mut merged);
     report::verdict::judge(&mut merged);
@@ -126,8 +131,9 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
     Ok(merged)
 }
 
-/// The first shard's settings with the sizes summed: what one run of the whole would have asked for.
-fn merged_config(parts: &[Part]) -> ConfigSnapshot {
+/// The first shard's settings with the sizes and rates summed: what one run of the whole would have
+/// asked for.
+fn merged_config(parts: &[Part], capacity: Option<&report::CapacityReport>) -> ConfigSnapshot {
     let mut config = parts.first().map(|p| p.result.config.clone()).unwrap_or_default();
     config.restores = parts.iter().map(|p| p.result.config.restores).sum();
     config.rounds = parts.iter().map(|p| p.result.config.rounds).sum();
@@ -135,6 +141,13 @@ fn merged_config(parts: &[Part]) -> ConfigSnapshot {
     config.burst_size = parts.iter().map(|p| p.result.config.burst_size).sum();
     config.storage_iterations = parts.iter().map(|p| p.result.config.storage_iterations).sum();
     config.thresholds = union_of_thresholds(parts);
+    let rates: Vec<f64> = parts.iter().filter_map(|p| p.result.config.rate_per_s).collect();
+    config.rate_per_s = (!rates.is_empty()).then(|| rates.iter().sum());
+    if let (Some(ramp), Some(c)) = (&config.ramp, capacity) {
+        // "5/s..20/s over 8 s in 4 steps" of one shard: the whole ramp's rates, the rest as it was.
+        let rest = ramp.split_once(" over ").map_or("", |(_, rest)| rest);
+        config.ramp = Some(format!("{}/s..{}/s over {rest}", c.from_per_s, c.to_per_s));
+    }
     config
 }
 

@@ -25,7 +25,7 @@ use crate::provider::local::LocalOptions;
 use crate::provider::{LocalProvider, Provider};
 use crate::record::Counts;
 use crate::report::Verdict;
-use crate::report::{ChaosReport, ScenarioReport};
+use crate::report::{ChaosReport, FaultWindow, ScenarioReport};
 use crate::workload::contention;
 use crate::workload::{checkpoint, WorkloadContext};
 
@@ -47,17 +47,23 @@ pub async fn run(ctx: Arc<WorkloadContext>, cfg: &RunConfig) -> ChaosReport {
     let ctx = ctx.accounted_to(WORKLOAD);
     let mut report = ChaosReport {
         repeat: cfg.chaos.repeat,
-        scenarios: Vec::new(),
+        ..Default::default()
     };
     for nemesis in &cfg.chaos.nemesis {
-        report.scenarios.push(run_scenario(&ctx, cfg, *nemesis).await);
+        let scenario = run_scenario(&ctx, cfg, *nemesis, &mut report.fault_windows).await;
+        report.scenarios.push(scenario);
     }
     report
 }
 
 /// Runs one scenario `--repeat` times; its verdict is the worst run's, its reasons every run's
-/// that did not pass.
-async fn run_scenario(ctx: &Arc<WorkloadContext>, cfg: &RunConfig, nemesis: Nemesis) -> ScenarioReport {
+/// that did not pass. Each run's span goes to `windows`.
+async fn run_scenario(
+    ctx: &Arc<WorkloadContext>,
+    cfg: &RunConfig,
+    nemesis: Nemesis,
+    windows: &mut Vec<FaultWindow>,
+) -> ScenarioReport {
     let mut scenario = ScenarioReport {
         name: nemesis.name().to_string(),
         ..Default::default()
@@ -75,7 +81,15 @@ async fn run_scenario(ctx: &Arc<WorkloadContext>, cfg: &RunConfig, nemesis: Neme
         ));
         let before = ctx.recorder.accounting.workload(WORKLOAD);
         let run_ctx = ctx.derive(ctx.provider.clone(), ctx.seed.wrapping_add(u64::from(attempt)));
+        let (began, clock) = (std::time::SystemTime::now(), std::time::Instant::now());
         let outcome = run_once(run_ctx, cfg, nemesis).await;
+        windows.push(FaultWindow {
+            scenario: nemesis.name().to_string(),
+            run,
+            started_at: crate::workload::schedule::rfc3339(began),
+            duration_s: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+            faults_injected: outcome.faults_injected,
+        });
         let delta = since(&before, &ctx.recorder.accounting.workload(WORKLOAD));
         let (run_verdict, why) = judge_run(&delta, &outcome);
         scenario.workload = outcome.workload.to_string();

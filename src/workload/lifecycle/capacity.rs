@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use crate::cancel::CancelToken;
 use crate::config::pace::{Ramp, Slo, KEEP_UP};
 use crate::record::windows::{Window, WindowSet};
-use crate::report::{CapacityReport, SloReport, StepReport};
+use crate::report::{encode_histogram, walk_to_knee, CapacityReport, SloReport, StepReport};
 use crate::workload::pacing::Pacing;
 
 /// Steps failed in a row, after the knee (or from the start), that end the ramp.
@@ -51,7 +51,6 @@ impl CapacitySearch {
         let step = self.ramp.step_length();
         let mut report = self.empty_report();
         let mut baseline: Option<f64> = None;
-        let mut failed_in_a_row = 0;
         for k in 0..self.ramp.steps {
             let end = self.origin + step.saturating_mul(k + 1) + SETTLE;
             tokio::select! {
@@ -59,16 +58,11 @@ impl CapacitySearch {
                 _ = cancel.cancelled() => break,
             }
             let (first, second) = (self.halves.get(2 * k as usize), self.halves.get(2 * k as usize + 1));
-            let judged = self.judge(k, &first, &second, &mut baseline);
-            report.slo.tti_p95_max_ms = self.limit(baseline);
-            if judged.passed() {
-                report.knee = Some(judged.clone());
-                failed_in_a_row = 0;
-            } else {
-                failed_in_a_row += 1;
-            }
+            let judged = self.judge(&report.slo, k, &first, &second, &mut baseline);
+            report.slo.tti_p95_max_ms = report.slo.limit(baseline);
             report.steps.push(judged);
-            if failed_in_a_row >= FAILED_STEPS_TO_STOP {
+            report.knee = walk_to_knee(&report.steps, FAILED_STEPS_TO_STOP).0;
+            if stops(&report.steps) {
                 report.stopped_early = k + 1 < self.ramp.steps;
                 self.pacing.stop.cancel();
                 break;
@@ -94,48 +88,47 @@ impl CapacitySearch {
         }
     }
 
-    /// The p95 TTI a step may have: the SLO's milliseconds, or its factor times the baseline.
-    fn limit(&self, baseline: Option<f64>) -> Option<f64> {
-        self.slo
-            .tti_p95_ms
-            .or_else(|| Some(self.slo.tti_p95_factor? * baseline?))
-    }
-
-    fn judge(&self, k: u32, first: &Window, second: &Window, baseline: &mut Option<f64>) -> StepReport {
+    fn judge(
+        &self,
+        slo: &SloReport,
+        k: u32,
+        first: &Window,
+        second: &Window,
+        baseline: &mut Option<f64>,
+    ) -> StepReport {
         let step_s = self.ramp.step_length().as_secs_f64();
-        let offered = self.ramp.rate_of(k);
         let mut whole = first.clone();
         merge_into(&mut whole, second);
-        let tti = whole.latencies.get(super::TTI_KEY);
-        let p = |q: f64| {
-            tti.filter(|h| !h.is_empty())
-                .map(|h| h.value_at_quantile(q) as f64 / 1000.0)
-        };
+        let tti = whole.latencies.get(super::TTI_KEY).filter(|h| !h.is_empty());
+        let p = |q: f64| tti.map(|h| h.value_at_quantile(q) as f64 / 1000.0);
         let (tti_p50_ms, tti_p95_ms) = (p(0.5), p(0.95));
         if k == 0 {
             *baseline = tti_p95_ms;
         }
-        let achieved = second.verified as f64 / (step_s / 2.0);
-        // One sandbox of slack: which side of the window's edge a completion falls on is chance.
-        let slack = 1.0 / (step_s / 2.0);
-        let success_rate = whole.success_rate();
-        let tti_ok = match (self.limit(*baseline), tti_p95_ms) {
-            (Some(limit), Some(p95)) => p95 <= limit,
-            _ => false,
-        };
-        StepReport {
+        let mut step = StepReport {
             index: k,
-            offered_per_s: round2(offered),
+            offered_per_s: round2(self.ramp.rate_of(k)),
             launched: whole.launched,
-            achieved_per_s: round2(achieved),
+            achieved_per_s: round2(second.verified as f64 / (step_s / 2.0)),
             ended: whole.ended(),
-            success_rate,
+            verified: whole.verified,
+            success_rate: whole.success_rate(),
             tti_p50_ms,
             tti_p95_ms,
-            keeps_up: achieved + slack >= KEEP_UP * offered,
-            slo_holds: tti_ok && success_rate.is_some_and(|s| s >= self.slo.min_success),
-        }
+            keeps_up: false,
+            slo_holds: false,
+            tti_histogram: tti.map(encode_histogram),
+        };
+        // One sandbox of slack: which side of the window's edge a completion falls on is chance.
+        slo.judge(&mut step, *baseline, 1.0 / (step_s / 2.0));
+        step
     }
+}
+
+/// Whether the last steps judged are [`FAILED_STEPS_TO_STOP`] failures in a row.
+fn stops(steps: &[StepReport]) -> bool {
+    let n = FAILED_STEPS_TO_STOP as usize;
+    steps.len() >= n && steps[steps.len() - n..].iter().all(|s| !s.passed())
 }
 
 fn merge_into(into: &mut Window, other: &Window) {
@@ -171,6 +164,7 @@ mod tests {
             to: 40.0,
             over: Duration::from_secs(8),
             steps: 4,
+            shape: Default::default(),
         };
         let pace = Pace {
             ramp: Some(ramp.clone()),
@@ -200,20 +194,20 @@ mod tests {
         let mut baseline = None;
         // Step 0 (10/s, 2 s a step): 10 verified per 1 s half, TTI 100 ms.
         let (a, b) = halves(10, 0, 100);
-        let first = s.judge(0, &a, &b, &mut baseline);
+        let first = s.judge(&s.empty_report().slo, 0, &a, &b, &mut baseline);
         assert!(first.passed(), "{first:?}");
         assert!(baseline.is_some_and(|b| (b - 100.0).abs() < 0.1), "{baseline:?}");
         // Step 1 (20/s): keeps up, but p95 250 ms is over 2 x 100 ms.
         let (a, b) = halves(20, 0, 250);
-        let slow = s.judge(1, &a, &b, &mut baseline);
+        let slow = s.judge(&s.empty_report().slo, 1, &a, &b, &mut baseline);
         assert!(slow.keeps_up && !slow.slo_holds, "{slow:?}");
         // Step 2 (30/s): achieves 25/s, under 95 % of 30.
         let (a, b) = halves(25, 0, 120);
-        let behind = s.judge(2, &a, &b, &mut baseline);
+        let behind = s.judge(&s.empty_report().slo, 2, &a, &b, &mut baseline);
         assert!(!behind.keeps_up && behind.slo_holds, "{behind:?}");
         // Step 3 (40/s): fast enough, 2 of 82 failed: success 97.6 % < 99 %.
         let (a, b) = halves(40, 1, 120);
-        let failing = s.judge(3, &a, &b, &mut baseline);
+        let failing = s.judge(&s.empty_report().slo, 3, &a, &b, &mut baseline);
         assert!(failing.keeps_up && !failing.slo_holds, "{failing:?}");
     }
 
@@ -226,8 +220,11 @@ mod tests {
         });
         let mut baseline = None;
         let (a, b) = halves(10, 0, 100);
-        assert!(!s.judge(0, &a, &b, &mut baseline).slo_holds, "100 ms is over 50 ms");
+        assert!(
+            !s.judge(&s.empty_report().slo, 0, &a, &b, &mut baseline).slo_holds,
+            "100 ms is over 50 ms"
+        );
         let (a, b) = halves(10, 0, 40);
-        assert!(s.judge(0, &a, &b, &mut baseline).passed());
+        assert!(s.judge(&s.empty_report().slo, 0, &a, &b, &mut baseline).passed());
     }
 }

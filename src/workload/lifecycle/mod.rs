@@ -23,6 +23,7 @@ use crate::workload::pacing::Pacing;
 use crate::workload::schedule::{self, Schedule};
 use crate::workload::{WorkloadContext, CANCEL_GRACE};
 use capacity::CapacitySearch;
+pub use capacity::FAILED_STEPS_TO_STOP;
 pub use sandbox::{class_key, SandboxResult, Status};
 use sandbox::{run_sandbox, ModeShared};
 
@@ -87,14 +88,15 @@ fn expected(cfg: &LifecycleConfig) -> u64 {
     }
 }
 
-/// `staggered x100`, `staggered for 20 s at 20/s (fixed arrivals)`, `staggered ramp 100/s..800/s
-/// over 40 s in 15 steps`.
+/// `staggered x100`, `staggered for 20 s at 20/s (fixed arrivals)`, `staggered stepped ramp
+/// 100/s..800/s over 40 s in 15 steps`.
 fn describe(mode: LifecycleMode, cfg: &LifecycleConfig) -> String {
     let pace = &cfg.pace;
     match (mode, &pace.ramp, pace.duration) {
         (LifecycleMode::Staggered, Some(r), _) => format!(
-            "{} ramp {}/s..{}/s over {} s in {} steps ({} arrivals)",
+            "{} {} ramp {}/s..{}/s over {} s in {} steps ({} arrivals)",
             mode.name(),
+            r.shape.name(),
             r.from,
             r.to,
             r.over.as_secs_f64(),

@@ -52,6 +52,7 @@ pub fn render(view: &RunView<'_>) -> String {
         out.push_str(&format!("\ncalls that needed a retry: {}\n", retried.join(", ")));
     }
     out.push_str(&workloads_table(view));
+    out.push_str(&soak_lines(view));
     out.push_str(&thresholds_lines(view));
     let headline = &view.headline;
     out.push_str(&format!(
@@ -167,6 +168,25 @@ fn workloads_table(view: &RunView<'_>) -> String {
     ));
     for line in &view.warnings {
         out.push_str(&format!("warning: {line}\n"));
+    }
+    out
+}
+
+/// A ramp's knee and every headline latency the trend test says degraded: a run can pass while
+/// getting slower, so this stands right above the verdict.
+fn soak_lines(view: &RunView<'_>) -> String {
+    let mut out = String::new();
+    if let Some(c) = view.capacity {
+        out.push_str(&format!("\ncapacity: {}\n", c.headline()));
+    }
+    if !view.degraded.is_empty() {
+        out.push('\n');
+    }
+    for (key, t) in &view.degraded {
+        out.push_str(&format!(
+            "DEGRADED: {key}: p95 {:.1} ms in the last third of the run against {:.1} ms in the first (drift {:.2}, 95 % intervals [{:.1}, {:.1}] and [{:.1}, {:.1}] do not overlap)\n",
+            t.last_p95, t.first_p95, t.drift, t.last_ci[0], t.last_ci[1], t.first_ci[0], t.first_ci[1]
+        ));
     }
     out
 }

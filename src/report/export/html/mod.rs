@@ -7,6 +7,7 @@
 //! this crate, are inlined as they are.
 
 mod page;
+mod soak;
 
 use super::markdown::render_template;
 use super::{ExportContext, ExportError, Exporter, Rendered};

@@ -71,7 +71,7 @@ struct CorruptionLine {
 }
 
 #[derive(Serialize)]
-struct Section {
+pub(super) struct Section {
     id: &'static str,
     title: &'static str,
     blocks: Vec<Block>,
@@ -79,7 +79,7 @@ struct Section {
 
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-enum Block {
+pub(super) enum Block {
     Table {
         head: Vec<&'static str>,
         /// Columns from this one on hold numbers (right-aligned).
@@ -97,13 +97,13 @@ enum Block {
 }
 
 /// The charts rendered before the page, handed out once each to the section they belong to.
-struct Charts<'a> {
+pub(super) struct Charts<'a> {
     rendered: &'a [Rendered],
     placed: BTreeSet<String>,
 }
 
 impl Charts<'_> {
-    fn figure(&mut self, name: &str, caption: String) -> Option<Block> {
+    pub(super) fn figure(&mut self, name: &str, caption: String) -> Option<Block> {
         let chart = self.rendered.iter().find(|r| r.name == name)?;
         self.placed.insert(name.to_string());
         Some(Block::Figure {
@@ -138,6 +138,7 @@ pub fn build(view: &RunView<'_>, earlier: &[Rendered]) -> Page {
     sections.extend(storage(&md, &mut charts));
     sections.extend(object_storage(&md, &mut charts));
     sections.extend(contention_and_chaos(&md));
+    sections.extend(super::soak::soak_section(&md.soak, &mut charts));
     if !md.shards.is_empty() {
         let head = vec![
             "shard",
@@ -457,11 +458,11 @@ fn contention_and_chaos(md: &SummaryContext) -> Vec<Section> {
     out
 }
 
-fn section(id: &'static str, title: &'static str, blocks: Vec<Block>) -> Section {
+pub(super) fn section(id: &'static str, title: &'static str, blocks: Vec<Block>) -> Section {
     Section { id, title, blocks }
 }
 
-fn table(head: Vec<&'static str>, num_from: usize, rows: &[Vec<String>]) -> Block {
+pub(super) fn table(head: Vec<&'static str>, num_from: usize, rows: &[Vec<String>]) -> Block {
     Block::Table {
         head,
         num_from,
@@ -469,7 +470,7 @@ fn table(head: Vec<&'static str>, num_from: usize, rows: &[Vec<String>]) -> Bloc
     }
 }
 
-fn note(text: &str) -> Block {
+pub(super) fn note(text: &str) -> Block {
     Block::Note { text: plain(text) }
 }
 

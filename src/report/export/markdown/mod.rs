@@ -7,7 +7,7 @@ pub(crate) mod context;
 pub mod format;
 mod lead;
 mod sections;
-mod soak;
+pub mod soak;
 
 use minijinja::Environment;
 

@@ -11,6 +11,11 @@ const MAX_WINDOW_ROWS: usize = 30;
 
 #[derive(Serialize, Default)]
 pub struct SoakSection {
+    /// Shown above the collapsed details: the knee of a ramp and every degraded latency, since a
+    /// run can pass while it gets slower.
+    pub soak_lead: Vec<String>,
+    /// The degraded latencies of the lead alone (report.html states the knee in its own note).
+    pub degraded: Vec<String>,
     /// "sustainable: 40 sandboxes/s (p95 TTI 433 ms, success 100.0 %)" and how the ramp ended.
     pub capacity_line: Option<String>,
     /// offered/s, launched, achieved/s, success, TTI p50, TTI p95, result.
@@ -30,11 +35,22 @@ pub fn section(result: &RunResult) -> SoakSection {
     }
     if let Some(ts) = &result.timeseries {
         series(ts, &mut s);
+        s.degraded.extend(ts.trends.iter().filter(|(_, t)| t.degraded).map(|(key, t)| {
+            format!(
+                "⚠️ **`{}` degraded**: p95 {} ms in the last third of the run against {} ms in the first (drift {:.2}, the 95 % intervals do not overlap)",
+                cell(key),
+                fmt_ms(t.last_p95),
+                fmt_ms(t.first_p95),
+                t.drift
+            )
+        }));
+        s.soak_lead.extend(s.degraded.iter().cloned());
     }
     s
 }
 
 fn capacity(c: &CapacityReport, s: &mut SoakSection) {
+    s.soak_lead.push(format!("**{}**", cell(&c.headline())));
     let end = if c.stopped_early {
         format!(
             "; stopped after {} of {} steps, two past the knee",
@@ -89,7 +105,8 @@ fn series(ts: &TimeSeries, s: &mut SoakSection) {
     };
     let every = ts.windows.len().div_ceil(MAX_WINDOW_ROWS).max(1);
     s.series_line = Some(format!(
-        "Time series of `{}`, {} windows of {} s{}:",
+        // Plain text: it is the summary line of a <details>, where markdown is not rendered.
+        "Time series of {}, {} windows of {} s{}",
         cell(&key),
         ts.windows.len(),
         ts.window_s,

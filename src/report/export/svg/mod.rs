@@ -6,7 +6,7 @@
 //! returns errors and never panics: a broken chart must not cost the other reports.
 
 mod bars;
-mod capacity;
+pub mod capacity;
 mod checkpoint;
 mod concurrency;
 mod frame;
@@ -72,10 +72,11 @@ pub fn render_charts(result: &crate::report::RunResult) -> Result<Vec<Rendered>,
     {
         out.push(chart);
     }
+    let faults = result.chaos.as_ref().map_or(&[][..], |c| &c.fault_windows[..]);
     if let Some(chart) = result
         .timeseries
         .as_ref()
-        .map(timeseries::render)
+        .map(|ts| timeseries::render(ts, faults))
         .transpose()?
         .flatten()
     {

@@ -1,14 +1,36 @@
 //! `timeseries.svg`: a timed run over time, one point per window: p50/p95/p99 of its headline
 //! latency (time to interactive when the lifecycle ran) and the success rate on a second axis, so
-//! degradation and failure bursts show where they happened.
+//! degradation and failure bursts show where they happened. The spans in which a chaos scenario
+//! had its fault armed are shaded behind the lines, one span per scenario run, so a spike reads
+//! against the fault that caused it.
 
 use plotters::prelude::*;
 
 use super::{axis_max, chart_error, draw_svg, tick, BLUE, FONT, GREEN, GREY, ORANGE, RED};
 use crate::report::export::{ExportError, Rendered};
-use crate::report::TimeSeries;
+use crate::report::{FaultWindow, TimeSeries};
 
 pub const NAME: &str = "timeseries.svg";
+/// The shade of a fault span (drawn at [`FAULT_OPACITY`]), and of its key.
+pub const FAULT: RGBColor = RGBColor(0xb2, 0x18, 0x2b);
+const FAULT_OPACITY: f64 = 0.15;
+
+/// Each fault window as (start, end) in seconds since the series' start; spans that cannot be
+/// placed (an unreadable instant) are left out rather than drawn in the wrong place.
+pub fn fault_spans(ts: &TimeSeries, faults: &[FaultWindow]) -> Vec<(f64, f64)> {
+    let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+    let Some(origin) = parse(&ts.started_at) else {
+        return Vec::new();
+    };
+    faults
+        .iter()
+        .filter_map(|f| {
+            let at = parse(&f.started_at)?;
+            let start = (at - origin).num_microseconds()? as f64 / 1e6;
+            Some((start.max(0.0), (start + f.duration_s).max(0.0)))
+        })
+        .collect()
+}
 
 /// The latency key the chart follows: time to interactive if any, else the first headline one.
 pub fn headline_key(ts: &TimeSeries) -> Option<String> {
@@ -19,7 +41,8 @@ pub fn headline_key(ts: &TimeSeries) -> Option<String> {
         .map(|k| (*k).clone())
 }
 
-pub fn render(ts: &TimeSeries) -> Result<Option<Rendered>, ExportError> {
+// Long: one chart, drawn top to bottom (axes, fault spans, three latency lines, success, key).
+pub fn render(ts: &TimeSeries, faults: &[FaultWindow]) -> Result<Option<Rendered>, ExportError> {
     let Some(key) = headline_key(ts) else {
         return Ok(None);
     };
@@ -40,7 +63,11 @@ pub fn render(ts: &TimeSeries) -> Result<Option<Rendered>, ExportError> {
         .iter()
         .filter_map(|w| w.success_rate.map(|s| (w.t_s + half, s * 100.0)))
         .collect();
-    let t_max = (ts.windows.len() as f64 * ts.window_s).max(ts.window_s);
+    let spans = fault_spans(ts, faults);
+    let t_max = spans
+        .iter()
+        .map(|s| s.1)
+        .fold((ts.windows.len() as f64 * ts.window_s).max(ts.window_s), f64::max);
     let y_max = axis_max(lines[2].1.iter().map(|p| p.1).fold(0.0, f64::max));
     draw_svg(NAME, |root| {
         let err = |e| chart_error(NAME, e);
@@ -73,6 +100,18 @@ pub fn render(ts: &TimeSeries) -> Result<Option<Rendered>, ExportError> {
             .axis_desc_style((FONT, 14))
             .draw()
             .map_err(err)?;
+        if !spans.is_empty() {
+            let shade = FAULT.mix(FAULT_OPACITY).filled();
+            chart
+                .draw_series(
+                    spans
+                        .iter()
+                        .map(|(a, b)| Rectangle::new([(*a, 0.0), (*b, y_max)], shade)),
+                )
+                .map_err(err)?
+                .label("chaos fault armed")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], FAULT.stroke_width(6)));
+        }
         for (label, points, color) in lines {
             chart
                 .draw_series(LineSeries::new(points, color.stroke_width(2)))
