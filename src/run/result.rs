@@ -81,6 +81,8 @@ impl Records<'_> {
                 .is_timed()
                 .then(|| crate::record::trend::time_series(&recorder.windows)),
             host: Some(host),
+            // Set by `run` once the report is built (its own phase is part of it).
+            timing: None,
         }
     }
 

@@ -14,6 +14,7 @@ mod comparison;
 mod corruptions;
 mod rows;
 mod sections;
+mod timing;
 
 use std::path::Path;
 
@@ -22,6 +23,7 @@ pub use comparison::BaselineView;
 pub use corruptions::{first_corruptions, CorruptionDetail, CORRUPTION_DETAILS};
 pub use rows::{RetryRow, ThresholdRow, ThresholdStatus, WorkloadRow, CALL_ORDER};
 pub use sections::{host_line, ContentionNote, ContentionView, Placement};
+pub use timing::timing_line;
 
 use crate::compare::Comparison;
 use crate::report::{ModeReport, RunResult, ScenarioReport, Verdict};
@@ -103,6 +105,8 @@ pub struct RunView<'a> {
     pub placement: Option<Placement<'a>>,
     /// The tool's own peak memory, CPU and open files.
     pub host_line: Option<String>,
+    /// Where the run's wall time went, up to report.json (see `report::RENDERED_AFTER_REPORT`).
+    pub time_line: Option<String>,
 }
 
 impl<'a> RunView<'a> {
@@ -151,6 +155,7 @@ impl<'a> RunView<'a> {
             chaos_failures,
             placement: Placement::of(result),
             host_line: result.host.as_ref().map(host_line),
+            time_line: result.timing.as_ref().map(|t| timing_line(&t.until_report(), false)),
         }
     }
 

@@ -116,6 +116,7 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         shard: None,
         aggregate: Some(aggregate_info(parts, group, count)),
         host: None,
+        timing: None,
         // Time series and capacity searches are per shard; merging them is not done yet.
         timeseries: None,
     };
