@@ -7,6 +7,8 @@ use clap::Parser;
 use stress_action::ExitStatus;
 
 fn main() {
+    // The clock of report.json's `timing`: start-up is a phase like the others.
+    stress_action::record::phases::mark_process_start();
     let cli = cli::Cli::parse();
     // Bursts hold one descriptor per request in flight (run) or per connection (serve).
     stress_action::fdlimit::raise_soft_to_hard();

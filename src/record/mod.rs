@@ -10,6 +10,7 @@ mod events;
 pub mod evidence;
 mod histograms;
 pub mod host;
+pub mod phases;
 pub mod trend;
 pub mod windows;
 
@@ -22,6 +23,7 @@ pub use error_log::ErrorLog;
 pub use events::{ms, Event, EventLog};
 pub use evidence::EvidenceStore;
 pub use histograms::HistogramSet;
+pub use phases::Phases;
 pub use windows::WindowSet;
 
 use crate::verify::Outcome;
@@ -34,6 +36,8 @@ pub struct Recorder {
     pub evidence: EvidenceStore,
     /// The run cut into `--window`s: outcomes and headline latencies as they happen.
     pub windows: Arc<WindowSet>,
+    /// Where the run's wall time goes (report.json `timing`).
+    pub phases: Phases,
     started: Instant,
 }
 
@@ -53,6 +57,7 @@ impl Recorder {
             accounting: Accounting::default(),
             errors: ErrorLog::create(&dir.join("error-details.log"))?,
             evidence: EvidenceStore::new(dir),
+            phases: Phases::default(),
             started: Instant::now(),
         })
     }

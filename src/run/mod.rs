@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 mod result;
 
@@ -16,7 +17,7 @@ use crate::provider::http::HttpProvider;
 use crate::provider::local::LocalOptions;
 use crate::provider::observed::Observer;
 use crate::provider::{LocalProvider, Provider};
-use crate::record::Recorder;
+use crate::record::{phases, Phases, Recorder};
 use crate::report::{self, ProviderFailure, RunResult};
 use crate::workload::{runner, WorkloadContext};
 
@@ -80,11 +81,14 @@ pub async fn build_provider(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, R
 }
 
 pub async fn run(cfg: RunConfig, cancel: CancelToken) -> Result<RunSummary, RunError> {
+    let entered = Instant::now();
     let provider = match crate::workload::chaos::unquiesced_provider(&cfg)? {
         Some(provider) => provider,
         None => build_provider(&cfg.provider).await?,
     };
-    run_with_provider(cfg, provider, cancel).await
+    // Boxed: one allocation per run keeps the callers' future types shallow (their layout is
+    // computed through every nested state machine).
+    Box::pin(run_prepared(cfg, provider, cancel, entered)).await
 }
 
 /// Runs with a provider built by the caller: tests wrap real providers with fault injection here.
@@ -93,8 +97,21 @@ pub async fn run_with_provider(
     provider: Arc<dyn Provider>,
     cancel: CancelToken,
 ) -> Result<RunSummary, RunError> {
+    Box::pin(run_prepared(cfg, provider, cancel, Instant::now())).await
+}
+
+/// The run from the moment `run` was entered (`entered`: the end of start-up; what follows until
+/// the first workload is preparation, building the provider included).
+async fn run_prepared(
+    cfg: RunConfig,
+    provider: Arc<dyn Provider>,
+    cancel: CancelToken,
+    entered: Instant,
+) -> Result<RunSummary, RunError> {
     let out = cfg.out_dir.clone();
     let (console, recorder) = open_run_dir(&cfg, &out)?;
+    let phases = &recorder.phases;
+    phases.add("startup", entered.saturating_duration_since(phases::process_start()));
     let host = crate::record::host::HostSampler::start_with(Some(recorder.windows.clone()));
     let started_at = chrono::Utc::now();
     announce(&cfg, provider.as_ref(), &console, &out);
@@ -108,7 +125,9 @@ pub async fn run_with_provider(
         accounted_as: None,
     });
     let observer = observer_of(provider.clone(), &console);
+    phases.lap("preparation", entered);
     let reports = runner::run_selected(ctx, &cfg, &observer).await;
+    let since = Instant::now();
     // Asked before shutdown: closing a plugin's stdin ends it, which is no death.
     let provider_failure = provider_failure(provider.as_ref(), &observer).await;
     report_muted(&console);
@@ -116,6 +135,7 @@ pub async fn run_with_provider(
         console.warn(&format!("cleanup of the provider failed: {e}"));
     }
     recorder.flush();
+    let since = phases.lap("shutdown", since);
     let records = result::Records {
         cfg: &cfg,
         provider: provider.as_ref(),
@@ -127,8 +147,20 @@ pub async fn run_with_provider(
     let mut result = records.into_result(reports, provider_failure, host.finish());
     report::thresholds::apply(&mut result);
     report::verdict::judge(&mut result);
+    let since = phases.lap("report", since);
+    result.timing = Some(phases.timing());
     write_report(&result, &out)?;
-    finish(&result, &out, &console);
+    phases.lap("writing", since);
+    finish(&result, &out, &console, phases);
+    // Once more with rendering and writing in: the files rendered above show the phases up to
+    // the report (see `report::RENDERED_AFTER_REPORT`), so `report DIR` still renders them alike.
+    let timing = phases.timing();
+    console.say(&report::view::timing_line(&timing, true));
+    result.timing = Some(timing);
+    if let Err(e) = write_report(&result, &out) {
+        console.warn(&format!("could not add the final timing to report.json: {e}"));
+    }
+    console.flush();
     Ok(RunSummary { result, out_dir: out })
 }
 
@@ -177,14 +209,17 @@ fn report_muted(console: &Console) {
 
 /// The run directory finished like every other (every format, GitHub Actions), then the end-of-run
 /// tables on the console. A rendering failure only warns: report.json is already written.
-fn finish(result: &RunResult, out: &Path, console: &Console) {
+fn finish(result: &RunResult, out: &Path, console: &Console, phases: &Phases) {
+    let started = Instant::now();
     let view = report::view::RunView::build(result, out);
-    if let Err(e) = report::export::finish(&view, out, &|m| console.warn(m)) {
+    let (exported, took) = report::export::finish_timed(&view, out, &|m| console.warn(m));
+    if let Err(e) = exported {
         console.warn(&report::export::rendering_failed(out, &e));
     }
     console.say(&format!("\n{}", report::export::console::render(&view)));
     console.say(&format!("report: {}", out.join("report.json").display()));
-    console.flush();
+    phases.add("writing", took.writing);
+    phases.add("rendering", started.elapsed().saturating_sub(took.writing));
 }
 
 /// The run's view of its provider: calls counted per workload, and the first failure after the

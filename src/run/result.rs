@@ -87,6 +87,8 @@ impl Records<'_> {
                 series
             }),
             host: Some(host),
+            // Set by `run` once the report is built (its own phase is part of it).
+            timing: None,
         }
     }
 

@@ -6,7 +6,10 @@
 //! A neutral module: publishing uploads through it and `aggregate` reads shards through it, and
 //! neither has to import the other. It knows nothing about run directories.
 
+use std::path::Path;
 use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -99,6 +102,25 @@ pub async fn get_bytes(client: &Client, bucket: &str, key: &str) -> Result<Vec<u
         .await
         .map_err(|e| S3Error(format!("cannot read s3://{bucket}/{key}: {e}")))?;
     Ok(data.into_bytes().to_vec())
+}
+
+/// Copies the object into `path` chunk by chunk as it arrives, so memory stays flat however large
+/// it is (a shard's events.jsonl is 30 MB per 100,000 sandboxes). `Ok(false)` when there is no
+/// such key; a failure after the file was created leaves it partial, for the caller to discard.
+pub async fn download_if_exists(client: &Client, bucket: &str, key: &str, path: &Path) -> Result<bool, S3Error> {
+    let mut out = match client.get_object().bucket(bucket).key(key).send().await {
+        Ok(out) => out,
+        Err(e) if e.as_service_error().is_some_and(|se| se.is_no_such_key()) => return Ok(false),
+        Err(e) => return Err(S3Error(format!("cannot get s3://{bucket}/{key}: {}", describe(&e)))),
+    };
+    let write_error = |e: std::io::Error| S3Error(format!("cannot write {}: {e}", path.display()));
+    let mut file = tokio::io::BufWriter::new(tokio::fs::File::create(path).await.map_err(write_error)?);
+    while let Some(chunk) = out.body.next().await {
+        let chunk = chunk.map_err(|e| S3Error(format!("cannot read s3://{bucket}/{key}: {e}")))?;
+        file.write_all(&chunk).await.map_err(write_error)?;
+    }
+    file.flush().await.map_err(write_error)?;
+    Ok(true)
 }
 
 /// The object, or `None` when there is no such key (a baseline not saved yet is no error).

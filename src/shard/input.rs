@@ -1,6 +1,7 @@
 //! Finding shard run directories: a run directory, a directory of run directories (what
 //! `actions/download-artifact` leaves), or an `s3://bucket/prefix` holding run directories uploaded
-//! by `publish`. S3 shards are fetched (report.json and events.jsonl only) into a staging directory.
+//! by `publish`. S3 shards are fetched (report.json and events.jsonl only) into a staging directory,
+//! events.jsonl streamed chunk by chunk.
 
 use std::path::{Path, PathBuf};
 
@@ -81,15 +82,13 @@ pub async fn from_s3(url: &str, endpoint: Option<&str>, staging: &Path) -> Resul
             .map_err(|e| AggregateError::Io(format!("cannot write {}: {e}", report.display())))?;
         let part = read_part(format!("s3://{bucket}/{dir_key}"), &report)?;
         let events_key = format!("{dir_key}events.jsonl");
-        let events = match s3::get_bytes(&client, &bucket, &events_key).await {
-            Ok(bytes) => {
-                let path = local.join("events.jsonl");
-                std::fs::write(&path, bytes)
-                    .map_err(|e| AggregateError::Io(format!("cannot write {}: {e}", path.display())))?;
-                Some(path)
-            }
+        let path = local.join("events.jsonl");
+        // Streamed to the staging file, never whole in memory.
+        let events = match s3::download_if_exists(&client, &bucket, &events_key, &path).await {
+            Ok(true) => Some(path),
             // A shard without events still merges: its counts and histograms are in report.json.
-            Err(_) => None,
+            Ok(false) => None,
+            Err(e) => return Err(AggregateError::S3(e.to_string())),
         };
         found.push(Found { part, events });
     }

@@ -25,14 +25,20 @@ pub struct WorkloadReports {
 pub async fn run_selected(run_ctx: Arc<WorkloadContext>, cfg: &RunConfig, observer: &Observer) -> WorkloadReports {
     let pace = &cfg.workloads.lifecycle.pace;
     if pace.duration.is_some() && pace.ramp.is_none() {
-        return run_together(&run_ctx, cfg, observer).await;
+        // The workloads overlap in time: one phase for all of them (their own parts still show).
+        let started = std::time::Instant::now();
+        let reports = run_together(&run_ctx, cfg, observer).await;
+        run_ctx.recorder.phases.lap("workloads", started);
+        return reports;
     }
     let mut reports = WorkloadReports::default();
     for kind in &cfg.workloads.selected {
         if run_ctx.cancel.is_cancelled() {
             break;
         }
+        let started = std::time::Instant::now();
         reports.absorb(run_one(*kind, &run_ctx, cfg, observer).await);
+        run_ctx.recorder.phases.lap(kind.name(), started);
     }
     reports
 }
@@ -87,7 +93,9 @@ async fn run_one(
         WorkloadKind::Contention => reports.contention = Some(run_contention(ctx.clone(), cfg).await),
         WorkloadKind::Chaos => reports.chaos = Some(crate::workload::chaos::run(ctx.clone(), cfg).await),
     }
+    let started = std::time::Instant::now();
     sweep(&ctx, kind.name(), &provider).await;
+    ctx.recorder.phases.lap(&format!("{}.sweep", kind.name()), started);
     reports
 }
 

@@ -277,6 +277,7 @@ pub fn full_result(scenario: Scenario) -> RunResult {
         shard: None,
         aggregate: None,
         host: None,
+        timing: None,
     };
     judge(&mut result);
     result

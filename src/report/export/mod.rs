@@ -92,6 +92,17 @@ impl ExportManager {
 
     /// [`ExportManager::export`] of a view already built (the caller shows it elsewhere too).
     pub fn export_view(&self, view: &RunView<'_>, run_dir: &Path) -> Result<Vec<String>, ExportError> {
+        self.export_timed(view, run_dir, &mut ExportTimes::default())
+    }
+
+    /// [`ExportManager::export_view`], adding the time spent writing files to `times` (a run's
+    /// `timing` tells rendering from writing).
+    fn export_timed(
+        &self,
+        view: &RunView<'_>,
+        run_dir: &Path,
+        times: &mut ExportTimes,
+    ) -> Result<Vec<String>, ExportError> {
         let ctx = ExportContext {
             view,
             result: view.result,
@@ -100,9 +111,11 @@ impl ExportManager {
         let mut done: Vec<Rendered> = Vec::new();
         for exporter in &self.exporters {
             let files = exporter.render(&ctx, &done)?;
+            let started = std::time::Instant::now();
             for file in &files {
                 write_atomic(&run_dir.join(&file.name), &file.content)?;
             }
+            times.writing += started.elapsed();
             done.extend(files);
         }
         Ok(done.into_iter().map(|f| f.name).collect())
@@ -130,9 +143,25 @@ pub enum RenderDirError {
 /// format failed, so the job still shows the verdict; the caller decides what a rendering failure
 /// means (a warning after a run, whose report.json is already safe; exit 1 for `report`).
 pub fn finish(view: &RunView<'_>, run_dir: &Path, warn: &dyn Fn(&str)) -> Result<Vec<String>, ExportError> {
-    let exported = ExportManager::default().export_view(view, run_dir);
+    finish_timed(view, run_dir, warn).0
+}
+
+/// Of [`finish`]'s time, what went to writing files (the rest is rendering).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ExportTimes {
+    pub writing: std::time::Duration,
+}
+
+/// [`finish`], saying how long writing the files took.
+pub fn finish_timed(
+    view: &RunView<'_>,
+    run_dir: &Path,
+    warn: &dyn Fn(&str),
+) -> (Result<Vec<String>, ExportError>, ExportTimes) {
+    let mut times = ExportTimes::default();
+    let exported = ExportManager::default().export_timed(view, run_dir, &mut times);
     actions::export_from_env(view.result, run_dir, warn);
-    exported
+    (exported, times)
 }
 
 /// What `run` and `aggregate` say when [`finish`] failed: the measurements are intact.

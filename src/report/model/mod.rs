@@ -19,6 +19,7 @@ mod source;
 mod storage;
 pub mod timeline;
 mod timeseries;
+mod timing;
 mod verdict;
 
 use std::collections::BTreeMap;
@@ -39,6 +40,7 @@ pub use source::Source;
 pub use storage::{StorageReport, StorageSizeReport};
 pub use timeline::TimelinePoint;
 pub use timeseries::{TimeSeries, Trend, WindowLatency, WindowReport, DRIFT_MIN_EFFECT};
+pub use timing::{Phase, Timing, RENDERED_AFTER_REPORT};
 pub use verdict::{ProviderFailure, RetryStats, ThresholdResult, Verdict, WorkloadResult};
 
 /// Bumped when a field changes meaning or disappears; additions keep the version. Version 2 writes
@@ -117,6 +119,9 @@ pub struct RunResult {
     /// The tool's own peak memory, CPU time and open files (absent in reports of older versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<HostStats>,
+    /// Where the run's wall time went (absent in reports of older versions and in aggregates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<Timing>,
 }
 
 impl RunResult {

@@ -14,6 +14,7 @@ mod comparison;
 mod corruptions;
 mod rows;
 mod sections;
+mod timing;
 
 use std::path::Path;
 
@@ -22,6 +23,7 @@ pub use comparison::BaselineView;
 pub use corruptions::{first_corruptions, CorruptionDetail, CORRUPTION_DETAILS};
 pub use rows::{RetryRow, ThresholdRow, ThresholdStatus, WorkloadRow, CALL_ORDER};
 pub use sections::{host_line, ContentionNote, ContentionView, Placement};
+pub use timing::timing_line;
 
 use crate::compare::Comparison;
 use crate::report::{CapacityReport, ModeReport, RunResult, ScenarioReport, Trend, Verdict};
@@ -108,6 +110,8 @@ pub struct RunView<'a> {
     /// Headline latencies the trend test says degraded over a timed run, by key: every output
     /// calls them out, since a run can pass while getting slower by the minute.
     pub degraded: Vec<(&'a str, &'a Trend)>,
+    /// Where the run's wall time went, up to report.json (see `report::RENDERED_AFTER_REPORT`).
+    pub time_line: Option<String>,
 }
 
 impl<'a> RunView<'a> {
@@ -164,6 +168,7 @@ impl<'a> RunView<'a> {
                 .filter(|(_, t)| t.degraded)
                 .map(|(k, t)| (k.as_str(), t))
                 .collect(),
+            time_line: result.timing.as_ref().map(|t| timing_line(&t.until_report(), false)),
         }
     }
 

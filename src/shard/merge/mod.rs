@@ -123,6 +123,7 @@ pub fn merge(parts: &[Part], group: &str, count: u32, missing: &[u32]) -> Result
         shard: None,
         aggregate: Some(aggregate_info(parts, group, count)),
         host: None,
+        timing: None,
         timeseries: timeseries::merge(parts)?,
     };
     report::thresholds::apply(&mut merged);

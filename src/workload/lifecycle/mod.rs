@@ -160,11 +160,16 @@ async fn run_mode(
         search.as_ref().map(|s| s.halves.clone()),
     ));
     let watcher = search.map(|s| tokio::spawn(s.watch(ctx.cancel.clone())));
+    let phases = &ctx.recorder.phases;
+    let phase = |part: &str| format!("{WORKLOAD}.{}.{part}", mode.name());
+    let mut since = std::time::Instant::now();
     let mut launched = schedule::launch(schedule, cfg.count_for(mode), &ctx.cancel, |slot| {
         ctx.recorder.plan(WORKLOAD);
         run_sandbox(ctx.clone(), shared.clone(), slot)
     })
     .await;
+    // A burst's launch prepares its tasks and releases them; other modes launch over their schedule.
+    since = phases.lap(&phase("launch"), since);
 
     let mut report = ModeReport {
         count: launched.count,
@@ -176,9 +181,12 @@ async fn run_mode(
         _ = launched.all_settled() => {}
         _ = grace_after_cancel(ctx) => {}
     }
+    since = phases.lap(&phase("ready"), since);
     shared.hold.cancel();
     drain(ctx, &mut launched.tasks, &mut report).await;
+    since = phases.lap(&phase("probe_destroy"), since);
     report.swept = sweep(ctx, &shared).await;
+    phases.lap(&phase("sweep"), since);
 
     let clock = shared.clock.summary();
     let hist = &ctx.recorder.histograms;

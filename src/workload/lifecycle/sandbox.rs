@@ -56,6 +56,8 @@ pub struct ModeShared {
     windows: Arc<WindowSet>,
     /// A ramp's half-step windows, judged by the capacity search.
     steps: Option<Arc<WindowSet>>,
+    /// `lifecycle.<mode>.<metric>` of each [`Step`].
+    step_keys: [String; 4],
     /// Count-based modes hold every sandbox until the mode settled, so concurrency is real; a
     /// timed run cannot (it would hold every sandbox of the hour), so its sandboxes are probed
     /// and destroyed as soon as they are interactive.
@@ -71,6 +73,7 @@ impl ModeShared {
     ) -> Self {
         let gate = Gate::new(cfg.max_in_flight);
         let hold_until_settled = !cfg.pace.is_timed();
+        let step_keys = Step::METRICS.map(|m| format!("{WORKLOAD}.{}.{m}", mode.name()));
         Self {
             mode,
             cfg,
@@ -80,12 +83,18 @@ impl ModeShared {
             gate,
             windows,
             steps,
+            step_keys,
             hold_until_settled,
         }
     }
 
     pub fn key(&self, metric: &str) -> String {
         format!("{WORKLOAD}.{}.{metric}", self.mode.name())
+    }
+
+    /// The histogram keys of a sandbox's steps, formatted once per mode rather than per record.
+    fn step_key(&self, step: Step) -> &str {
+        &self.step_keys[step as usize]
     }
 
     fn register(&self, sb: &SandboxId) {
@@ -100,6 +109,19 @@ impl ModeShared {
             self.windows.alive_changed(-1);
         }
     }
+}
+
+/// The timed steps of a sandbox, each with its histogram.
+#[derive(Clone, Copy)]
+enum Step {
+    Create,
+    FirstCommand,
+    Tti,
+    Destroy,
+}
+
+impl Step {
+    const METRICS: [&'static str; 4] = ["create_ms", "first_command_ms", "tti_ms", "destroy_ms"];
 }
 
 /// What the mode's tally needs from a finished sandbox.
@@ -195,7 +217,9 @@ pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut
     // Measured from the scheduled start: time spent queued behind earlier launches counts.
     let create_time = scheduled.elapsed();
     shared.register(&sandbox);
-    ctx.recorder.histograms.record(&shared.key("create_ms"), create_time);
+    ctx.recorder
+        .histograms
+        .record(shared.step_key(Step::Create), create_time);
     timings.create = Some(ms(create_time));
 
     let command_started = Instant::now();
@@ -207,8 +231,8 @@ pub async fn run_sandbox(ctx: Arc<WorkloadContext>, shared: Arc<ModeShared>, mut
         shared.clock.ready(Instant::now());
         ctx.recorder
             .histograms
-            .record(&shared.key("first_command_ms"), first_command);
-        ctx.recorder.histograms.record(&shared.key("tti_ms"), tti);
+            .record(shared.step_key(Step::FirstCommand), first_command);
+        ctx.recorder.histograms.record(shared.step_key(Step::Tti), tti);
         if let Some(steps) = &shared.steps {
             steps.latency(super::TTI_KEY, tti);
         }
@@ -269,7 +293,7 @@ async fn destroy(
     match shared.gate.run(|| ctx.provider.destroy(sandbox)).await {
         Ok(()) => {
             let t = destroy_started.elapsed();
-            ctx.recorder.histograms.record(&shared.key("destroy_ms"), t);
+            ctx.recorder.histograms.record(shared.step_key(Step::Destroy), t);
             timings.destroy = Some(ms(t));
             shared.unregister(sandbox);
             None

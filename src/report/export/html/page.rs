@@ -157,6 +157,7 @@ pub fn build(view: &RunView<'_>, earlier: &[Rendered]) -> Page {
         sections.push(section("charts", "Other charts", rest));
     }
     let mut footer: Vec<String> = md.host_line.iter().map(|h| format!("runner: {h}")).collect();
+    footer.extend(md.time_line.iter().map(|t| plain(t)));
     if !md.environment.is_empty() {
         let env: Vec<String> = md.environment.iter().map(|(k, v)| format!("{k}={v}")).collect();
         footer.push(plain(&format!("environment: {}", env.join(" · "))));

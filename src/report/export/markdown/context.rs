@@ -61,6 +61,8 @@ pub struct SummaryContext {
     pub shards: Vec<Vec<String>>,
     /// The tool's own peak memory, CPU and open files.
     pub host_line: Option<String>,
+    /// Where the run's wall time went.
+    pub time_line: Option<String>,
 }
 
 pub fn build(view: &RunView<'_>) -> SummaryContext {
@@ -112,6 +114,7 @@ pub fn build(view: &RunView<'_>) -> SummaryContext {
         shard_line: sections::shard_line(view),
         shards: sections::shard_rows(view),
         host_line: view.host_line.clone(),
+        time_line: view.time_line.clone(),
     }
 }
 
