@@ -165,7 +165,10 @@ fn a_storm_against_serve_passes_and_a_server_that_mixes_checkpoints_up_fails_by_
         detail.starts_with(&format!("expected round {own}'s checkpoint")),
         "{detail}"
     );
-    assert!(detail.contains("'s marker and commit"), "{detail}");
+    // Another round's marker, and usually its commit too; the commit may be unreadable when the
+    // checkpoint serve mixed in was being deleted by its own round at that moment (seen once under
+    // load: "found no readable commit and round 6's marker").
+    assert!(detail.contains("'s marker"), "{detail}");
     assert!(mixed[0]["evidence"].is_string());
 }
 

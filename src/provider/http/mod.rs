@@ -179,6 +179,13 @@ impl HttpProvider {
     }
 }
 
+/// A call on one file of a sandbox: `/v1/sandboxes/{id}/files?path=…`.
+fn file_call<'a>(op: &'static str, method: Method, sandbox: &SandboxId, path: &'a str, timeout: Duration) -> Call<'a> {
+    let mut c = call(op, method, format!("/v1/sandboxes/{}/files", seg(&sandbox.0)), timeout);
+    c.query = Some(("path", path));
+    c
+}
+
 fn call(op: &'static str, method: Method, path: String, timeout: Duration) -> Call<'static> {
     let post = method == Method::POST;
     Call {
@@ -272,25 +279,13 @@ impl Provider for HttpProvider {
     }
 
     async fn write_file(&self, sandbox: &SandboxId, path: &str, data: Bytes) -> ProviderResult<()> {
-        let mut c = call(
-            "write_file",
-            Method::PUT,
-            format!("/v1/sandboxes/{}/files", seg(&sandbox.0)),
-            self.call_timeout,
-        );
-        c.query = Some(("path", path));
+        let mut c = file_call("write_file", Method::PUT, sandbox, path, self.call_timeout);
         c.body = Some(Body::Raw(data));
         self.transport.send(c).await.map(|_| ())
     }
 
     async fn read_file(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Bytes> {
-        let mut c = call(
-            "read_file",
-            Method::GET,
-            format!("/v1/sandboxes/{}/files", seg(&sandbox.0)),
-            self.call_timeout,
-        );
-        c.query = Some(("path", path));
+        let mut c = file_call("read_file", Method::GET, sandbox, path, self.call_timeout);
         c.max_body = MAX_FILE_BODY;
         c.file_answer = true;
         self.transport.send(c).await.map(|(_, body)| body)
@@ -299,26 +294,15 @@ impl Provider for HttpProvider {
     /// Streamed: the body is generated as it is sent, and the attempt's deadline grows with the
     /// payload ([`transfer_timeout`]).
     async fn write_payload(&self, sandbox: &SandboxId, path: &str, payload: &Payload) -> ProviderResult<Digest> {
-        let mut c = call(
-            "write_file",
-            Method::PUT,
-            format!("/v1/sandboxes/{}/files", seg(&sandbox.0)),
-            transfer_timeout(self.call_timeout, payload.len()),
-        );
-        c.query = Some(("path", path));
+        let timeout = transfer_timeout(self.call_timeout, payload.len());
+        let mut c = file_call("write_file", Method::PUT, sandbox, path, timeout);
         c.body = None;
         self.transport.send_payload(c, payload).await
     }
 
     /// Streamed: the answer is hashed as it arrives, whatever its size.
     async fn read_digest(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Digest> {
-        let mut c = call(
-            "read_file",
-            Method::GET,
-            format!("/v1/sandboxes/{}/files", seg(&sandbox.0)),
-            self.call_timeout,
-        );
-        c.query = Some(("path", path));
+        let mut c = file_call("read_file", Method::GET, sandbox, path, self.call_timeout);
         c.file_answer = true;
         self.transport.send_digest(c).await
     }
