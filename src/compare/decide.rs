@@ -171,9 +171,9 @@ fn too_few_independent(b: &Distribution, c: &Distribution) -> Option<Decision> {
     let worth = |d: &Distribution| d.effective_len().floor() as u64;
     let side = |d: &Distribution| {
         format!(
-            "{} measured ≈{:.0} at a time are worth ≈{}",
+            "{} measured ≈{} at a time are worth ≈{}",
             d.len(),
-            d.overlap(),
+            super::render::overlap_text(d.overlap()),
             worth(d).max(1)
         )
     };

@@ -183,8 +183,9 @@ fn values_text(v: Option<Values>) -> String {
             p95,
             overlap,
         }) => {
-            let n = if overlap >= 1.5 {
-                format!("n={count}, ≈{:.0} independent", (count as f64 / overlap).max(1.0))
+            let worth = (count as f64 / overlap.max(1.0)).floor().max(1.0);
+            let n = if worth < count as f64 {
+                format!("n={count}, ≈{worth:.0} independent")
             } else {
                 format!("n={count}")
             };
@@ -198,6 +199,15 @@ fn values_text(v: Option<Values>) -> String {
 
 fn count_text(v: Option<Values>) -> String {
     v.map_or("no data".into(), |v| format!("n={}", v.count()))
+}
+
+/// `1.4` below 10 at a time (where a tenth changes what a run is worth), `73` above.
+pub(super) fn overlap_text(overlap: f64) -> String {
+    if overlap < 10.0 {
+        format!("{overlap:.1}")
+    } else {
+        format!("{overlap:.0}")
+    }
 }
 
 pub fn p_text(p: f64) -> String {
