@@ -474,7 +474,7 @@ fn run_with_a_baseline_writes_the_comparison_and_keeps_its_verdict() {
     let base = run("base", None);
     let current = run("current", Some(&base));
     let cmp = std::fs::read_to_string(current.join("comparison.md")).unwrap();
-    assert!(cmp.contains("| Checkpoint | restore | n=12 "), "{cmp}");
+    assert!(cmp.contains("| Checkpoint | restore | n=12"), "{cmp}");
     assert!(
         !cmp.contains("Burst"),
         "a checkpoint-only run has no lifecycle rows: {cmp}"
