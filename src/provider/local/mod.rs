@@ -219,19 +219,11 @@ impl Provider for LocalProvider {
         run_in_dir(&dir, request).await
     }
 
+    /// A whole buffer is a payload of one chunk: the same path resolution, lock and writing as a
+    /// streamed upload ([`LocalProvider::write_from`]).
     async fn write_file(&self, sandbox: &SandboxId, path: &str, data: Bytes) -> ProviderResult<()> {
-        let dir = self.sandbox_dir(sandbox)?;
-        let target = resolve_in(&dir, path)?;
-        let lock = self.lock_for(&sandbox.0);
-        let _shared = lock.read().await;
-        if let Some(parent) = target.parent() {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(|e| io_error("write_file", e))?;
-        }
-        tokio::fs::write(&target, &data)
-            .await
-            .map_err(|e| io_error("write_file", e))
+        let mut once = Some(data).into_iter();
+        self.write_from(sandbox, path, &mut once).await.map(|_| ())
     }
 
     async fn read_file(&self, sandbox: &SandboxId, path: &str) -> ProviderResult<Bytes> {

@@ -163,6 +163,14 @@ pub trait ChunkSource: Send {
     async fn next_chunk(&mut self) -> ProviderResult<Option<Bytes>>;
 }
 
+/// A buffer already in memory, as one chunk.
+#[async_trait]
+impl ChunkSource for std::option::IntoIter<Bytes> {
+    async fn next_chunk(&mut self) -> ProviderResult<Option<Bytes>> {
+        Ok(self.next())
+    }
+}
+
 #[async_trait]
 impl ChunkSource for Chunks {
     async fn next_chunk(&mut self) -> ProviderResult<Option<Bytes>> {
