@@ -505,6 +505,34 @@ fn run_with_a_baseline_writes_the_comparison_and_keeps_its_verdict() {
         cmp.contains("Checkpoint (incomparable: 12 restores in 1 rounds"),
         "{cmp}"
     );
+    // The same run gated on regressions: nothing could be compared, so the gate is inconclusive
+    // (3), not green, while the run's own verdict in report.json stays its own (pass).
+    let gated = tmp.path().join("gated");
+    cli()
+        .args([
+            "run",
+            "-q",
+            "-n",
+            "10",
+            "-r",
+            "1",
+            "-c",
+            "2",
+            "--marker-size",
+            "0.05",
+            "--seed",
+            "3",
+        ])
+        .args(["--workload", "checkpoint", "--out", gated.to_str().unwrap()])
+        .args(["--baseline", base.to_str().unwrap(), "--fail-on-regression"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "inconclusive: --fail-on-regression tested nothing",
+        ));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(gated.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["verdict"], "pass");
 }
 
 #[test]
